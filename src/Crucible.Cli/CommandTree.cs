@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Crucible.Cli;
+
+/// <summary>The list of top-level commands. Each area adds its own factory here.</summary>
+internal static class CommandTree
+{
+    public static IEnumerable<Command> Commands()
+    {
+        yield break;
+    }
+}
