@@ -1,0 +1,7 @@
+public static class Slug
+{
+    public static string From(string title)
+    {
+        throw new NotImplementedException("Implement Slug.From");
+    }
+}

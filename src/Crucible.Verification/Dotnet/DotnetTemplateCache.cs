@@ -1,0 +1,286 @@
+using System.Collections.Concurrent;
+using System.Security;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Crucible.Core.Sandbox;
+using Crucible.Verification.Grading;
+
+namespace Crucible.Verification.Dotnet;
+
+/// <summary>A pre-built, harness-owned xunit test project for one <see cref="DotnetProjectProfile"/>.</summary>
+/// <param name="Directory">The template folder (read-only in graded runs).</param>
+/// <param name="CompilerDll">Path of Roslyn's <c>csc.dll</c> in the SDK that built the template.</param>
+/// <param name="CompileRsp">Compiler arguments without sources or output (references, generated sources, switches).</param>
+/// <param name="BinDirectory">Build output whose runtime files (deps.json, runtimeconfig.json, package assemblies) each graded run copies.</param>
+/// <param name="Adjustments">Package substitutions made while restoring it.</param>
+public sealed record DotnetTemplate(string Directory, string CompilerDll, string CompileRsp, string BinDirectory, IReadOnlyList<string> Adjustments)
+{
+    /// <summary>The assembly name of every graded test program.</summary>
+    public const string AssemblyName = "CrucibleTests";
+}
+
+/// <summary>
+/// Builds and caches <see cref="DotnetTemplate"/>s. A template is restored and built once per
+/// profile (in the sandbox, the only step that may use the network, to fetch packages), its exact
+/// compiler command line captured from MSBuild. Graded runs then call the compiler directly on the
+/// candidate's sources and run the xunit executable: no restore and no MSBuild per attempt.
+/// </summary>
+public sealed partial class DotnetTemplateCache
+{
+    private const int MaxSubstitutionRounds = 4;
+    private readonly ConcurrentDictionary<string, Lazy<Task<(DotnetTemplate? Template, string? Error)>>> _memo = new();
+    private readonly VerifierOptions _options;
+
+    /// <summary>Creates a cache under <see cref="VerifierOptions.CacheDirectory"/>.</summary>
+    public DotnetTemplateCache(VerifierOptions options) => _options = options;
+
+    /// <summary>Root folder of the templates.</summary>
+    public string Root => Path.Combine(_options.CacheDirectory, "dotnet-templates");
+
+    /// <summary>Returns the template for <paramref name="profile"/>, building it if needed; or the reason it cannot be built.</summary>
+    public Task<(DotnetTemplate? Template, string? Error)> GetAsync(DotnetProjectProfile profile, CancellationToken cancellationToken) =>
+        // Failures are memoised for the process too: a task whose packages are missing fails fast on every later attempt.
+        _memo.GetOrAdd(profile.Key, _ => new Lazy<Task<(DotnetTemplate?, string?)>>(() => LoadOrBuildAsync(profile, cancellationToken))).Value;
+
+    private async Task<(DotnetTemplate?, string?)> LoadOrBuildAsync(DotnetProjectProfile profile, CancellationToken cancellationToken)
+    {
+        var dir = Path.Combine(Root, profile.Key);
+        var readyFile = Path.Combine(dir, "ready.json");
+        if (TryLoad(readyFile) is { } cached)
+        {
+            return (cached, null);
+        }
+        Directory.CreateDirectory(Root);
+        // Another process may be building the same template: serialise on a lock file beside it.
+        await using var lockHandle = await AcquireLockAsync(dir + ".lock", cancellationToken).ConfigureAwait(false);
+        if (TryLoad(readyFile) is { } built)
+        {
+            return (built, null);
+        }
+        Workspaces.DeleteTree(dir);
+        Directory.CreateDirectory(dir);
+        var packages = new SortedDictionary<string, string>(DotnetProjectProfile.FrameworkPackages.Concat(profile.Packages).ToDictionary(), StringComparer.OrdinalIgnoreCase);
+        var adjustments = new List<string>();
+        SandboxResult? result = null;
+        for (var round = 0; round <= MaxSubstitutionRounds; round++)
+        {
+            WriteProject(dir, profile, packages);
+            result = await BuildAsync(dir, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                break;
+            }
+            var output = result.Stdout.Text + result.Stderr.Text;
+            var missing = NearestVersionPattern().Matches(output).Select(m => (Id: m.Groups[1].Value, Nearest: m.Groups[3].Value)).DistinctBy(m => m.Id).ToList();
+            if (missing.Count == 0 || round == MaxSubstitutionRounds)
+            {
+                break;
+            }
+            foreach (var (id, nearest) in missing)
+            {
+                var key = packages.Keys.FirstOrDefault(k => k.Equals(id, StringComparison.OrdinalIgnoreCase));
+                if (key is null)
+                {
+                    continue; // A transitive dependency: it cannot be substituted from here.
+                }
+                adjustments.Add($"package {key} {packages[key]} -> {nearest}: {packages[key]} is not on the configured NuGet sources; NuGet's nearest available version was used");
+                packages[key] = nearest;
+            }
+        }
+        if (result is null || !result.Succeeded)
+        {
+            var output = (result?.Stdout.Text ?? "") + (result?.Stderr.Text ?? "");
+            var errors = ErrorLinePattern().Matches(output).Select(m => m.Value.Trim()).Distinct().Take(8).ToList();
+            return (null, $"the harness test project for this task could not be restored or built here ({string.Join("; ", errors.DefaultIfEmpty($"exit code {result?.ExitCode}"))})");
+        }
+
+        var args = File.ReadAllLines(Path.Combine(dir, "csc.args"));
+        var roslyn = File.ReadAllText(Path.Combine(dir, "roslyn.path")).Trim();
+        var compiler = Path.Combine(roslyn, "bincore", "csc.dll");
+        if (!File.Exists(compiler))
+        {
+            return (null, $"the C# compiler was not found at {compiler}");
+        }
+        var rsp = Path.Combine(dir, "compile.rsp");
+        File.WriteAllLines(rsp, CompilerArguments(args, dir));
+        var bin = Path.Combine(dir, "bin", "Debug", profile.TargetFramework);
+        var template = new DotnetTemplate(dir, compiler, rsp, bin, adjustments);
+        File.WriteAllText(readyFile, JsonSerializer.Serialize(template));
+        return (template, null);
+    }
+
+    private static DotnetTemplate? TryLoad(string readyFile)
+    {
+        try
+        {
+            return File.Exists(readyFile) && JsonSerializer.Deserialize<DotnetTemplate>(File.ReadAllText(readyFile)) is { } t && File.Exists(t.CompilerDll) && File.Exists(t.CompileRsp) ? t : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<SandboxResult> BuildAsync(string dir, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_options.NuGetPackagesDirectory);
+        var policy = new SandboxPolicy
+        {
+            WorkspacePath = dir,
+            WritablePaths = [_options.NuGetPackagesDirectory],
+            ReadOnlyPaths = [.. _options.LocalPackageSources, .. Toolchains.DotnetMounts()],
+            AllowNetwork = _options.AllowNetworkForTemplateRestore,
+            Environment = Toolchains.DotnetEnvironment(_options.NuGetPackagesDirectory),
+            Limits = ResourceLimits.Default with { WallTime = TimeSpan.FromMinutes(10), CpuTime = TimeSpan.FromMinutes(20) },
+        };
+        var command = new SandboxCommand(Toolchains.DotnetExe, ["build", "Template.csproj", "-nologo", "-v:q", "-clp:NoSummary"]);
+        return await _options.Sandbox.ExecuteAsync(command, policy, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void WriteProject(string dir, DotnetProjectProfile profile, IReadOnlyDictionary<string, string> packages)
+    {
+        static string X(string s) => SecurityElement.Escape(s);
+        var sb = new StringBuilder();
+        sb.AppendLine("<Project Sdk=\"Microsoft.NET.Sdk\">");
+        sb.AppendLine("  <!-- Written by Crucible: the harness-owned test project for graded C# runs. -->");
+        sb.AppendLine("  <PropertyGroup>");
+        sb.AppendLine($"    <TargetFramework>{X(profile.TargetFramework)}</TargetFramework>");
+        sb.AppendLine("    <OutputType>Exe</OutputType>");
+        sb.AppendLine($"    <Nullable>{X(profile.Nullable)}</Nullable>");
+        sb.AppendLine($"    <ImplicitUsings>{X(profile.ImplicitUsings)}</ImplicitUsings>");
+        sb.AppendLine($"    <RootNamespace>{X(profile.RootNamespace)}</RootNamespace>");
+        sb.AppendLine($"    <AssemblyName>{DotnetTemplate.AssemblyName}</AssemblyName>");
+        if (profile.LangVersion is { } lv)
+        {
+            sb.AppendLine($"    <LangVersion>{X(lv)}</LangVersion>");
+        }
+        sb.AppendLine($"    <AllowUnsafeBlocks>{(profile.AllowUnsafeBlocks ? "true" : "false")}</AllowUnsafeBlocks>");
+        sb.AppendLine("""
+                <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
+                <ProvideCommandLineArgs>true</ProvideCommandLineArgs>
+                <UseSharedCompilation>false</UseSharedCompilation>
+                <SatelliteResourceLanguages>en</SatelliteResourceLanguages>
+                <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
+                <ImportDirectoryBuildProps>false</ImportDirectoryBuildProps>
+                <ImportDirectoryBuildTargets>false</ImportDirectoryBuildTargets>
+                <ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps>
+                <RestoreLockedMode>false</RestoreLockedMode>
+              </PropertyGroup>
+              <ItemGroup>
+            """);
+        foreach (var u in profile.Usings)
+        {
+            if (u.StartsWith("static ", StringComparison.Ordinal))
+            {
+                sb.AppendLine($"    <Using Include=\"{X(u[7..])}\" Static=\"true\" />");
+            }
+            else if (u.Split(" = ") is [var alias, var target])
+            {
+                sb.AppendLine($"    <Using Include=\"{X(target)}\" Alias=\"{X(alias)}\" />");
+            }
+            else
+            {
+                sb.AppendLine($"    <Using Include=\"{X(u)}\" />");
+            }
+        }
+        foreach (var (id, version) in packages)
+        {
+            sb.AppendLine($"    <PackageReference Include=\"{X(id)}\" Version=\"{X(version)}\" />");
+        }
+        sb.AppendLine("""
+              </ItemGroup>
+              <Target Name="CrucibleCaptureCompilerArguments" AfterTargets="CoreCompile">
+                <WriteLinesToFile File="$(MSBuildProjectDirectory)/csc.args" Lines="@(CscCommandLineArgs)" Overwrite="true" />
+                <WriteLinesToFile File="$(MSBuildProjectDirectory)/roslyn.path" Lines="$(RoslynTargetsPath)" Overwrite="true" />
+              </Target>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(dir, "Template.csproj"), sb.ToString());
+        File.WriteAllText(Path.Combine(dir, "Placeholder.cs"), "// Compiled once so the harness can capture the compiler's command line.\ninternal static class CruciblePlaceholder { }\n");
+        var sources = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <clear />\n");
+        if (_options.AllowNetworkForTemplateRestore)
+        {
+            sources.AppendLine("    <add key=\"nuget.org\" value=\"https://api.nuget.org/v3/index.json\" />");
+        }
+        for (var i = 0; i < _options.LocalPackageSources.Count; i++)
+        {
+            sources.AppendLine($"    <add key=\"local{i}\" value=\"{X(_options.LocalPackageSources[i])}\" />");
+        }
+        sources.AppendLine("  </packageSources>\n</configuration>");
+        File.WriteAllText(Path.Combine(dir, "NuGet.Config"), sources.ToString());
+    }
+
+    /// <summary>
+    /// Turns MSBuild's compiler arguments into a reusable response file: sources other than the
+    /// template's generated ones and the output paths are removed, relative paths made absolute,
+    /// and analyzers dropped unless they are listed generators.
+    /// </summary>
+    internal IEnumerable<string> CompilerArguments(IEnumerable<string> args, string dir)
+    {
+        yield return "/nologo";
+        foreach (var raw in args)
+        {
+            var arg = raw.Trim();
+            if (arg.Length == 0 || arg.StartsWith("/out:", StringComparison.Ordinal) || arg.StartsWith("/refout:", StringComparison.Ordinal) ||
+                arg == "/refonly" || arg.StartsWith("/errorreport", StringComparison.Ordinal) || arg == "/noconfig")
+            {
+                continue;
+            }
+            if (arg.StartsWith("/analyzer:", StringComparison.Ordinal))
+            {
+                var path = Unquote(arg["/analyzer:".Length..]);
+                if (_options.CSharpGenerators.Contains(Path.GetFileName(path), StringComparer.OrdinalIgnoreCase))
+                {
+                    yield return "/analyzer:" + Quote(Absolute(path, dir));
+                }
+                continue;
+            }
+            if (arg.StartsWith("/analyzerconfig:", StringComparison.Ordinal))
+            {
+                yield return "/analyzerconfig:" + Quote(Absolute(Unquote(arg["/analyzerconfig:".Length..]), dir));
+                continue;
+            }
+            var unquoted = Unquote(arg);
+            if (unquoted.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) && !OptionPattern().IsMatch(unquoted))
+            {
+                if (Path.GetFileName(unquoted) != "Placeholder.cs")
+                {
+                    yield return Quote(Absolute(unquoted, dir));
+                }
+                continue;
+            }
+            yield return arg;
+        }
+    }
+
+    private static string Absolute(string path, string dir) => Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(dir, path));
+
+    private static string Unquote(string s) => s.Length >= 2 && s[0] == '"' && s[^1] == '"' ? s[1..^1] : s;
+
+    private static string Quote(string s) => s.Contains(' ') ? $"\"{s}\"" : s;
+
+    private static async Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"NU1102: Unable to find package ([\w.\-]+) with version \(([^)]*)\)[\s\S]*?Nearest version: ([\w.\-]+)")]
+    private static partial Regex NearestVersionPattern();
+
+    [GeneratedRegex(@"(?m)^.*\b(error|NU1\d{3})\b.*$")]
+    private static partial Regex ErrorLinePattern();
+
+    [GeneratedRegex(@"^/[A-Za-z]+[:+\-]")]
+    private static partial Regex OptionPattern();
+}

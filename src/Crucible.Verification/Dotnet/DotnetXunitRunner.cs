@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Crucible.Core.Sandbox;
+using Crucible.Core.Tasks;
+using Crucible.Core.Verification;
+using Crucible.Verification.Grading;
+using Crucible.Verification.Results;
+
+namespace Crucible.Verification.Dotnet;
+
+/// <summary>
+/// Grades C# tasks with xunit v3. The fast path: a pre-built harness template per project profile,
+/// one direct compiler call on the candidate's sources plus the canaries, then the xunit executable
+/// writing a TRX file to a harness-chosen path. Both steps run in the sandbox without network.
+/// </summary>
+public sealed partial class DotnetXunitRunner : ITestRunner
+{
+    private readonly ConditionalWeakTableCache _caches = new();
+
+    /// <inheritdoc />
+    public string Kind => RunnerKinds.DotnetXunit;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ExpectedTest> Discover(TaskSpec task) =>
+        [.. task.TestFiles
+            .Where(f => f.Path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(f => CSharpTestSource.Discover(System.Text.Encoding.UTF8.GetString(Workspaces.ReadTaskFile(f)), f.Path))
+            .Select(t => new ExpectedTest(t.FullName, t.Cases))];
+
+    /// <inheritdoc />
+    public (string Pass, string Fail) CanaryNames(RunContext context)
+    {
+        var cls = $"CrucibleCanary_{context.Canaries.Id}.Canary_{context.Canaries.Id}";
+        return ($"{cls}.Passes_{context.Canaries.Id}", $"{cls}.Fails_{context.Canaries.Id}");
+    }
+
+    /// <inheritdoc />
+    public string TestKey(string reportedName)
+    {
+        // Theory cases are reported as "Ns.Class.Method(arg: value, ...)".
+        var paren = reportedName.IndexOf('(', StringComparison.Ordinal);
+        return paren < 0 ? reportedName : reportedName[..paren];
+    }
+
+    /// <summary>Reads the project profile of a task from its pristine project file (never the candidate's).</summary>
+    public static DotnetProjectProfile ProfileOf(TaskSpec task)
+    {
+        var csproj = task.StartingFiles.FirstOrDefault(f => task.Runner.Settings.TryGetValue("csproj", out var p) ? f.Path == p : f.Path.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase));
+        var notes = new List<string>();
+        var profile = csproj is null
+            ? new DotnetProjectProfile()
+            : DotnetProjectProfile.FromCsproj(System.Text.Encoding.UTF8.GetString(Workspaces.ReadTaskFile(csproj)), PackageSubstitutions.Default, notes);
+        var packages = new SortedDictionary<string, string>(profile.Packages.ToDictionary(), StringComparer.OrdinalIgnoreCase);
+        foreach (var (id, version) in task.Runner.Packages.Where(p => !DotnetProjectProfile.VsTestOnlyPackages.Contains(p.Key)))
+        {
+            packages[id] = version;
+        }
+        return profile with { Packages = packages };
+    }
+
+    /// <inheritdoc />
+    public async Task<RunOutcome> RunAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var profile = ProfileOf(context.Task);
+        var (template, error) = await _caches.For(context.Options).GetAsync(profile, cancellationToken).ConfigureAwait(false);
+        if (template is null)
+        {
+            return new RunOutcome { Build = new BuildOutcome(false, TimeSpan.Zero, error ?? ""), CleanExitCode = 1, HarnessError = error };
+        }
+
+        var harness = context.HarnessDir;
+        var outDir = Path.Combine(harness, "out");
+        var resultsDir = Path.Combine(harness, Canaries.RandomHex(4));
+        Directory.CreateDirectory(outDir);
+        Directory.CreateDirectory(resultsDir);
+        File.WriteAllText(Path.Combine(harness, "Canary.cs"), CanarySource(context.Canaries));
+
+        // Runtime files of the template (deps.json, runtimeconfig.json, package assemblies) are copied, never
+        // linked: the graded program may write to its own folder, and must not be able to reach the cache.
+        foreach (var file in Directory.EnumerateFiles(template.BinDirectory))
+        {
+            var name = Path.GetFileName(file);
+            if (!name.StartsWith(DotnetTemplate.AssemblyName + ".dll", StringComparison.Ordinal) && !name.StartsWith(DotnetTemplate.AssemblyName + ".pdb", StringComparison.Ordinal))
+            {
+                File.Copy(file, Path.Combine(outDir, name));
+            }
+        }
+
+        var sources = Directory.EnumerateFiles(context.GradingDir, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !Tasks.NativeTaskSource.IsBuildOutput(Path.GetRelativePath(context.GradingDir, f).Replace('\\', '/')) &&
+                        !f.StartsWith(harness + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Append(Path.Combine(harness, "Canary.cs"))
+            .Select(f => "\"" + context.InSandbox(f) + "\"");
+        var attemptRsp = Path.Combine(harness, "sources.rsp");
+        File.WriteAllLines(attemptRsp, sources.Prepend($"/out:\"{context.InSandbox(Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll"))}\""));
+
+        var env = Toolchains.DotnetEnvironment();
+        var buildClock = Stopwatch.StartNew();
+        var compile = await context.Sandbox.ExecuteAsync(
+            new SandboxCommand(Toolchains.DotnetExe, ["exec", template.CompilerDll, "@" + template.CompileRsp, "@" + context.InSandbox(attemptRsp)]),
+            Toolchains.GradingPolicy(context, context.Task.Limits.BuildTimeout, env, [template.Directory, context.Options.NuGetPackagesDirectory, .. Toolchains.DotnetMounts()]),
+            cancellationToken).ConfigureAwait(false);
+        var compilerOutput = compile.Stdout.Text + compile.Stderr.Text;
+        var diagnostics = DiagnosticPattern().Matches(compilerOutput)
+            .Select(m => m.Value.Trim().Replace(context.MountDir + "/", "", StringComparison.Ordinal))
+            .Distinct().Take(200).ToList();
+        var built = compile.Succeeded && File.Exists(Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll"));
+        var build = new BuildOutcome(
+            built, buildClock.Elapsed, compilerOutput.Replace(context.MountDir + "/", "", StringComparison.Ordinal),
+            diagnostics.Count(d => d.Contains(": error ", StringComparison.Ordinal)),
+            diagnostics.Count(d => d.Contains(": warning ", StringComparison.Ordinal)))
+        { Diagnostics = diagnostics };
+        if (!built)
+        {
+            return new RunOutcome { Build = build, CleanExitCode = 1, LimitHits = compile.LimitsHit, Adjustments = template.Adjustments };
+        }
+
+        var trx = Path.Combine(resultsDir, $"{Canaries.RandomHex(6)}.trx");
+        var run = await context.Sandbox.ExecuteAsync(
+            new SandboxCommand(Toolchains.DotnetExe, ["exec", context.InSandbox(Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll")), "-noLogo", "-noColor", "-trx", context.InSandbox(trx)])
+            {
+                WorkingDirectory = ".",
+            },
+            Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env, Toolchains.DotnetMounts()),
+            cancellationToken).ConfigureAwait(false);
+
+        IReadOnlyList<RawTestResult>? results = null;
+        string? resultsError = null;
+        try
+        {
+            results = TestResultFiles.ReadTrx(trx);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)
+        {
+            resultsError = e.Message.Replace(context.GradingDir, "<workspace>", StringComparison.Ordinal);
+        }
+        return new RunOutcome
+        {
+            Build = build,
+            Results = results,
+            ResultsError = resultsError,
+            ExitCode = run.ExitCode,
+            CleanExitCode = 1,
+            TestLog = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal),
+            LimitHits = [.. compile.LimitsHit.Where(l => l == LimitKind.Output), .. run.LimitsHit],
+            Adjustments = template.Adjustments,
+        };
+    }
+
+    /// <summary>The canary test class (C#), named from the run's random id.</summary>
+    internal static string CanarySource(Canaries c) => $$"""
+        // Harness canaries: one must pass, one must fail with the nonce. Any other report means the results were forged.
+        namespace CrucibleCanary_{{c.Id}}
+        {
+            public sealed class Canary_{{c.Id}}
+            {
+                [global::Xunit.Fact]
+                public void Passes_{{c.Id}}() => global::Xunit.Assert.Equal(4, global::System.Math.Abs(-4));
+
+                [global::Xunit.Fact]
+                public void Fails_{{c.Id}}() => global::Xunit.Assert.Fail("{{c.Nonce}}");
+            }
+        }
+
+        """;
+
+    [GeneratedRegex(@"(?m)^.*\b(error|warning) [A-Z]+\d+:.*$")]
+    private static partial Regex DiagnosticPattern();
+
+    /// <summary>One template cache per options instance.</summary>
+    private sealed class ConditionalWeakTableCache
+    {
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<VerifierOptions, DotnetTemplateCache> _table = new();
+
+        public DotnetTemplateCache For(VerifierOptions options) => _table.GetValue(options, o => new DotnetTemplateCache(o));
+    }
+}

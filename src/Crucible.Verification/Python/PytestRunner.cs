@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Crucible.Core.Sandbox;
+using Crucible.Core.Tasks;
+using Crucible.Core.Verification;
+using Crucible.Verification.Grading;
+using Crucible.Verification.Results;
+
+namespace Crucible.Verification.Python;
+
+/// <summary>
+/// Grades Python tasks with pytest: a byte-compile "build" of the editable files, then pytest on the
+/// pristine test files plus a canary module, writing JUnit XML to a harness-chosen path. Both steps
+/// run in the sandbox without network.
+/// </summary>
+public sealed partial class PytestRunner : ITestRunner
+{
+    /// <inheritdoc />
+    public string Kind => RunnerKinds.Pytest;
+
+    /// <summary>
+    /// Finds tests the way pytest collects them from source: module-level <c>test*</c> functions, and
+    /// <c>test*</c> methods of classes named <c>Test*</c> or deriving from a <c>*TestCase</c> base.
+    /// Names follow pytest's JUnit report: <c>module.Class.test_name</c> or <c>module.test_name</c>.
+    /// </summary>
+    public IReadOnlyList<ExpectedTest> Discover(TaskSpec task)
+    {
+        var result = new List<ExpectedTest>();
+        foreach (var file in task.TestFiles.Where(f => f.Path.EndsWith(".py", StringComparison.Ordinal) && Path.GetFileName(f.Path) is var n && (n.StartsWith("test_", StringComparison.Ordinal) || n.EndsWith("_test.py", StringComparison.Ordinal))))
+        {
+            var module = file.Path[..^3].Replace('/', '.');
+            string? testClass = null;
+            foreach (var line in System.Text.Encoding.UTF8.GetString(Workspaces.ReadTaskFile(file)).Split('\n'))
+            {
+                if (line.Length > 0 && !char.IsWhiteSpace(line[0]) && !line.StartsWith('#') && !line.StartsWith('@') && !line.StartsWith(')'))
+                {
+                    testClass = null;
+                    if (ClassPattern().Match(line) is { Success: true } c &&
+                        (c.Groups[1].Value.StartsWith("Test", StringComparison.Ordinal) || c.Groups[2].Value.Contains("TestCase", StringComparison.Ordinal)))
+                    {
+                        testClass = c.Groups[1].Value;
+                    }
+                    else if (FunctionPattern().Match(line) is { Success: true } f)
+                    {
+                        result.Add(new ExpectedTest($"{module}.{f.Groups[1].Value}", null));
+                    }
+                }
+                else if (testClass is not null && MethodPattern().Match(line) is { Success: true } m)
+                {
+                    result.Add(new ExpectedTest($"{module}.{testClass}.{m.Groups[1].Value}", null));
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public (string Pass, string Fail) CanaryNames(RunContext context) =>
+        ($"test_crucible_canary_{context.Canaries.Id}.test_passes_{context.Canaries.Id}", $"test_crucible_canary_{context.Canaries.Id}.test_fails_{context.Canaries.Id}");
+
+    /// <inheritdoc />
+    public string TestKey(string reportedName)
+    {
+        // Parametrised cases are reported as "name[param]".
+        var bracket = reportedName.IndexOf('[', StringComparison.Ordinal);
+        return bracket < 0 ? reportedName : reportedName[..bracket];
+    }
+
+    /// <inheritdoc />
+    public async Task<RunOutcome> RunAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["PATH"] = Toolchains.SandboxPath,
+            ["PYTHONDONTWRITEBYTECODE"] = "1",
+            ["PYTHONHASHSEED"] = "0",
+            ["LANG"] = "C.UTF-8",
+        };
+        var editable = Directory.EnumerateFiles(context.GradingDir, "*.py", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(context.GradingDir, f).Replace('\\', '/'))
+            .Where(p => PathGlob.MatchesAny(p, context.Task.Editable))
+            .Order(StringComparer.Ordinal).ToList();
+
+        var clock = Stopwatch.StartNew();
+        var compile = editable.Count == 0
+            ? null
+            : await context.Sandbox.ExecuteAsync(
+                new SandboxCommand("python3", ["-c", "import sys, py_compile\nfor f in sys.argv[1:]:\n    py_compile.compile(f, cfile='/dev/null', doraise=True)", .. editable]),
+                Toolchains.GradingPolicy(context, context.Task.Limits.BuildTimeout, env), cancellationToken).ConfigureAwait(false);
+        var compileLog = compile is null ? "" : compile.Stdout.Text + compile.Stderr.Text;
+        var build = new BuildOutcome(compile?.Succeeded ?? true, clock.Elapsed, compileLog.Replace(context.MountDir + "/", "", StringComparison.Ordinal), compile?.Succeeded == false ? 1 : 0);
+        if (!build.Succeeded)
+        {
+            return new RunOutcome { Build = build, CleanExitCode = 1, LimitHits = compile!.LimitsHit };
+        }
+
+        var canaryFile = Path.Combine(context.GradingDir, $"test_crucible_canary_{context.Canaries.Id}.py");
+        File.WriteAllText(canaryFile, $"""
+            # Harness canaries: one must pass, one must fail with the nonce.
+            def test_passes_{context.Canaries.Id}():
+                assert abs(-4) == 4
+
+            def test_fails_{context.Canaries.Id}():
+                raise AssertionError("{context.Canaries.Nonce}")
+
+            """);
+        Directory.CreateDirectory(context.HarnessDir);
+        var junit = Path.Combine(context.HarnessDir, $"{Canaries.RandomHex(6)}.xml");
+        var tests = context.Task.TestFiles.Where(f => f.Path.EndsWith(".py", StringComparison.Ordinal) && Discover(context.Task with { TestFiles = [f] }).Count > 0)
+            .Select(f => f.Path).Append(Path.GetFileName(canaryFile));
+        var run = await context.Sandbox.ExecuteAsync(
+            new SandboxCommand("python3", ["-m", "pytest", "-p", "no:cacheprovider", "-o", "junit_family=xunit2", "-q", "--junitxml", context.InSandbox(junit), .. tests]),
+            Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env), cancellationToken).ConfigureAwait(false);
+
+        IReadOnlyList<RawTestResult>? results = null;
+        string? error = null;
+        try
+        {
+            results = TestResultFiles.ReadJUnit(junit);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)
+        {
+            error = e.Message.Replace(context.GradingDir, "<workspace>", StringComparison.Ordinal);
+        }
+        return new RunOutcome
+        {
+            Build = build,
+            Results = results,
+            ResultsError = error,
+            ExitCode = run.ExitCode,
+            CleanExitCode = 1,
+            TestLog = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal),
+            LimitHits = run.LimitsHit,
+        };
+    }
+
+    [GeneratedRegex(@"^class\s+(\w+)\s*(?:\((.*)\))?\s*:")]
+    private static partial Regex ClassPattern();
+
+    [GeneratedRegex(@"^(?:async\s+)?def\s+(test\w*)\s*\(")]
+    private static partial Regex FunctionPattern();
+
+    [GeneratedRegex(@"^\s+(?:async\s+)?def\s+(test\w*)\s*\(")]
+    private static partial Regex MethodPattern();
+}

@@ -1,0 +1,57 @@
+using Crucible.Core.Sandbox;
+
+namespace Crucible.Verification;
+
+/// <summary>Options for <see cref="Verifier"/>. Every default is documented on its property.</summary>
+public sealed record VerifierOptions
+{
+    /// <summary>The sandbox every build and test command goes through.</summary>
+    public required ISandbox Sandbox { get; init; }
+
+    /// <summary>
+    /// Folder for reusable, harness-owned state (pre-built test templates, warm caches).
+    /// Default: <c>$CRUCIBLE_CACHE</c>, else <c>$XDG_CACHE_HOME/crucible</c>, else <c>~/.cache/crucible</c>.
+    /// </summary>
+    public string CacheDirectory { get; init; } = DefaultCacheDirectory();
+
+    /// <summary>Folder under which grading workspaces are created and deleted. Default: the system temp folder.</summary>
+    public string WorkDirectory { get; init; } = Path.GetTempPath();
+
+    /// <summary>Keep grading workspaces after grading (for debugging). Default: false.</summary>
+    public bool KeepWorkspaces { get; init; }
+
+    /// <summary>
+    /// The NuGet package folder templates restore into and graded builds read from (read-only in the
+    /// sandbox). Default: <c>$NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>.
+    /// </summary>
+    public string NuGetPackagesDirectory { get; init; } =
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    /// <summary>Extra read-only package folders offered to restores as local sources. Default: <c>/opt/nuget/packages</c> when it exists.</summary>
+    public IReadOnlyList<string> LocalPackageSources { get; init; } = Directory.Exists("/opt/nuget/packages") ? ["/opt/nuget/packages"] : [];
+
+    /// <summary>
+    /// Whether the one-time preparation of a test template (a NuGet restore of harness-written project
+    /// files) may use the network. Graded builds and test runs never do. Default: true.
+    /// </summary>
+    public bool AllowNetworkForTemplateRestore { get; init; } = true;
+
+    /// <summary>
+    /// Roslyn source generators kept in graded C# compilations (matched by assembly file name). Analyzers
+    /// only report diagnostics and are dropped for speed; generators change the program and are kept
+    /// when listed. Default: the regular-expression generator, used by <c>[GeneratedRegex]</c>.
+    /// </summary>
+    public IReadOnlyList<string> CSharpGenerators { get; init; } = ["System.Text.RegularExpressions.Generator.dll"];
+
+    /// <summary>The default cache folder described on <see cref="CacheDirectory"/>.</summary>
+    public static string DefaultCacheDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("CRUCIBLE_CACHE") is { Length: > 0 } c)
+        {
+            return c;
+        }
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var root = xdg is { Length: > 0 } ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "crucible");
+    }
+}
