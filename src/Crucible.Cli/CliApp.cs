@@ -11,7 +11,7 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("Crucible: a coding agent whose work counts only when the harness has run it and proven it.");
-        foreach (var command in CommandTree.Commands())
+        foreach (var command in CommandTree.All())
         {
             root.Subcommands.Add(command);
         }
@@ -23,14 +23,34 @@ public static class CliApp
     {
         var root = Build();
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        {
+            // Parse errors are bad input: report them with the usage hint and exit 2, not the library's default 1.
+            foreach (var error in parse.Errors)
+            {
+                WriteBadInput(new BadInputException(error.Message, $"see 'crucible {string.Join(' ', parse.CommandResult.Command.Name == root.Name ? [] : new[] { parse.CommandResult.Command.Name })} --help'".Replace("  ", " ", StringComparison.Ordinal)));
+            }
+            return ExitCodes.BadInput;
+        }
         try
         {
-            return await parse.InvokeAsync();
+            // Exceptions reach the handlers below (bad input → 2); Ctrl-C cancels the action's token.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (BadInputException e)
         {
             WriteBadInput(e);
             return ExitCodes.BadInput;
+        }
+        catch (Core.Sandbox.SandboxUnavailableException e)
+        {
+            WriteBadInput(new BadInputException(e.Message, "install and enable the sandbox as described, or pass --no-sandbox to run without isolation (recorded in results)"));
+            return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            CliConsole.Err.MarkupLine("[yellow]interrupted[/]");
+            return ExitCodes.Interrupted;
         }
     }
 

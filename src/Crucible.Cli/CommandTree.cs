@@ -5,8 +5,9 @@ namespace Crucible.Cli;
 /// <summary>The list of top-level commands. Each area adds its own factory here.</summary>
 internal static class CommandTree
 {
-    public static IEnumerable<Command> Commands()
+    public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return Commands.EvalCommand.Create();
+        yield return Commands.TasksCommand.Create();
     }
 }
