@@ -31,8 +31,9 @@ public sealed record SandboxPolicy
     public bool AllowNetwork { get; init; }
 
     /// <summary>
-    /// The complete environment of the command, apart from <c>HOME</c>, <c>TMPDIR</c> and <c>PATH</c>,
-    /// which the sandbox sets itself unless given here. Host variables are never inherited.
+    /// The complete environment of the command, apart from <c>HOME</c>, <c>TMPDIR</c>, <c>PATH</c> and
+    /// <c>LANG</c>, which the sandbox sets itself unless given here. Host variables are never inherited.
+    /// Do not put secrets here: the values are visible to the command by design.
     /// </summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 

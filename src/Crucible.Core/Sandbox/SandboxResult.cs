@@ -64,21 +64,25 @@ public sealed record SandboxResult
 }
 
 /// <summary>Output of one stream, keeping its head and its tail when it was too long.</summary>
-/// <param name="Head">The first bytes of the stream, decoded as UTF-8.</param>
-/// <param name="Tail">The last bytes of the stream when it was truncated, otherwise empty.</param>
+/// <param name="Head">The first bytes of the stream, decoded as UTF-8 (cut at a character boundary).</param>
+/// <param name="Tail">The last bytes of the stream when it was truncated, otherwise empty (cut at a character boundary).</param>
 /// <param name="TotalBytes">How many bytes the stream carried in all.</param>
 public sealed record CapturedOutput(string Head, string Tail, long TotalBytes)
 {
     /// <summary>An empty stream.</summary>
     public static CapturedOutput Empty { get; } = new("", "", 0);
 
+    /// <summary>
+    /// Bytes dropped between the head and the tail (including the bytes of a character split by a
+    /// cut). Zero when the whole stream was kept.
+    /// </summary>
+    public long OmittedBytes { get; init; }
+
     /// <summary>True when bytes between the head and the tail were dropped.</summary>
-    public bool Truncated => Tail.Length > 0;
+    public bool Truncated => OmittedBytes > 0;
 
     /// <summary>The retained text, with a marker where bytes were dropped.</summary>
-    public string Text => Truncated
-        ? $"{Head}\n[... {TotalBytes - System.Text.Encoding.UTF8.GetByteCount(Head) - System.Text.Encoding.UTF8.GetByteCount(Tail)} bytes omitted ...]\n{Tail}"
-        : Head;
+    public string Text => Truncated ? $"{Head}\n[... {OmittedBytes} bytes omitted ...]\n{Tail}" : Head + Tail;
 
     /// <summary>Returns <see cref="Text"/>.</summary>
     public override string ToString() => Text;

@@ -1,0 +1,45 @@
+namespace Crucible.Sandbox.Internal;
+
+/// <summary>Per-call host scratch folders (mode 0700), deleted when the call ends.</summary>
+internal static class Scratch
+{
+    public static string Create(ProcessControlOptions options)
+    {
+        var root = options.ScratchRoot ?? Path.GetTempPath();
+        var path = Path.Combine(root, $"crucible-call-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    public static void Delete(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Read-only files left by an unsandboxed command: make them writable and retry once.
+            foreach (var entry in Directory.EnumerateFileSystemEntries(path, "*", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    File.SetUnixFileMode(entry, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+                catch (Exception inner) when (inner is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
