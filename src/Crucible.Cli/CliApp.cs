@@ -57,7 +57,7 @@ public static class CliApp
     /// <summary>Prints a bad-input error with its fix to stderr.</summary>
     public static void WriteBadInput(BadInputException e)
     {
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var err = CliConsole.Err;
         err.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
         if (e.Fix is { Length: > 0 } fix)
         {

@@ -91,7 +91,7 @@ public sealed partial class DotnetTemplateCache
         if (result is null || !result.Succeeded)
         {
             var output = (result?.Stdout.Text ?? "") + (result?.Stderr.Text ?? "");
-            var errors = ErrorLinePattern().Matches(output).Select(m => m.Value.Trim()).Distinct().Take(8).ToList();
+            var errors = ErrorLinePattern().Matches(output).Select(m => Regex.Replace(m.Value.Trim(), @"\s*\[[^\]]*\.csproj\]$", "")).Distinct().Take(8).ToList();
             return (null, $"the harness test project for this task could not be restored or built here ({string.Join("; ", errors.DefaultIfEmpty($"exit code {result?.ExitCode}"))})");
         }
 
@@ -278,7 +278,7 @@ public sealed partial class DotnetTemplateCache
     [GeneratedRegex(@"NU1102: Unable to find package ([\w.\-]+) with version \(([^)]*)\)[\s\S]*?Nearest version: ([\w.\-]+)")]
     private static partial Regex NearestVersionPattern();
 
-    [GeneratedRegex(@"(?m)^.*\b(error|NU1\d{3})\b.*$")]
+    [GeneratedRegex(@"(?m)\berror [A-Z]+\d+:.*$")]
     private static partial Regex ErrorLinePattern();
 
     [GeneratedRegex(@"^/[A-Za-z]+[:+\-]")]
