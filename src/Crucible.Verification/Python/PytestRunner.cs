@@ -85,7 +85,7 @@ public sealed partial class PytestRunner : ITestRunner
         var compile = editable.Count == 0
             ? null
             : await context.Sandbox.ExecuteAsync(
-                new SandboxCommand("python3", ["-c", "import sys, py_compile\nfor f in sys.argv[1:]:\n    py_compile.compile(f, cfile='/dev/null', doraise=True)", .. editable]),
+                new SandboxCommand("python3", ["-c", "import sys\nfor f in sys.argv[1:]:\n    compile(open(f, encoding='utf-8').read(), f, 'exec')", .. editable]),
                 Toolchains.GradingPolicy(context, context.Task.Limits.BuildTimeout, env), cancellationToken).ConfigureAwait(false);
         var compileLog = compile is null ? "" : compile.Stdout.Text + compile.Stderr.Text;
         var build = new BuildOutcome(compile?.Succeeded ?? true, clock.Elapsed, compileLog.Replace(context.MountDir + "/", "", StringComparison.Ordinal), compile?.Succeeded == false ? 1 : 0);

@@ -149,6 +149,12 @@ public sealed class ExercismTaskSource : ITaskSource
 
         var adjustments = new List<string>();
         var protectedPaths = new HashSet<string>(files.Test.Concat(files.Editor).Select(PathGlob.Normalize), StringComparer.Ordinal);
+        // Files the test runner collects by convention are tests even when config.json does not list them
+        // (e.g. robot-simulator's step2/step3 Go test files): leaving them editable would let a solver change graded tests.
+        foreach (var f in NativeTaskSource.ListFiles(dir).Select(f => f.Path).Where(p => IsConventionalTestFile(runner, p)))
+        {
+            protectedPaths.Add(f);
+        }
         var starting = new List<TaskFile>();
         var tests = new List<TaskFile>();
         var packages = new Dictionary<string, string>();
@@ -196,6 +202,16 @@ public sealed class ExercismTaskSource : ITaskSource
             starting.Add(shim);
             tests.Add(shim);
             adjustments.Add("ExercismTestsShim.cs added: provides Exercism.Tests.TaskAttribute in place of the Exercism.Tests.xunit.v3 package");
+        }
+
+        if (RunnerFor(runner).Discover(new TaskSpec
+            {
+                Id = id, Language = RunnerKinds.LanguageOf(runner), SourcePath = dir, Instructions = "", StartingFiles = starting,
+                TestFiles = tests, Editable = [], Runner = new TestRunnerSpec { Kind = runner },
+            }).Count == 0)
+        {
+            unsupportedReason = "its test files define no tests (an exercise where the solver writes the tests), so it cannot be graded";
+            return null;
         }
 
         var references = new List<TaskFile>();
@@ -249,6 +265,21 @@ public sealed class ExercismTaskSource : ITaskSource
             Tags = tags,
         };
     }
+
+    private static bool IsConventionalTestFile(string runner, string path) => runner switch
+    {
+        RunnerKinds.GoTest => path.EndsWith("_test.go", StringComparison.Ordinal),
+        RunnerKinds.Pytest => Path.GetFileName(path) is var n && n.EndsWith(".py", StringComparison.Ordinal) && (n.StartsWith("test_", StringComparison.Ordinal) || n.EndsWith("_test.py", StringComparison.Ordinal)),
+        _ => false,
+    };
+
+    private static Grading.ITestRunner RunnerFor(string runner) => runner switch
+    {
+        RunnerKinds.DotnetXunit => new DotnetXunitRunner(),
+        RunnerKinds.Pytest => new Python.PytestRunner(),
+        RunnerKinds.GoTest => new Go.GoTestRunner(),
+        _ => throw new ArgumentOutOfRangeException(nameof(runner), runner, "unknown runner"),
+    };
 
     private static string ReadInstructions(string dir)
     {
