@@ -42,7 +42,7 @@ public sealed record ToolResult(string Content, bool IsError = false)
 
 /// <summary>
 /// What a tool may use. The workspace root is the confinement boundary for every file tool
-/// (see <see cref="WorkspacePaths"/>); commands run only through <see cref="Sandbox"/>.
+/// (see <c>WorkspacePaths</c>); commands run only through <see cref="Sandbox"/>.
 /// </summary>
 public sealed record ToolContext
 {
