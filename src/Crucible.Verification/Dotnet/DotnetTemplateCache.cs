@@ -61,7 +61,7 @@ public sealed partial class DotnetTemplateCache
         Workspaces.DeleteTree(dir);
         Directory.CreateDirectory(dir);
         var packages = new SortedDictionary<string, string>(DotnetProjectProfile.FrameworkPackages.Concat(profile.Packages).ToDictionary(), StringComparer.OrdinalIgnoreCase);
-        var adjustments = new List<string>();
+        List<string> adjustments = [];
         SandboxResult? result = null;
         for (var round = 0; round <= MaxSubstitutionRounds; round++)
         {
@@ -69,6 +69,12 @@ public sealed partial class DotnetTemplateCache
             result = await BuildAsync(dir, cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
             {
+                // NuGet may also substitute on its own, with a warning, when only a higher version exists.
+                foreach (Match m in ResolvedInsteadPattern().Matches(result.Stdout.Text + result.Stderr.Text))
+                {
+                    adjustments.Add($"package {m.Groups[1].Value} {m.Groups[2].Value} -> {m.Groups[3].Value}: {m.Groups[2].Value} is not on the configured NuGet sources; NuGet resolved {m.Groups[3].Value} instead");
+                }
+                adjustments = [.. adjustments.Distinct()];
                 break;
             }
             var output = result.Stdout.Text + result.Stderr.Text;
@@ -95,6 +101,19 @@ public sealed partial class DotnetTemplateCache
             return (null, $"the harness test project for this task could not be restored or built here ({string.Join("; ", errors.DefaultIfEmpty($"exit code {result?.ExitCode}"))})");
         }
 
+        var bin = Path.Combine(dir, "bin", "Debug", profile.TargetFramework);
+        // A substituted package can restore and build yet break the test host at run time (FsCheck.Xunit.v3
+        // 3.4.0 pulls xunit.v3 4.x under a 3.x runner). Run the empty harness project once so such a task is
+        // a harness error naming the substitution, never a candidate failure.
+        var smoke = await SmokeRunAsync(dir, bin, cancellationToken).ConfigureAwait(false);
+        if (!smoke.Succeeded)
+        {
+            var output = smoke.Stdout.Text + smoke.Stderr.Text;
+            var firstError = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal)) ?? $"exit code {smoke.ExitCode}";
+            var cause = adjustments.Count > 0 ? $" after {string.Join("; ", adjustments)}" : "";
+            return (null, $"the harness test project for this task builds but its test host fails to start{cause} ({firstError})");
+        }
+
         var args = File.ReadAllLines(Path.Combine(dir, "csc.args"));
         var roslyn = File.ReadAllText(Path.Combine(dir, "roslyn.path")).Trim();
         var compiler = Path.Combine(roslyn, "bincore", "csc.dll");
@@ -104,7 +123,6 @@ public sealed partial class DotnetTemplateCache
         }
         var rsp = Path.Combine(dir, "compile.rsp");
         File.WriteAllLines(rsp, CompilerArguments(args, dir));
-        var bin = Path.Combine(dir, "bin", "Debug", profile.TargetFramework);
         var template = new DotnetTemplate(dir, compiler, rsp, bin, adjustments);
         File.WriteAllText(readyFile, JsonSerializer.Serialize(template));
         return (template, null);
@@ -120,6 +138,19 @@ public sealed partial class DotnetTemplateCache
         {
             return null;
         }
+    }
+
+    private async Task<SandboxResult> SmokeRunAsync(string dir, string bin, CancellationToken cancellationToken)
+    {
+        var policy = new SandboxPolicy
+        {
+            WorkspacePath = dir,
+            ReadOnlyPaths = [_options.NuGetPackagesDirectory, .. Toolchains.DotnetMounts()],
+            Environment = Toolchains.DotnetEnvironment(_options.NuGetPackagesDirectory),
+            Limits = ResourceLimits.Default with { WallTime = TimeSpan.FromMinutes(2) },
+        };
+        var command = new SandboxCommand(Toolchains.DotnetExe, ["exec", Path.Combine(bin, DotnetTemplate.AssemblyName + ".dll"), "-noLogo", "-noColor"]);
+        return await _options.Sandbox.ExecuteAsync(command, policy, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SandboxResult> BuildAsync(string dir, CancellationToken cancellationToken)
@@ -277,6 +308,9 @@ public sealed partial class DotnetTemplateCache
 
     [GeneratedRegex(@"NU1102: Unable to find package ([\w.\-]+) with version \(([^)]*)\)[\s\S]*?Nearest version: ([\w.\-]+)")]
     private static partial Regex NearestVersionPattern();
+
+    [GeneratedRegex(@"NU1603: \S+ depends on ([\w.\-]+) \(>= ([\w.\-]+)\) but .*? was not found\. (?:An approximate best match of )?[\w.\-]+ ([\w.\-]+) was resolved")]
+    private static partial Regex ResolvedInsteadPattern();
 
     [GeneratedRegex(@"(?m)\berror [A-Z]+\d+:.*$")]
     private static partial Regex ErrorLinePattern();

@@ -58,7 +58,7 @@ public class VerifierTests(VerifierFixture f) : IClassFixture<VerifierFixture>
     }
 
     [Fact]
-    public async Task A_task_needing_a_package_missing_here_is_a_harness_error_naming_the_package()
+    public async Task A_task_whose_packages_cannot_be_restored_or_run_here_is_a_harness_error_naming_the_package()
     {
         var v = await f.GradeAsync(VerifierFixture.Exercism("diamond"), reference: true);
 
