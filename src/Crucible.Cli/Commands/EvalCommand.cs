@@ -65,7 +65,7 @@ internal static class EvalCommand
         StoredRun run;
         if (resumeId is not null)
         {
-            var found = store.FindRun(resumeId) ?? throw new BadInputException($"no run '{resumeId}' in {CliServices.DatabasePath}", "list runs with 'crucible runs', or start a new one without --resume");
+            var found = store.FindRun(resumeId) ?? throw new BadInputException($"no run '{resumeId}' in {CliServices.DatabasePath}", "pass the id of an unfinished run (see the folders under .crucible/runs), or start a new run without --resume");
             if (found.Status == "completed")
             {
                 throw new BadInputException($"run {found.Id} already completed", "start a new run without --resume");

@@ -33,16 +33,26 @@ internal sealed class YamlReader
     public static YamlReader Load(string file, IEnumerable<string> knownKeys)
     {
         var stream = new YamlStream();
+        using var reader = File.OpenText(file);
+        var parser = new YamlDotNet.Core.Parser(reader);
         try
         {
-            using var reader = File.OpenText(file);
-            stream.Load(reader);
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             throw new TaskLoadException(
                 $"{file}:{e.Start.Line}: malformed YAML: {e.InnerException?.Message ?? e.Message}",
                 "fix the YAML syntax at that line (indentation, quoting, a missing ':')", file, (int)e.Start.Line);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this instead of a YamlException when a flow collection or quoted
+            // scalar is left open at the end of the file; the last event parsed is where it starts.
+            var line = (int)(parser.Current?.Start.Line ?? 1);
+            throw new TaskLoadException(
+                $"{file}:{line}: malformed YAML: a '[', '{{' or quote opened near line {line} is never closed",
+                "close the bracket or quote on that line", file, line);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode map)
         {
