@@ -324,7 +324,7 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
     }
 
     private static string ArgumentsJson(FunctionCallContent call) =>
-        call.Arguments is null ? "{}" : System.Text.Json.JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions);
+        call.Arguments is null ? "{}" : System.Text.Json.JsonSerializer.Serialize(call.Arguments, TextToolCalls.CompactJson);
 
     private ChatResponse ToChatResponse(ChatCompletion completion, IReadOnlySet<string> toolNames)
     {

@@ -33,6 +33,9 @@ public static partial class TextToolCalls
 
     private const string Fence = "```";
 
+    /// <summary>Compact JSON that keeps non-ASCII text readable (the model reads it).</summary>
+    internal static readonly JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     /// <summary>Start of the text that replaces a call the parser could not read.</summary>
     public const string MalformedPrefix = "[Malformed tool call";
 
@@ -62,7 +65,7 @@ public static partial class TextToolCalls
                 ["description"] = tool.Description,
                 ["parameters"] = JsonNode.Parse(tool.JsonSchema.GetRawText()),
             };
-            text.AppendLine(line.ToJsonString());
+            text.AppendLine(line.ToJsonString(CompactJson));
         }
         return text.ToString().TrimEnd();
     }
@@ -75,7 +78,7 @@ public static partial class TextToolCalls
             ["name"] = call.Name,
             ["arguments"] = call.Arguments is null ? new JsonObject() : JsonSerializer.SerializeToNode(call.Arguments, AIJsonUtilities.DefaultOptions),
         };
-        return $"{CallOpen}\n{json.ToJsonString()}\n{CallClose}";
+        return $"{CallOpen}\n{json.ToJsonString(CompactJson)}\n{CallClose}";
     }
 
     /// <summary>Renders a tool result as the user text the model reads.</summary>
@@ -92,7 +95,7 @@ public static partial class TextToolCalls
         { Result: null } => "",
         { Result: string s } => s,
         { Result: JsonElement { ValueKind: JsonValueKind.String } e } => e.GetString() ?? "",
-        _ => JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions),
+        _ => JsonSerializer.Serialize(result.Result, CompactJson),
     };
 
     /// <summary>
