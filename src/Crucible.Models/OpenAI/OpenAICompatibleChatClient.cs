@@ -105,8 +105,9 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
             // Retries and the per-call timeout live in the connection's HttpClient; the SDK must not multiply them.
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
             NetworkTimeout = Timeout.InfiniteTimeSpan,
-            Transport = new OpenAIWireTransport(Connection.HttpClient),
+            Transport = new HttpClientPipelineTransport(Connection.HttpClient),
         };
+        clientOptions.AddPolicy(new OpenAIWireNormalizingPolicy(), PipelinePosition.BeforeTransport);
         if (Connection.BaseUrl is { } baseUrl)
         {
             clientOptions.Endpoint = baseUrl;

@@ -4,40 +4,49 @@ using System.Text;
 namespace Crucible.Models.OpenAI;
 
 /// <summary>
-/// The SDK's HTTP transport over the connection's <see cref="HttpClient"/> (which carries the retry
-/// policy and the timeout), with every successful chat-completion body passed through
+/// A pipeline step just before the transport: every successful chat-completion body passes through
 /// <see cref="OpenAIWireNormalizer"/> before the SDK parses it.
 /// </summary>
-internal sealed class OpenAIWireTransport(HttpClient httpClient) : HttpClientPipelineTransport(httpClient)
+internal sealed class OpenAIWireNormalizingPolicy : PipelinePolicy
 {
-    /// <inheritdoc />
-    protected override void OnReceivedResponse(PipelineMessage message, HttpResponseMessage httpResponse)
+    public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
     {
-        base.OnReceivedResponse(message, httpResponse);
+        ProcessNext(message, pipeline, currentIndex);
+        Normalize(message);
+    }
+
+    public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+    {
+        await ProcessNextAsync(message, pipeline, currentIndex).ConfigureAwait(false);
+        Normalize(message);
+    }
+
+    private static void Normalize(PipelineMessage message)
+    {
+        var response = message.Response;
         var path = message.Request.Uri?.AbsolutePath ?? "";
-        if (!httpResponse.IsSuccessStatusCode || !path.EndsWith("/chat/completions", StringComparison.Ordinal))
+        if (response is null || response.Status / 100 != 2 || !path.EndsWith("/chat/completions", StringComparison.Ordinal))
         {
             return;
         }
-        var original = httpResponse.Content;
-        var isStream = original.Headers.ContentType?.MediaType?.Contains("event-stream", StringComparison.OrdinalIgnoreCase) == true;
-        // ReadAsStream does not block here: the headers have arrived and the body is read lazily by the new stream.
-        var normalizing = new NormalizingReadStream(original.ReadAsStream(), isStream ? new OpenAIWireNormalizer() : null);
-        var replacement = new StreamContent(normalizing);
-        foreach (var header in original.Headers)
+        if (message.BufferResponse)
         {
-            // The normalised body has a different length; everything else (type, encoding) still holds.
-            if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
+            // A whole completion, already buffered by the transport: replacing the stream replaces what the SDK parses.
+            var normalized = OpenAIWireNormalizer.NormalizeCompletion(response.Content.ToString());
+            response.ContentStream = new MemoryStream(Encoding.UTF8.GetBytes(normalized));
+            return;
         }
-        httpResponse.Content = replacement;
+        if (response.ContentStream is { } body)
+        {
+            // A stream: the new stream reads lazily, line by line, so streaming stays incremental.
+            var isSse = response.Headers.TryGetValue("Content-Type", out var type) && type?.Contains("event-stream", StringComparison.OrdinalIgnoreCase) == true;
+            response.ContentStream = new NormalizingReadStream(body, isSse ? new OpenAIWireNormalizer() : null);
+        }
     }
 
     /// <summary>
-    /// Reads the server's body and hands out the normalised bytes: line by line for SSE (so streaming
-    /// stays incremental), or the whole document at once for JSON.
+    /// Reads the server's body and hands out the normalised bytes: line by line for SSE (so streaming stays
+    /// incremental), or the whole document at once for JSON.
     /// </summary>
     private sealed class NormalizingReadStream(Stream inner, OpenAIWireNormalizer? sse) : Stream
     {
@@ -76,8 +85,8 @@ internal sealed class OpenAIWireTransport(HttpClient httpClient) : HttpClientPip
             _offset = 0;
             if (sse is null)
             {
-                var body = await _reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-                _pending = Encoding.UTF8.GetBytes(OpenAIWireNormalizer.NormalizeCompletion(body));
+                var whole = await _reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                _pending = Encoding.UTF8.GetBytes(OpenAIWireNormalizer.NormalizeCompletion(whole));
                 _done = true;
                 return;
             }
