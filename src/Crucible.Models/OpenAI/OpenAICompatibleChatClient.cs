@@ -31,6 +31,7 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
 
     private readonly OpenAICompatibleOptions _options = OpenAICompatibleOptions.From(connection);
     private readonly ChatClientMetadata _metadata = new(connection.Provider, connection.BaseUrl, connection.Model);
+    private ChatClient? _defaultModelClient;
 
     /// <summary>The connection this client uses.</summary>
     public ProviderConnection Connection { get; } = connection;
@@ -100,6 +101,17 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
 
     private ChatClient CreateSdkClient(ChatOptions? options)
     {
+        var model = options?.ModelId is { Length: > 0 } requested ? requested : Connection.Model;
+        if (model == Connection.Model)
+        {
+            // The SDK client is thread-safe; building its pipeline once keeps the per-call overhead down.
+            return _defaultModelClient ??= NewSdkClient(model);
+        }
+        return NewSdkClient(model);
+    }
+
+    private ChatClient NewSdkClient(string model)
+    {
         var clientOptions = new OpenAIClientOptions
         {
             // Retries and the per-call timeout live in the connection's HttpClient; the SDK must not multiply them.
@@ -112,16 +124,24 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
         {
             clientOptions.Endpoint = baseUrl;
         }
-        var model = options?.ModelId is { Length: > 0 } requested ? requested : Connection.Model;
         return new ChatClient(model, new OptionalBearerKeyPolicy(Connection.ApiKey), clientOptions);
     }
 
     private (List<SdkChatMessage> Messages, ChatCompletionOptions Options, IReadOnlySet<string> ToolNames) BuildRequest(
         IEnumerable<AIChatMessage> messages, ChatOptions? options)
     {
-        var functions = options?.Tools?.OfType<AIFunctionDeclaration>().ToList() ?? [];
-        var toolNames = functions.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         var textTools = _options.ToolCalls == ToolCallMode.Text;
+        var functions = options?.Tools?.OfType<AIFunctionDeclaration>().ToList() ?? [];
+        if (textTools && options?.ToolMode is NoneChatToolMode)
+        {
+            // "No tools this turn": in text mode that means not describing them.
+            functions = [];
+        }
+        var toolNames = functions.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        if (options?.Instructions is { Length: > 0 } instructions)
+        {
+            messages = messages.Prepend(new AIChatMessage(ChatRole.System, instructions));
+        }
         var sdkOptions = new ChatCompletionOptions
         {
             Temperature = options?.Temperature,

@@ -118,6 +118,19 @@ public sealed class OpenAICompatibleChatClientTests
     }
 
     [Fact]
+    public async Task Instructions_become_a_leading_system_message()
+    {
+        await using var server = await StartAsync();
+        server.Enqueue(new CompletionReply { Text = "ok" });
+        using var client = Client(server);
+
+        await client.GetResponseAsync([new(ChatRole.User, "hi")], new ChatOptions { Instructions = "Answer in French." }, Ct);
+
+        var sent = server.Bodies.Single()["messages"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), m["content"]!.ToJsonString())).ToList();
+        Assert.Equal([("system", "\"Answer in French.\""), ("user", "\"hi\"")], sent);
+    }
+
+    [Fact]
     public async Task Keyless_local_server_gets_no_authorization_header()
     {
         await using var server = await StartAsync(key: null);

@@ -90,6 +90,30 @@ public sealed class OpenAIWireNormalizerTests
         Assert.Equal(TokenUsage.Zero, UsageConversion.ToTokenUsage(response.Usage));
     }
 
+    [Fact]
+    public async Task Usage_repeated_as_running_totals_on_every_chunk_counts_once_from_the_last_chunk()
+    {
+        // vLLM with continuous_usage_stats: every chunk carries the usage so far.
+        static string Chunk(string delta, string? finish, int completion)
+        {
+            var chunk = new JsonObject
+            {
+                ["id"] = "c", ["object"] = "chat.completion.chunk", ["created"] = 1, ["model"] = Model,
+                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = JsonNode.Parse(delta), ["finish_reason"] = finish }),
+                ["usage"] = new JsonObject { ["prompt_tokens"] = 20, ["completion_tokens"] = completion, ["total_tokens"] = 20 + completion },
+            };
+            return "data: " + chunk.ToJsonString();
+        }
+        var body = string.Join("\n\n", Chunk("""{"role":"assistant","content":"Hel"}""", null, 1), Chunk("""{"content":"lo"}""", null, 2), Chunk("{}", "stop", 3), "data: [DONE]") + "\n\n";
+        await using var server = await OpenAIWireServer.StartAsync(new OpenAIServerExpectations { Model = Model }, OpenAIServerFlavor.Vllm);
+        server.Enqueue(new RawReply(200, "text/event-stream", body, new Dictionary<string, string>()));
+        using var client = Client(server, key: null);
+
+        var (_, response) = await StreamAsync(client, [new(ChatRole.User, "hi")], cancellationToken: Ct);
+
+        Assert.Equal(("Hello", new TokenUsage(20, 3)), (response.Text, UsageConversion.ToTokenUsage(response.Usage)));
+    }
+
     [Theory]
     [InlineData("eos", "stop")]
     [InlineData("end_turn", "stop")]

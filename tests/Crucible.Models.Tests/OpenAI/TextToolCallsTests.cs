@@ -143,6 +143,20 @@ public sealed class TextToolCallsTests
     }
 
     [Fact]
+    public async Task Tool_mode_none_in_text_mode_describes_no_tools()
+    {
+        await using var server = await OpenAIWireServer.StartAsync(new OpenAIServerExpectations { Model = Model, ForbidTools = true });
+        server.Enqueue(new CompletionReply { Text = "Just text." });
+        using var client = Client(server, key: null, options: TextMode);
+
+        await client.GetResponseAsync([new(ChatRole.System, "Be brief."), new(ChatRole.User, "hi")],
+            new ChatOptions { Tools = [WeatherTool()], ToolMode = ChatToolMode.None }, Ct);
+
+        Assert.Equal("Be brief.", server.Bodies.Single()["messages"]![0]!["content"]!.GetValue<string>());
+        Assert.Empty(server.Violations);
+    }
+
+    [Fact]
     public void Unknown_tool_call_mode_is_bad_input_naming_the_fix()
     {
         var connection = new ProviderConnection
