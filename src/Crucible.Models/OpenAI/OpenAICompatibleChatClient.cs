@@ -114,9 +114,11 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
     {
         var clientOptions = new OpenAIClientOptions
         {
-            // Retries and the per-call timeout live in the connection's HttpClient; the SDK must not multiply them.
+            // Retries live in the connection's HttpClient; the SDK must not multiply them.
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            NetworkTimeout = Timeout.InfiniteTimeSpan,
+            // HttpClient.Timeout stops waiting for the headers only; the SDK's network timeout also guards reading
+            // the body (the whole of a JSON response, each read of a stream), so it gets the same limit.
+            NetworkTimeout = Connection.HttpClient.Timeout,
             Transport = new HttpClientPipelineTransport(Connection.HttpClient),
         };
         clientOptions.AddPolicy(new OpenAIWireNormalizingPolicy(), PipelinePosition.BeforeTransport);

@@ -296,6 +296,22 @@ public sealed class OpenAICompatibleChatClientTests
         Assert.Equal(["Thinking"], seen);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_server_that_stops_sending_hits_the_connection_timeout(bool streamed)
+    {
+        await using var server = await StartAsync();
+        server.Enqueue(new StallingReply());
+        var connection = Connection(server) with { HttpClient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(300) } };
+        using var client = new OpenAICompatibleChatClient(connection);
+        List<ChatMessage> question = [new(ChatRole.User, "hi")];
+
+        var error = await Assert.ThrowsAsync<ModelCallException>(() => streamed ? StreamAsync(client, question, cancellationToken: Ct) : client.GetResponseAsync(question, cancellationToken: Ct));
+
+        Assert.Equal(ModelErrorKind.Timeout, error.Kind);
+    }
+
     [Fact]
     public async Task A_call_with_an_already_cancelled_token_throws_operation_canceled_and_sends_nothing()
     {
