@@ -61,7 +61,7 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
     {
         var (sdkMessages, sdkOptions, toolNames) = BuildRequest(messages, options);
         var stream = CreateSdkClient(options).CompleteChatStreamingAsync(sdkMessages, sdkOptions, cancellationToken);
-        var state = new StreamState(toolNames) { TextTools = _options.ToolCalls == ToolCallMode.Text };
+        var state = new StreamState(toolNames, textTools: _options.ToolCalls == ToolCallMode.Text);
         await using var updates = stream.GetAsyncEnumerator(cancellationToken);
         while (true)
         {
@@ -437,7 +437,7 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
         patch.TryGetValue(Encoding.UTF8.GetBytes(path), out string? text) ? text : null;
 
     /// <summary>Turns SDK stream updates into <see cref="ChatResponseUpdate"/>s and assembles tool calls by index.</summary>
-    private sealed class StreamState(IReadOnlySet<string> toolNames)
+    private sealed class StreamState(IReadOnlySet<string> toolNames, bool textTools)
     {
         private readonly SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)> _calls = [];
         private readonly StringBuilder _text = new();
@@ -447,9 +447,6 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
         private DateTimeOffset? _createdAt;
         private AIFinishReason? _finish;
         private ChatTokenUsage? _usage;
-
-        // Set by the client that owns this state.
-        public bool TextTools { get; init; }
 
         public IEnumerable<ChatResponseUpdate> Accept(StreamingChatCompletionUpdate update)
         {
@@ -472,15 +469,17 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
             }
             foreach (var part in update.ContentUpdate.Where(p => p.Kind == ChatMessageContentPartKind.Text && !string.IsNullOrEmpty(p.Text)))
             {
-                if (TextTools)
+                if (textTools)
                 {
-                    // Hold back anything that may be a call until the stream shows what it is.
+                    // Hold back anything that may be a call until the stream shows what it is. Shown text never
+                    // ends in the start of a marker, so only the unshown tail needs looking at.
                     _text.Append(part.Text);
-                    var safe = TextToolCalls.SafePrefixLength(_text.ToString());
-                    if (safe > _textShown)
+                    var pending = _text.ToString(_textShown, _text.Length - _textShown);
+                    var safe = TextToolCalls.SafePrefixLength(pending);
+                    if (safe > 0)
                     {
-                        contents.Add(new TextContent(_text.ToString(_textShown, safe - _textShown)));
-                        _textShown = safe;
+                        contents.Add(new TextContent(pending[..safe]));
+                        _textShown += safe;
                     }
                 }
                 else
@@ -512,7 +511,7 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
         public ChatResponseUpdate Finish()
         {
             var contents = new List<AIContent>();
-            if (TextTools && _text.Length > _textShown)
+            if (textTools && _text.Length > _textShown)
             {
                 var parsed = TextToolCalls.Parse(_text.ToString(_textShown, _text.Length - _textShown), toolNames);
                 contents.AddRange(parsed);
