@@ -131,6 +131,18 @@ public sealed class OpenAICompatibleChatClientTests
     }
 
     [Fact]
+    public async Task Model_id_in_the_options_overrides_the_connection_model_for_that_call()
+    {
+        await using var server = await StartAsync();
+        server.Enqueue(new CompletionReply { Text = "ok" });
+        using var client = Client(server, model: "gpt-other");
+
+        var response = await client.GetResponseAsync([new(ChatRole.User, "hi")], new ChatOptions { ModelId = Model }, Ct);
+
+        Assert.Equal(("ok", Model), (response.Text, server.Bodies.Single()["model"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Keyless_local_server_gets_no_authorization_header()
     {
         await using var server = await StartAsync(key: null);
@@ -232,18 +244,24 @@ public sealed class OpenAICompatibleChatClientTests
     }
 
     [Fact]
-    public async Task Ollama_plain_string_error_and_plain_text_bodies_are_shown_verbatim()
+    public async Task Ollama_vllm_and_plain_text_error_bodies_are_shown_verbatim()
     {
         await using var server = await StartAsync(key: null);
         server.Enqueue(new RawReply(404, "application/json", """{"error":"model \"qwen3:8b\" not found, try pulling it first"}""", new Dictionary<string, string>()));
         server.Enqueue(new RawReply(502, "text/plain", "upstream connect error", new Dictionary<string, string>()));
+        server.Enqueue(new RawReply(400, "application/json",
+            """{"object":"error","message":"This model's maximum context length is 4096 tokens.","type":"BadRequestError","param":null,"code":400}""",
+            new Dictionary<string, string>()));
         using var client = Client(server, key: null);
 
         var notFound = await Assert.ThrowsAsync<ModelCallException>(() => client.GetResponseAsync([new(ChatRole.User, "hi")], cancellationToken: Ct));
         var badGateway = await Assert.ThrowsAsync<ModelCallException>(() => client.GetResponseAsync([new(ChatRole.User, "hi")], cancellationToken: Ct));
+        var vllmTooLong = await Assert.ThrowsAsync<ModelCallException>(() => client.GetResponseAsync([new(ChatRole.User, "hi")], cancellationToken: Ct));
 
         Assert.Equal((ModelErrorKind.NotFound, "model \"qwen3:8b\" not found, try pulling it first"), (notFound.Kind, notFound.ApiMessage));
         Assert.Equal((ModelErrorKind.ServerError, "upstream connect error"), (badGateway.Kind, badGateway.ApiMessage));
+        Assert.Equal((ModelErrorKind.BadRequest, "This model's maximum context length is 4096 tokens.", "BadRequestError"),
+            (vllmTooLong.Kind, vllmTooLong.ApiMessage, vllmTooLong.ApiErrorType));
     }
 
     [Fact]
@@ -355,9 +373,12 @@ public sealed class OpenAICompatibleChatClientTests
         await client.GetResponseAsync([new(ChatRole.User, "hi")], new ChatOptions
         {
             Tools = [weather], ToolMode = ChatToolMode.RequireSpecific("weather"), Temperature = 0.25f, StopSequences = ["END"],
+            ResponseFormat = ChatResponseFormat.Json, AllowMultipleToolCalls = false,
         }, cancellationToken: Ct);
 
         var body = server.Bodies.Single();
+        Assert.Equal("json_object", body["response_format"]!["type"]!.GetValue<string>());
+        Assert.False(body["parallel_tool_calls"]!.GetValue<bool>());
         Assert.Equal("weather", body["tool_choice"]!["function"]!["name"]!.GetValue<string>());
         Assert.Equal(0.25, body["temperature"]!.GetValue<double>(), 3);
         Assert.Equal("END", body["stop"]!.AsArray().Single()!.GetValue<string>());
