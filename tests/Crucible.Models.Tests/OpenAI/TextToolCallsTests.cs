@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Crucible.Core;
 using Crucible.Models.OpenAI;
 using Crucible.Testing.OpenAI;
 using Microsoft.Extensions.AI;
@@ -154,20 +153,5 @@ public sealed class TextToolCallsTests
 
         Assert.Equal("Be brief.", server.Bodies.Single()["messages"]![0]!["content"]!.GetValue<string>());
         Assert.Empty(server.Violations);
-    }
-
-    [Fact]
-    public void Unknown_tool_call_mode_is_bad_input_naming_the_fix()
-    {
-        var connection = new ProviderConnection
-        {
-            Provider = "openai-compatible", Model = "m", HttpClient = new HttpClient(),
-            Options = new Dictionary<string, string> { ["tool_calls"] = "xml" },
-        };
-
-        var error = Assert.Throws<BadInputException>(() => new OpenAICompatibleChatClient(connection));
-
-        Assert.Contains("'xml'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'native'", error.Fix, StringComparison.Ordinal);
     }
 }
