@@ -147,7 +147,8 @@ public sealed class OpenAICompatibleChatClientTests
     {
         await using var server = await StartAsync(key: null);
         server.Enqueue(new CompletionReply { Text = "local answer" });
-        using var client = Client(server, key: null);
+        // Written the way users write it, without a trailing slash (http://localhost:11434/v1).
+        using var client = new OpenAICompatibleChatClient(Connection(server, key: null) with { BaseUrl = new Uri(server.BaseUrl.ToString().TrimEnd('/')) });
 
         var response = await client.GetResponseAsync([new(ChatRole.User, "hi")], cancellationToken: Ct);
 
