@@ -13,14 +13,23 @@ public static class CritiquePrompts
         The harness runs the task's tests itself; the tests are protected and are never to be changed.
         """;
 
-    /// <summary>The first user message: the task, the candidate's diff, its test result and the principle's critique request.</summary>
-    public static string Critique(TaskSpec task, string diff, VerdictSummary? verdict, Principle principle, int maxDiffChars)
+    /// <summary>Appended to a critique request by <see cref="PrincipleCritic"/> so the critique ends with a readable assessment.</summary>
+    public const string AssessmentRequest = "After your critique, end with one line: \"Assessment: satisfied\" if the change satisfies the principle, or \"Assessment: violated\" if it does not.";
+
+    /// <summary>
+    /// The first user message: the task (when known), the candidate's diff, its test result (when known)
+    /// and the principle's question and critique request.
+    /// </summary>
+    public static string Critique(string? instructions, string diff, VerdictSummary? verdict, Principle principle, int maxDiffChars)
     {
         var sb = new StringBuilder();
-        sb.Append("## Task\n\n").Append(task.Instructions.Trim()).Append("\n\n");
+        if (!string.IsNullOrWhiteSpace(instructions))
+        {
+            sb.Append("## Task\n\n").Append(instructions.Trim()).Append("\n\n");
+        }
         sb.Append("## Candidate change (unified diff against the task's starting files)\n\n");
         sb.Append("```diff\n").Append(diff.Length == 0 ? "(no changes)\n" : ModelCalls.Cap(diff, maxDiffChars)).Append("```\n\n");
-        sb.Append("## Test result\n\n").Append(verdict?.ToString() ?? "not run yet").Append("\n\n");
+        sb.Append("## Test result\n\n").Append(verdict?.ToString() ?? "not run").Append("\n\n");
         sb.Append("## Principle `").Append(principle.Id).Append("`\n\n");
         sb.Append(principle.Question.Trim()).Append("\n\n");
         sb.Append(principle.CritiqueRequest.Trim()).Append('\n');

@@ -81,7 +81,7 @@ public sealed class CritiqueRevisionLoop
             var clock = Stopwatch.StartNew();
             var principle = sampler.Next();
             var summary = currentVerdict is null ? null : VerdictSummary.From(currentVerdict);
-            var critiquePrompt = CritiquePrompts.Critique(task, currentDiff, summary, principle, _options.MaxDiffChars);
+            var critiquePrompt = CritiquePrompts.Critique(task.Instructions, currentDiff, summary, principle, _options.MaxDiffChars);
             var messages = new List<ChatMessage> { new(ChatRole.System, CritiquePrompts.System), new(ChatRole.User, critiquePrompt) };
             var critiqueResponse = await _client.GetResponseAsync(messages, ChatOptionsFor(seed, _options.MaxCritiqueTokens), cancellationToken).ConfigureAwait(false);
             var critique = critiqueResponse.Text;
