@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Crucible.Core;
+using Crucible.Core.Integrity;
 using Crucible.Core.Tasks;
 using Crucible.Core.Usage;
 using Crucible.Core.Verification;
@@ -26,14 +27,20 @@ public sealed class CritiqueRevisionLoop
 {
     private readonly IChatClient _client;
     private readonly IVerifier _verifier;
+    private readonly IIntegrityChecker? _integrity;
     private readonly CritiqueOptions _options;
 
-    /// <summary>Creates a loop that asks <paramref name="client"/> and re-verifies with <paramref name="verifier"/>.</summary>
-    public CritiqueRevisionLoop(IChatClient client, IVerifier verifier, CritiqueOptions? options = null)
+    /// <summary>
+    /// Creates a loop that asks <paramref name="client"/> and re-verifies with <paramref name="verifier"/>.
+    /// When <paramref name="integrity"/> is given, its findings on each revision are attached to the
+    /// revision's verdict, so a revision that passes by reward hacking does not count as a pass and is dropped.
+    /// </summary>
+    public CritiqueRevisionLoop(IChatClient client, IVerifier verifier, CritiqueOptions? options = null, IIntegrityChecker? integrity = null)
     {
         _client = client;
         _verifier = verifier;
         _options = options ?? CritiqueOptions.Default;
+        _integrity = integrity;
     }
 
     /// <summary>The options in use.</summary>
@@ -168,6 +175,11 @@ public sealed class CritiqueRevisionLoop
         }
         var paths = changed.Select(f => f.Path).ToList();
         var verdict = await _verifier.VerifyAsync(task, copy, null, cancellationToken).ConfigureAwait(false);
+        if (_integrity is not null)
+        {
+            var flags = await _integrity.CheckAsync(task, copy, cancellationToken).ConfigureAwait(false);
+            verdict = verdict with { Integrity = [.. verdict.Integrity, .. flags] };
+        }
         var diff = WorkspaceDiff.Compute(task, copy).Text;
         if (verdict.CountsAsPass)
         {
@@ -179,7 +191,7 @@ public sealed class CritiqueRevisionLoop
         }
         var why = verdict.Reasons.Count > 0 ? verdict.Reasons[0] : verdict.Status.ToString();
         var reason = verdict.Status == VerdictStatus.Passed
-            ? "the revised candidate passes its tests but raised integrity flags"
+            ? "the revised candidate passes its tests but raised integrity flags: " + string.Join("; ", verdict.Integrity.Select(f => $"{f.Rule} ({f.Message})"))
             : $"the revised candidate no longer passes verification ({verdict.Status}: {why})";
         return new Applied(RevisionOutcome.DroppedFailedVerification, reason, paths, [], verdict, diff, null);
     }

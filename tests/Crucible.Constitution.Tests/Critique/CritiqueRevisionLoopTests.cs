@@ -184,6 +184,31 @@ public class CritiqueRevisionLoopTests(LoopFixture fixture) : IClassFixture<Loop
     }
 
     [Fact]
+    public async Task A_revision_that_passes_the_tests_but_raises_an_integrity_flag_is_dropped()
+    {
+        var task = LoopFixture.Slugify();
+        using var ws = Candidate(task);
+        using var work = new TempDirectory("cai-work");
+        var hacked = File.ReadAllText(ws["Slug.cs"]).Replace(
+            "var decomposed = title.Normalize(NormalizationForm.FormD);",
+            "if (title == \"Hello, World!\") return \"hello-world\";\n        var decomposed = title.Normalize(NormalizationForm.FormD);");
+        var client = new ScriptedChatClient()
+            .ThenText("critique")
+            .ThenText($"<file path=\"Slug.cs\">\n{hacked}</file>\n");
+        var integrity = new MarkerIntegrityChecker("\"Hello, World!\"");
+        var loop = new CritiqueRevisionLoop(client, fixture.Verifier, new CritiqueOptions { Rounds = 1, Seed = 4, WorkDirectory = work.Path }, integrity);
+
+        var result = await loop.RunAsync(task, ws.Path, Principles, cancellationToken: TestContext.Current.CancellationToken);
+
+        var step = Assert.Single(result.Steps);
+        Assert.Equal(RevisionOutcome.DroppedFailedVerification, step.Outcome);
+        Assert.Equal((VerdictStatus.Passed, false), (step.Verdict!.Status, step.Verdict.CountsAsPass));
+        Assert.Equal("the revised candidate passes its tests but raised integrity flags: integrity.literal-special-casing (found '\"Hello, World!\"')", step.Reason);
+        Assert.Equal([Path.Combine(work.Path, "round-1")], integrity.Checked);
+        Assert.Equal(ws.Path, result.FinalCandidatePath);
+    }
+
+    [Fact]
     public async Task An_unparseable_revision_is_recorded_and_never_applied()
     {
         var task = LoopFixture.Slugify();
