@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Crucible.Core.Usage;
+using Crucible.Models.Caching;
+using Crucible.Models.Pricing;
+using Crucible.Models.Redaction;
+using Microsoft.Extensions.AI;
+
+namespace Crucible.Models.Usage;
+
+/// <summary>
+/// Records every call's tokens and dollars in a <see cref="UsageLedger"/>: non-streamed calls from
+/// <see cref="ChatResponse.Usage"/>, streamed calls from the last <see cref="UsageContent"/> of the
+/// stream (providers report the complete usage of the call once, in the final update). Responses
+/// replayed by <see cref="CachingChatClient"/> are recorded as cached, at zero cost.
+/// </summary>
+public sealed class UsageRecordingChatClient : DelegatingChatClient
+{
+    private readonly UsageLedger _ledger;
+    private readonly CostCalculator _costs;
+    private readonly string _provider;
+    private readonly string _model;
+    private readonly Redactor _redactor;
+
+    /// <summary>Creates the client.</summary>
+    /// <param name="inner">The client doing the call.</param>
+    /// <param name="ledger">Where calls are recorded.</param>
+    /// <param name="costs">Prices.</param>
+    /// <param name="provider">Provider id, recorded and used for <c>provider:model</c> prices.</param>
+    /// <param name="model">The configured model; the model a response reports wins when it has a price.</param>
+    /// <param name="redactor">Masks keys in recorded error messages.</param>
+    public UsageRecordingChatClient(IChatClient inner, UsageLedger ledger, CostCalculator costs, string provider, string model, Redactor? redactor = null)
+        : base(inner)
+    {
+        _ledger = ledger;
+        _costs = costs;
+        _provider = provider;
+        _model = model;
+        _redactor = redactor ?? new Redactor();
+    }
+
+    /// <summary>The ledger calls go to.</summary>
+    public UsageLedger Ledger => _ledger;
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            RecordFailure(options, streaming: false, clock.Elapsed, e);
+            throw;
+        }
+        Record(response.ModelId ?? options?.ModelId, response.Usage, CachingChatClient.IsReplay(response.AdditionalProperties), streaming: false, clock.Elapsed);
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        UsageDetails? usage = null;
+        string? modelId = null;
+        var replay = false;
+        await using var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            ChatResponseUpdate update;
+            try
+            {
+                if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+                update = updates.Current;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                RecordFailure(options, streaming: true, clock.Elapsed, e);
+                throw;
+            }
+            modelId ??= update.ModelId;
+            replay |= CachingChatClient.IsReplay(update.AdditionalProperties);
+            foreach (var content in update.Contents)
+            {
+                if (content is UsageContent u)
+                {
+                    usage = u.Details;
+                }
+            }
+            yield return update;
+        }
+        Record(modelId ?? options?.ModelId, usage, replay, streaming: true, clock.Elapsed);
+    }
+
+    private void Record(string? reportedModel, UsageDetails? usage, bool replay, bool streaming, TimeSpan duration)
+    {
+        var model = reportedModel is not null && _costs.Prices.Find(reportedModel, _provider) is not null ? reportedModel : _model;
+        var tokens = UsageConversion.ToTokenUsage(usage);
+        decimal? cost = replay ? 0m
+            : usage is null ? null // no usage reported: the cost is not known
+            : _costs.Cost(tokens, model, _provider);
+        _ledger.Add(new UsageRecord(0, _provider, model, tokens, cost, replay, streaming, duration));
+    }
+
+    private void RecordFailure(ChatOptions? options, bool streaming, TimeSpan duration, Exception e) =>
+        // A call that failed before producing a response is not billed.
+        _ledger.Add(new UsageRecord(0, _provider, options?.ModelId ?? _model, TokenUsage.Zero, 0m, false, streaming, duration, _redactor.Redact(e.Message)));
+}
