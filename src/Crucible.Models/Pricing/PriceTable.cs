@@ -20,6 +20,14 @@ public sealed partial class PriceTable
     /// <summary>Name of the user's price file under <c>~/.crucible/</c>.</summary>
     public const string UserFileName = "prices.json";
 
+    // Declared before every static property that loads a file: static initialisers run in textual order.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
     private readonly Dictionary<string, ModelPrice> _prices;
 
     private PriceTable(Dictionary<string, ModelPrice> prices, string? updated, IReadOnlyList<string> sources)
@@ -121,13 +129,6 @@ public sealed partial class PriceTable
         var file = JsonSerializer.Deserialize<PriceFile>(stream, Json) ?? new PriceFile();
         return Empty.With(file, "built-in");
     }
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
 
     [GeneratedRegex(@"-(\d{8}|\d{4}-\d{2}-\d{2})$")]
     private static partial Regex DateSuffix();

@@ -57,8 +57,8 @@ public sealed partial class Redactor
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
         }
         text = KeyShape().Replace(text, Mask);
-        text = HeaderValue().Replace(text, m => m.Groups[1].Value + Mask);
         text = QuerySecret().Replace(text, m => m.Groups[1].Value + Mask);
+        text = HeaderValue().Replace(text, m => m.Groups[1].Value + Mask);
         return text;
     }
 
@@ -70,7 +70,7 @@ public sealed partial class Redactor
     private static partial Regex KeyShape();
 
     // "Authorization: Bearer X", "x-api-key: X", "api-key: X" as they appear in dumped headers.
-    [GeneratedRegex(@"(?i)((?:authorization\s*[:=]\s*(?:bearer|basic)?\s*)|(?:(?:x-)?api[-_]?key\s*[:=]\s*))[^\s,;""']+")]
+    [GeneratedRegex(@"(?i)((?:authorization\s*[:=]\s*(?:bearer|basic)?\s*)|(?:(?:x-)?api[-_]?key\s*[:=]\s*))[^\s,;""'&]+")]
     private static partial Regex HeaderValue();
 
     [GeneratedRegex(@"(?i)([?&](?:api[-_]?key|key|token|access_token)=)[^&#\s]+")]

@@ -14,6 +14,10 @@ namespace Crucible.Models.Usage;
 /// stream (providers report the complete usage of the call once, in the final update). Responses
 /// replayed by <see cref="CachingChatClient"/> are recorded as cached, at zero cost.
 /// </summary>
+/// <remarks>
+/// As the outermost layer it is also the last guard for secrets: an exception whose message (or inner
+/// message) holds a key is replaced by a redacted <see cref="ModelCallException"/>.
+/// </remarks>
 public sealed class UsageRecordingChatClient : DelegatingChatClient
 {
     private readonly UsageLedger _ledger;
@@ -54,6 +58,10 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
         catch (Exception e) when (e is not OperationCanceledException)
         {
             RecordFailure(options, streaming: false, clock.Elapsed, e);
+            if (Scrubbed(e) is { } clean)
+            {
+                throw clean;
+            }
             throw;
         }
         Record(response.ModelId ?? options?.ModelId, response.Usage, CachingChatClient.IsReplay(response.AdditionalProperties), streaming: false, clock.Elapsed);
@@ -85,7 +93,11 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 RecordFailure(options, streaming: true, clock.Elapsed, e);
-                throw;
+                if (Scrubbed(e) is { } clean)
+            {
+                throw clean;
+            }
+            throw;
             }
             modelId ??= update.ModelId;
             replay |= CachingChatClient.IsReplay(update.AdditionalProperties);
@@ -109,6 +121,33 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
             : usage is null ? null // no usage reported: the cost is not known
             : _costs.Cost(tokens, model, _provider);
         _ledger.Add(new UsageRecord(0, _provider, model, tokens, cost, replay, streaming, duration));
+    }
+
+    /// <summary>
+    /// Null when no message in <paramref name="e"/>'s chain holds a secret (the exception is rethrown
+    /// unchanged); otherwise a <see cref="ModelCallException"/> with the redacted message and the same
+    /// kind, status and fix, without the inner exceptions that held the secret.
+    /// </summary>
+    private ModelCallException? Scrubbed(Exception e)
+    {
+        var leaks = false;
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            leaks |= _redactor.Redact(x.Message) != x.Message;
+        }
+        if (!leaks)
+        {
+            return null;
+        }
+        var call = e as ModelCallException;
+        return new ModelCallException(call?.Kind ?? ModelErrorKind.Protocol, _redactor.Redact(e.Message))
+        {
+            StatusCode = call?.StatusCode,
+            ApiErrorType = call?.ApiErrorType,
+            ApiMessage = call?.ApiMessage is { } m ? _redactor.Redact(m) : null,
+            Attempts = call?.Attempts ?? 1,
+            Fix = call?.Fix is { } f ? _redactor.Redact(f) : null,
+        };
     }
 
     private void RecordFailure(ChatOptions? options, bool streaming, TimeSpan duration, Exception e) =>
