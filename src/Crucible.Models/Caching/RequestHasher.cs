@@ -23,12 +23,13 @@ public static class RequestHasher
     /// <summary>The key of a request, as lowercase hex.</summary>
     public static string Key(string provider, string model, IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        using var buffer = new PooledBuffer();
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Hashed as it is written, so a 200k-token conversation never exists as one buffer.
+        using var hasher = new HashingWriter();
+        using (var writer = new Utf8JsonWriter(hasher))
         {
             Write(writer, provider, model, messages, options);
         }
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+        return Convert.ToHexStringLower(hasher.Finish());
     }
 
     /// <summary>The canonical JSON that <see cref="Key"/> hashes (for diagnostics and tests).</summary>
@@ -85,7 +86,45 @@ public static class RequestHasher
         w.WriteEndObject();
     }
 
-    /// <summary>A growable byte buffer for the writer (requests may be megabytes: a 200k-token conversation).</summary>
+    /// <summary>An <see cref="System.Buffers.IBufferWriter{T}"/> that feeds every committed byte to SHA-256 and reuses one small buffer.</summary>
+    private sealed class HashingWriter : System.Buffers.IBufferWriter<byte>, IDisposable
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private byte[] _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+
+        public void Advance(int count) => _hash.AppendData(_buffer, 0, count);
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer;
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer;
+        }
+
+        public byte[] Finish() => _hash.GetHashAndReset();
+
+        private void Ensure(int sizeHint)
+        {
+            if (sizeHint > _buffer.Length)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(sizeHint);
+            }
+        }
+
+        public void Dispose()
+        {
+            _hash.Dispose();
+            System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+        }
+    }
+
+    /// <summary>A growable byte buffer for <see cref="Canonical"/> (diagnostics only).</summary>
     private sealed class PooledBuffer : System.Buffers.IBufferWriter<byte>, IDisposable
     {
         private byte[] _array = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);

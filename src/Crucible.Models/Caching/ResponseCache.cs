@@ -81,6 +81,11 @@ public sealed class ResponseCache
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        // WAL with synchronous=NORMAL stays consistent after a crash and may lose only the last few
+        // entries on power loss (they are re-fetched on the next run); FULL would fsync on every write.
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous = NORMAL";
+        pragma.ExecuteNonQuery();
         return connection;
     }
 }

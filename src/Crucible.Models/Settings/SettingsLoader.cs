@@ -187,7 +187,15 @@ public static class SettingsLoader
 
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).Trim();
+        // System.Text.Json appends "Path: ... | LineNumber: 0 | ..." (0-based); the caller reports the position itself.
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+        return message.Trim();
     }
 }
