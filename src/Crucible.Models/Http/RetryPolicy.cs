@@ -40,6 +40,15 @@ public sealed record RetryPolicy
     /// <summary>HTTP statuses that are retried: 429, 500, 502, 503, 504 and Anthropic's 529 (overloaded).</summary>
     public IReadOnlySet<int> RetryableStatusCodes { get; init; } = new HashSet<int> { 429, 500, 502, 503, 504, 529 };
 
+    /// <summary>
+    /// Response media types left streaming (not read into memory within the try): server-sent events,
+    /// and JSON Lines such as Anthropic batch results, which may be hundreds of megabytes.
+    /// </summary>
+    public IReadOnlySet<string> StreamedMediaTypes { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "text/event-stream", "application/x-jsonl", "application/jsonl", "application/x-ndjson",
+    };
+
     /// <summary>The backoff before try <paramref name="nextAttempt"/> (2 = first retry), before jitter.</summary>
     public TimeSpan Backoff(int nextAttempt)
     {

@@ -86,7 +86,7 @@ public sealed class RetryingHandler : DelegatingHandler
                 try
                 {
                     response = await base.SendAsync(request, linked.Token).ConfigureAwait(false);
-                    if (!IsEventStream(response) && response.Content is not null)
+                    if (!IsStreamed(response) && response.Content is not null)
                     {
                         // A non-streamed body is part of the try: a reset or stall while reading it is retried too.
                         await response.Content.LoadIntoBufferAsync(linked.Token).ConfigureAwait(false);
@@ -200,8 +200,8 @@ public sealed class RetryingHandler : DelegatingHandler
         return null;
     }
 
-    private static bool IsEventStream(HttpResponseMessage response) =>
-        string.Equals(response.Content?.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+    private bool IsStreamed(HttpResponseMessage response) =>
+        response.Content?.Headers.ContentType?.MediaType is { } type && _policy.StreamedMediaTypes.Contains(type);
 
     private ModelCallException GiveUp(HttpRequestMessage request, Exception failure, int attempts)
     {

@@ -195,6 +195,27 @@ public sealed class RetryingHandlerTests
     }
 
     [Fact]
+    public async Task Event_stream_body_is_handed_over_as_it_arrives_not_buffered()
+    {
+        var release = new TaskCompletionSource();
+        await using var server = await LocalHttpServer.StartAsync(async (_, ctx) =>
+        {
+            ctx.Response.ContentType = "text/event-stream";
+            await ctx.Response.WriteAsync("event: message_start\ndata: {}\n\n");
+            await ctx.Response.Body.FlushAsync();
+            await release.Task.WaitAsync(ctx.RequestAborted); // the rest of the stream waits for the client
+            await ctx.Response.WriteAsync("event: message_stop\ndata: {}\n\n");
+        });
+        // Were the body buffered inside the try, this would wait for `release` and fail with a timeout.
+        using var client = Client(RetryPolicy.Default with { MaxAttempts = 1, PerTryTimeout = TimeSpan.FromSeconds(20) });
+        using var response = await client.SendAsync(Post(server), HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("event: message_start", await reader.ReadLineAsync(TestContext.Current.CancellationToken));
+        release.SetResult();
+        Assert.EndsWith("event: message_stop\ndata: {}\n\n", await reader.ReadToEndAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Each_retry_is_logged_with_its_reason()
     {
         await using var server = await Scripted((429, [("retry-after", "2")]));

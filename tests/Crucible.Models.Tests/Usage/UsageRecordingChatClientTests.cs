@@ -110,15 +110,4 @@ public sealed class UsageRecordingChatClientTests
         using var client = new UsageRecordingChatClient(inner, new UsageLedger(), Costs, "openai", "gpt-5");
         Assert.Same(original, await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetResponseAsync("x", cancellationToken: TestContext.Current.CancellationToken)));
     }
-
-    [Fact]
-    public void Ledger_raises_an_event_per_record_with_its_sequence()
-    {
-        var ledger = new UsageLedger();
-        var seen = new List<int>();
-        ledger.Recorded += r => seen.Add(r.Sequence);
-        ledger.Add(new UsageRecord(0, "openai", "gpt-5", TokenUsage.Zero, 0m, false, false, TimeSpan.Zero));
-        ledger.Add(new UsageRecord(0, "openai", "gpt-5", TokenUsage.Zero, 0m, false, false, TimeSpan.Zero));
-        Assert.Equal([1, 2], seen);
-    }
 }
