@@ -88,6 +88,26 @@ public sealed class ModelClientFactory : IDisposable
         _cache = new Lazy<ResponseCache?>(() => _options.CachePath is { } p ? new ResponseCache(p) : null);
     }
 
+    /// <summary>
+    /// The factory a command uses: settings from <paramref name="homeDirectory"/> and
+    /// <paramref name="projectDirectory"/>, prices with the user's overrides, the process environment, and
+    /// the response cache at <c>&lt;project&gt;/.crucible/response-cache.db</c> when <paramref name="cache"/> is set.
+    /// </summary>
+    /// <exception cref="BadInputException">A settings or price file is malformed.</exception>
+    public static ModelClientFactory ForProject(string projectDirectory, bool cache = false, ILogger? logger = null, UsageLedger? ledger = null, string? homeDirectory = null)
+    {
+        homeDirectory ??= SettingsLoader.DefaultHome;
+        var settings = SettingsLoader.Load(homeDirectory, projectDirectory);
+        return new ModelClientFactory(new ModelClientFactoryOptions
+        {
+            Settings = settings,
+            Prices = PriceTable.Load(settings, homeDirectory),
+            CachePath = cache ? ResponseCache.DefaultPath(projectDirectory) : null,
+            Logger = logger,
+            Ledger = ledger ?? new UsageLedger(),
+        });
+    }
+
     /// <summary>The options in force.</summary>
     public ModelClientFactoryOptions Options => _options;
 

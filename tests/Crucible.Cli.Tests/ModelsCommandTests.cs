@@ -62,9 +62,9 @@ public sealed class ModelsCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Ok, code);
         var lines = _out.ToString().Split('\n');
-        Assert.Contains(lines, l => l.Contains("openai:gpt-5-mini") && l.Contains("(SDK default)") && l.Contains("present (OPENAI_API_KEY)") && l.Contains("settings"));
-        Assert.Contains(lines, l => l.Contains("anthropic:claude-sonnet-4-5") && l.Contains("present (ANTHROPIC_API_KEY)"));
-        Assert.Contains(lines, l => l.Contains("local") && l.Contains("http://localhost:8000/v1") && l.Contains("not needed") && l.Contains("endpoint 'local'"));
+        Assert.Contains(lines, l => l.Contains("openai:gpt-5-mini") && l.Contains("(SDK default)") && l.Contains("present (OPENAI_API_KEY)") && l.Contains("$0.25 / $2") && l.Contains("settings"));
+        Assert.Contains(lines, l => l.Contains("anthropic:claude-sonnet-4-5") && l.Contains("present (ANTHROPIC_API_KEY)") && l.Contains("$3 / $15"));
+        Assert.Contains(lines, l => l.Contains("local") && l.Contains("http://localhost:8000/v1") && l.Contains("not needed") && l.Contains("unknown (cost not tracked)") && l.Contains("endpoint 'local'"));
         Assert.DoesNotContain(lines, l => l.Contains("openai:gpt-5 ")); // the env default is not added when settings already name an openai model
         Assert.DoesNotContain(AnthropicKey, Output);
         Assert.DoesNotContain(OpenAIKey, Output);

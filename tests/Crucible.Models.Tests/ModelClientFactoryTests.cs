@@ -111,6 +111,23 @@ public sealed class ModelClientFactoryTests
     }
 
     [Fact]
+    public void For_project_loads_settings_prices_and_the_default_cache_path()
+    {
+        using var home = new TempDirectory();
+        using var project = new TempDirectory();
+        home.Write(".crucible/prices.json", """{ "models": { "qwen3": { "input": 0.5, "output": 1 } } }""");
+        project.Write(".crucible/settings.json", """{ "endpoints": { "local": { "base_url": "http://localhost:8000/v1", "model": "qwen3" } } }""");
+
+        using var factory = ModelClientFactory.ForProject(project.Path, cache: true, homeDirectory: home.Path);
+
+        Assert.Equal("local", factory.Parse("local").Endpoint);
+        Assert.Equal(0.5m, factory.Options.Prices.Find("qwen3")!.Input);
+        Assert.Equal(Path.Combine(project.Path, ".crucible", "response-cache.db"), factory.Options.CachePath);
+        using var plain = ModelClientFactory.ForProject(project.Path, homeDirectory: home.Path);
+        Assert.Null(plain.Options.CachePath);
+    }
+
+    [Fact]
     public async Task Calls_go_through_retries_and_are_recorded_with_cost()
     {
         var statuses = new ConcurrentQueue<int>([429, 503]);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Crucible.Core;
 using Crucible.Models;
 using Crucible.Models.Http;
+using Crucible.Models.Pricing;
 using Crucible.Models.Settings;
 using Crucible.Models.Specs;
 using Microsoft.Extensions.AI;
@@ -99,7 +100,7 @@ internal static class ModelsCommand
     internal static int List(Context ctx, bool json)
     {
         var settings = SettingsLoader.Load(ctx.Home, ctx.Project);
-        using var factory = new ModelClientFactory(new ModelClientFactoryOptions { Settings = settings, Environment = ctx.Environment });
+        using var factory = new ModelClientFactory(new ModelClientFactoryOptions { Settings = settings, Environment = ctx.Environment, Prices = PriceTable.Load(settings, ctx.Home) });
         var rows = ConfiguredModels(settings, ctx.Environment).Select(c => Describe(factory, c)).ToList();
         if (json)
         {
@@ -112,10 +113,10 @@ internal static class ModelsCommand
             ctx.Err.MarkupLine($"[yellow]fix:[/] set ANTHROPIC_API_KEY or OPENAI_API_KEY, or add \"models\" or \"endpoints\" to {Markup.Escape(SettingsLoader.UserFile("~"))} (see docs/models.md)");
             return ExitCodes.Ok;
         }
-        var table = new Table().AddColumn("model").AddColumn("provider").AddColumn("base URL").AddColumn("key").AddColumn("from");
+        var table = new Table().AddColumn("model").AddColumn("provider").AddColumn("base URL").AddColumn("key").AddColumn("price in/out per MTok").AddColumn("from");
         foreach (var r in rows)
         {
-            table.AddRow(Markup.Escape(r.Spec), Markup.Escape(r.Provider ?? ""), Markup.Escape(r.BaseUrl ?? ""), r.Error is null ? Markup.Escape(r.Key) : $"[red]{Markup.Escape(r.Error)}[/]", Markup.Escape(r.Source));
+            table.AddRow(Markup.Escape(r.Spec), Markup.Escape(r.Provider ?? ""), Markup.Escape(r.BaseUrl ?? ""), r.Error is null ? Markup.Escape(r.Key) : $"[red]{Markup.Escape(r.Error)}[/]", Markup.Escape(r.Price ?? ""), Markup.Escape(r.Source));
         }
         ctx.Out.Write(table);
         ctx.Out.MarkupLine($"[grey]settings: {Markup.Escape(settings.Sources.Count == 0 ? "none found" : string.Join(", ", settings.Sources))}[/]");
@@ -123,7 +124,7 @@ internal static class ModelsCommand
     }
 
     /// <summary>A listing row; it never holds a key.</summary>
-    internal sealed record Row(string Spec, string? Provider, string? BaseUrl, string Key, string Source, string? Error);
+    internal sealed record Row(string Spec, string? Provider, string? BaseUrl, string Key, string Source, string? Error, string? Price = null);
 
     private static Row Describe(ModelClientFactory factory, Configured c)
     {
@@ -140,13 +141,18 @@ internal static class ModelsCommand
         {
             var connection = factory.Resolve(spec);
             var key = connection.ApiKey is null ? "not needed" : $"present ({connection.ApiKeyVariable ?? "settings"})";
-            return new Row(c.Spec, spec.Provider, factory.Redactor.Redact(connection.BaseUrl?.ToString() ?? "(SDK default)"), key, c.Source, null);
+            return new Row(c.Spec, spec.Provider, factory.Redactor.Redact(connection.BaseUrl?.ToString() ?? "(SDK default)"), key, c.Source, null, Price(factory, spec));
         }
         catch (BadInputException e)
         {
-            return new Row(c.Spec, spec.Provider, spec.BaseUrl?.ToString(), $"missing: {e.Fix}", c.Source, null);
+            return new Row(c.Spec, spec.Provider, spec.BaseUrl?.ToString(), $"missing: {e.Fix}", c.Source, null, Price(factory, spec));
         }
     }
+
+    private static string Price(ModelClientFactory factory, ModelSpec spec) =>
+        factory.Options.Prices.Find(spec.Model, spec.Provider) is { } p
+            ? string.Create(CultureInfo.InvariantCulture, $"${p.Input:0.###} / ${p.Output:0.###}")
+            : "unknown (cost not tracked)";
 
     /// <summary>One check's outcome.</summary>
     internal sealed record CheckResult(string Spec, bool Ok, TimeSpan? Latency, string Detail, string? Fix);
