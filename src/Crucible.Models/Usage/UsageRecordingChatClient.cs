@@ -55,7 +55,12 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
         {
             response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            RecordInterrupted(options, streaming: false, clock.Elapsed, "cancelled", null);
+            throw;
+        }
+        catch (Exception e)
         {
             RecordFailure(options, streaming: false, clock.Elapsed, e);
             if (Scrubbed(e) is { } clean)
@@ -78,39 +83,62 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
         UsageDetails? usage = null;
         string? modelId = null;
         var replay = false;
+        var outcome = "abandoned"; // until the stream ends, fails or is cancelled
         await using var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        while (true)
+        try
         {
-            ChatResponseUpdate update;
-            try
+            while (true)
             {
-                if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                ChatResponseUpdate update;
+                try
                 {
-                    break;
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        outcome = "completed";
+                        break;
+                    }
+                    update = updates.Current;
                 }
-                update = updates.Current;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                RecordFailure(options, streaming: true, clock.Elapsed, e);
-                if (Scrubbed(e) is { } clean)
-            {
-                throw clean;
-            }
-            throw;
-            }
-            modelId ??= update.ModelId;
-            replay |= CachingChatClient.IsReplay(update.AdditionalProperties);
-            foreach (var content in update.Contents)
-            {
-                if (content is UsageContent u)
+                catch (OperationCanceledException)
                 {
-                    usage = u.Details;
+                    outcome = "cancelled";
+                    throw;
                 }
+                catch (Exception e)
+                {
+                    outcome = "failed";
+                    RecordFailure(options, streaming: true, clock.Elapsed, e);
+                    if (Scrubbed(e) is { } clean)
+                    {
+                        throw clean;
+                    }
+                    throw;
+                }
+                modelId ??= update.ModelId;
+                replay |= CachingChatClient.IsReplay(update.AdditionalProperties);
+                foreach (var content in update.Contents)
+                {
+                    if (content is UsageContent u)
+                    {
+                        usage = u.Details;
+                    }
+                }
+                yield return update;
             }
-            yield return update;
         }
-        Record(modelId ?? options?.ModelId, usage, replay, streaming: true, clock.Elapsed);
+        finally
+        {
+            // Every stream is recorded exactly once: in full, as a failure, or as interrupted (the caller
+            // stopped reading or cancelled) with whatever usage had arrived.
+            if (outcome == "completed" || (replay && outcome != "failed"))
+            {
+                Record(modelId ?? options?.ModelId, usage, replay, streaming: true, clock.Elapsed);
+            }
+            else if (outcome != "failed")
+            {
+                RecordInterrupted(options, streaming: true, clock.Elapsed, outcome, usage);
+            }
+        }
     }
 
     private void Record(string? reportedModel, UsageDetails? usage, bool replay, bool streaming, TimeSpan duration)
@@ -148,6 +176,17 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
             Attempts = call?.Attempts ?? 1,
             Fix = call?.Fix is { } f ? _redactor.Redact(f) : null,
         };
+    }
+
+    /// <summary>
+    /// A call cut short by the caller: the provider may have billed part of it, so the cost is unknown
+    /// (null) unless the call was a cache replay or usage had already arrived.
+    /// </summary>
+    private void RecordInterrupted(ChatOptions? options, bool streaming, TimeSpan duration, string outcome, UsageDetails? usage)
+    {
+        var model = options?.ModelId ?? _model;
+        var tokens = UsageConversion.ToTokenUsage(usage);
+        _ledger.Add(new UsageRecord(0, _provider, model, tokens, usage is null ? null : _costs.Cost(tokens, model, _provider), false, streaming, duration, outcome));
     }
 
     private void RecordFailure(ChatOptions? options, bool streaming, TimeSpan duration, Exception e) =>

@@ -110,4 +110,33 @@ public sealed class UsageRecordingChatClientTests
         using var client = new UsageRecordingChatClient(inner, new UsageLedger(), Costs, "openai", "gpt-5");
         Assert.Same(original, await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetResponseAsync("x", cancellationToken: TestContext.Current.CancellationToken)));
     }
+
+    [Fact]
+    public async Task Stream_abandoned_by_the_caller_is_recorded_once_with_unknown_cost()
+    {
+        var inner = new ScriptedChatClient().Then(_ => new ChatResponse([new ChatMessage(ChatRole.Assistant, "one"), new ChatMessage(ChatRole.Assistant, "two")]));
+        inner.UsagePerResponse = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 2 };
+        var ledger = new UsageLedger();
+        using var client = new UsageRecordingChatClient(inner, ledger, Costs, "openai", "gpt-5");
+
+        await foreach (var _ in client.GetStreamingResponseAsync("x", cancellationToken: TestContext.Current.CancellationToken))
+        {
+            break; // stop after the first update, before the usage arrives
+        }
+
+        var record = Assert.Single(ledger.Records);
+        Assert.Equal(("abandoned", (decimal?)null, true), (record.Error, record.CostUsd, record.Streaming));
+        Assert.Equal(1, ledger.UnknownCostCalls);
+    }
+
+    [Fact]
+    public async Task Cancelled_call_is_recorded_with_unknown_cost()
+    {
+        var ledger = new UsageLedger();
+        using var client = new UsageRecordingChatClient(new ScriptedChatClient().ThenText("never"), ledger, Costs, "openai", "gpt-5");
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetResponseAsync("x", cancellationToken: cts.Token));
+        Assert.Equal(("cancelled", (decimal?)null), (ledger.Records[0].Error, ledger.Records[0].CostUsd));
+    }
 }
