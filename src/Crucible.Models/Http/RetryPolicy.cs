@@ -41,6 +41,12 @@ public sealed record RetryPolicy
     public IReadOnlySet<int> RetryableStatusCodes { get; init; } = new HashSet<int> { 429, 500, 502, 503, 504, 529 };
 
     /// <summary>
+    /// Error-body phrases that make a retryable status final: OpenAI answers a request larger than the
+    /// tokens-per-minute limit with 429 "Request too large ...", which no retry can fix.
+    /// </summary>
+    public IReadOnlyList<string> NeverRetryBodyPhrases { get; init; } = ["Request too large"];
+
+    /// <summary>
     /// Response media types left streaming (not read into memory within the try): server-sent events,
     /// and JSON Lines such as Anthropic batch results, which may be hundreds of megabytes.
     /// </summary>

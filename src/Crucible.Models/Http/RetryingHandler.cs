@@ -115,7 +115,7 @@ public sealed class RetryingHandler : DelegatingHandler
             {
                 response.Headers.Remove(AttemptsHeader);
                 response.Headers.TryAddWithoutValidation(AttemptsHeader, attempt.ToString(CultureInfo.InvariantCulture));
-                if (!ShouldRetry(response))
+                if (!await ShouldRetryAsync(response, cancellationToken).ConfigureAwait(false))
                 {
                     if (!response.IsSuccessStatusCode && attempt > 1)
                     {
@@ -147,7 +147,22 @@ public sealed class RetryingHandler : DelegatingHandler
         }
     }
 
-    private bool ShouldRetry(HttpResponseMessage response)
+    private async Task<bool> ShouldRetryAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!ShouldRetryByStatus(response))
+        {
+            return false;
+        }
+        if (_policy.NeverRetryBodyPhrases.Count == 0 || response.Content is null || IsStreamed(response))
+        {
+            return true;
+        }
+        // The body is already buffered (non-streamed responses are read within the try).
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return !_policy.NeverRetryBodyPhrases.Any(p => body.Contains(p, StringComparison.Ordinal));
+    }
+
+    private bool ShouldRetryByStatus(HttpResponseMessage response)
     {
         if (response.Headers.TryGetValues("x-should-retry", out var values))
         {
