@@ -119,10 +119,26 @@ public sealed class ModelsCommandTests : IDisposable
     public async Task Check_of_an_unreachable_base_url_names_the_url_and_the_fix()
     {
         var port = FreePort();
-        var code = await ModelsCommand.CheckAsync(Context(provider: c => new ChatCompletionsTestClient(c)), [$"openai-compatible:http://127.0.0.1:{port}/v1#qwen3"], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var code = await ModelsCommand.CheckAsync(Context(), [$"openai-compatible:http://127.0.0.1:{port}/v1#qwen3"], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains($"cannot reach http://127.0.0.1:{port}", _out.ToString());
         Assert.Contains("check the base URL", _out.ToString());
+    }
+
+    [Fact]
+    public async Task Check_succeeds_with_the_real_openai_compatible_provider()
+    {
+        await using var server = await LocalHttpServer.StartAsync((_, ctx) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            return ctx.Response.WriteAsync("""{"id":"c1","object":"chat.completion","created":1,"model":"qwen3","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":1,"total_tokens":13}}""");
+        });
+
+        var code = await ModelsCommand.CheckAsync(Context(), [$"openai-compatible:{server.BaseUrl}v1#qwen3"], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("replied 'ok'", _out.ToString());
+        Assert.EndsWith("/v1/chat/completions", server.Received.Single().Path);
     }
 
     [Fact]
@@ -142,7 +158,7 @@ public sealed class ModelsCommandTests : IDisposable
         });
         _home.Write(".crucible/settings.json", $$"""{ "endpoints": { "lab": { "base_url": "{{server.BaseUrl}}v1/" } } }""");
 
-        var code = await ModelsCommand.CheckAsync(Context(provider: c => new ChatCompletionsTestClient(c)), ["lab:qwen3", "lab:missing-model"], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var code = await ModelsCommand.CheckAsync(Context(), ["lab:qwen3", "lab:missing-model"], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Failure, code);
         var lines = _out.ToString().Split('\n');
@@ -163,7 +179,7 @@ public sealed class ModelsCommandTests : IDisposable
         });
         _project.Write(".crucible/settings.json", $$"""{ "endpoints": { "a": { "base_url": "{{server.BaseUrl}}", "model": "m1" }, "b": { "base_url": "{{server.BaseUrl}}", "model": "m2" } } }""");
 
-        var code = await ModelsCommand.CheckAsync(Context(provider: c => new ChatCompletionsTestClient(c)), [], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var code = await ModelsCommand.CheckAsync(Context(), [], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal(2, server.Received.Count);
@@ -175,42 +191,5 @@ public sealed class ModelsCommandTests : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>
-    /// Test double standing in for the OpenAI-compatible provider until it is merged: the smallest
-    /// chat-completions client, sending through the connection's HTTP client (the real retry layer).
-    /// </summary>
-    private sealed class ChatCompletionsTestClient(ProviderConnection connection) : IChatClient
-    {
-        public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            var body = new { model = connection.Model, max_tokens = options?.MaxOutputTokens, messages = messages.Select(m => new { role = m.Role.Value, content = m.Text }) };
-            using var response = await connection.HttpClient.PostAsJsonAsync(new Uri(connection.BaseUrl!, "chat/completions"), body, cancellationToken);
-            var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new ModelCallException(response.StatusCode == HttpStatusCode.NotFound ? ModelErrorKind.NotFound : ModelErrorKind.BadRequest, json["error"]!["message"]!.GetValue<string>())
-                {
-                    StatusCode = (int)response.StatusCode,
-                    ApiErrorType = json["error"]!["type"]?.GetValue<string>(),
-                };
-            }
-            return new ChatResponse(new ChatMessage(ChatRole.Assistant, json["choices"]![0]!["message"]!["content"]!.GetValue<string>()));
-        }
-
-        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            foreach (var u in (await GetResponseAsync(messages, options, cancellationToken)).ToChatResponseUpdates())
-            {
-                yield return u;
-            }
-        }
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
     }
 }
