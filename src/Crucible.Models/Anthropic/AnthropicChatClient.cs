@@ -66,9 +66,9 @@ public sealed class AnthropicChatClient(ProviderConnection connection) : IChatCl
         {
             message = await _sdk.Messages.Create(ToParams(request.Body), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (AnthropicErrorMapper.Map(e, Connection, AnthropicErrorMapper.Operation.Message, cancellationToken) is { } mapped)
+        catch (Exception e) when (AnthropicErrorMapper.Map(e, Connection, AnthropicErrorMapper.Operation.Message, cancellationToken) is { } mapped && !ReferenceEquals(mapped, e))
         {
-            throw mapped == e ? e : mapped;
+            throw mapped;
         }
         return AnthropicResponseMapper.ToChatResponse(JsonSerializer.SerializeToElement(message.RawData));
     }
@@ -94,9 +94,9 @@ public sealed class AnthropicChatClient(ProviderConnection connection) : IChatCl
                     }
                     current = events.Current;
                 }
-                catch (Exception e) when (AnthropicErrorMapper.Map(e, Connection, AnthropicErrorMapper.Operation.Message, cancellationToken) is { } mapped)
+                catch (Exception e) when (AnthropicErrorMapper.Map(e, Connection, AnthropicErrorMapper.Operation.Message, cancellationToken) is { } mapped && !ReferenceEquals(mapped, e))
                 {
-                    throw mapped == e ? e : mapped;
+                    throw mapped;
                 }
                 foreach (var update in assembler.Accept(current.Json))
                 {
