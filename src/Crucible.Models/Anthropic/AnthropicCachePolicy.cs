@@ -116,15 +116,15 @@ public static class AnthropicCachePolicy
                 userTurns.Add((m, lastBlock, chars));
             }
         }
-        if (userTurns.Count > 0)
-        {
-            var tail = userTurns[^1];
-            candidates.Add((1, tail.Block, new($"messages[{tail.Index}].content[{((JsonArray)messages[tail.Index]!["content"]!).Count - 1}]", "tail", tail.Prefix / CharsPerToken)));
-        }
         if (userTurns.Count > 1)
         {
             var previous = userTurns[^2];
             candidates.Add((4, previous.Block, new($"messages[{previous.Index}].content[{((JsonArray)messages[previous.Index]!["content"]!).Count - 1}]", "previous-tail", previous.Prefix / CharsPerToken)));
+        }
+        if (userTurns.Count > 0)
+        {
+            var tail = userTurns[^1];
+            candidates.Add((1, tail.Block, new($"messages[{tail.Index}].content[{((JsonArray)messages[tail.Index]!["content"]!).Count - 1}]", "tail", tail.Prefix / CharsPerToken)));
         }
 
         var chosen = candidates

@@ -118,7 +118,7 @@ public sealed class AnthropicWireServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The JSON paths of every <c>cache_control</c> in a request body, in document order.</summary>
+    /// <summary>The JSON paths of every <c>cache_control</c> in a request body, in cache order (tools, system, messages).</summary>
     public static IReadOnlyList<string> CacheControlPaths(ReceivedRequest request) => CacheControlPaths(JsonNode.Parse(request.Body)!);
 
     /// <summary>The JSON paths of every <c>cache_control</c> in a body.</summary>
@@ -130,7 +130,11 @@ public sealed class AnthropicWireServer : IAsyncDisposable
             switch (node)
             {
                 case JsonObject obj:
-                    foreach (var (key, value) in obj)
+                    // The root is visited in cache order (tools, system, messages) so paths read as the prefix grows.
+                    var ordered = path.Length == 0
+                        ? obj.OrderBy(p => p.Key switch { "tools" => 0, "system" => 1, "messages" => 2, _ => 3 }).ToList()
+                        : [.. obj];
+                    foreach (var (key, value) in ordered)
                     {
                         if (key == "cache_control")
                         {
