@@ -91,7 +91,7 @@ public sealed record AnthropicOptions
 
     /// <summary>Checks the combination the API would reject anyway, so the user gets the fix before paying for a call.</summary>
     /// <exception cref="BadInputException">The thinking budget is below the API minimum or not below <paramref name="maxTokens"/>.</exception>
-    internal void Validate(long maxTokens)
+    public void Validate(long maxTokens)
     {
         if (ThinkingBudgetTokens is { } budget)
         {
