@@ -31,7 +31,10 @@ public sealed class AnthropicChatClient(ProviderConnection connection) : IChatCl
     /// <summary>The connection this client uses.</summary>
     public ProviderConnection Connection { get; } = connection;
 
-    /// <summary>The request the last call sent (body and breakpoints), for diagnostics and tests.</summary>
+    /// <summary>
+    /// The request the most recent call on this client built (body and cache breakpoints), for
+    /// diagnostics and tests; under concurrent calls the last one to start wins.
+    /// </summary>
     public AnthropicRequest? LastRequest { get; private set; }
 
     /// <summary>Creates the SDK client for a connection: its HttpClient, key and base URL, SDK retries off.</summary>
