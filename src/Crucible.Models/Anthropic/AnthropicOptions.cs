@@ -54,6 +54,24 @@ public sealed record AnthropicOptions
     /// </summary>
     public int? MinimumCacheableTokens { get; init; }
 
+    /// <summary>
+    /// Thinking budget used when a caller sets <see cref="ChatOptions.Reasoning"/> (the provider-neutral
+    /// knob) and no <see cref="ThinkingBudgetTokens"/> is configured. Every budget stays below the
+    /// default <see cref="MaxTokens"/> (8192) so the answer still has room; <see cref="ReasoningEffort.None"/> turns thinking off.
+    /// </summary>
+    public static IReadOnlyDictionary<ReasoningEffort, int> ThinkingBudgetForEffort { get; } = new Dictionary<ReasoningEffort, int>
+    {
+        [ReasoningEffort.Low] = 1024,
+        [ReasoningEffort.Medium] = 2048,
+        [ReasoningEffort.High] = 4096,
+        [ReasoningEffort.ExtraHigh] = 6144,
+    };
+
+    /// <summary>The thinking budget for a call: the configured one, else the one for <paramref name="reasoning"/>'s effort, else none.</summary>
+    public int? ThinkingBudgetFor(ReasoningOptions? reasoning) =>
+        ThinkingBudgetTokens
+        ?? (reasoning?.Effort is { } effort && ThinkingBudgetForEffort.TryGetValue(effort, out var budget) ? budget : null);
+
     /// <summary>The smallest thinking budget the API accepts.</summary>
     public const int MinimumThinkingBudget = 1024;
 
@@ -91,9 +109,9 @@ public sealed record AnthropicOptions
 
     /// <summary>Checks the combination the API would reject anyway, so the user gets the fix before paying for a call.</summary>
     /// <exception cref="BadInputException">The thinking budget is below the API minimum or not below <paramref name="maxTokens"/>.</exception>
-    public void Validate(long maxTokens)
+    public void Validate(long maxTokens, ReasoningOptions? reasoning = null)
     {
-        if (ThinkingBudgetTokens is { } budget)
+        if (ThinkingBudgetFor(reasoning) is { } budget)
         {
             if (budget < MinimumThinkingBudget)
             {

@@ -29,7 +29,7 @@ public static class AnthropicRequestBuilder
     {
         model = options?.ModelId ?? model;
         long maxTokens = options?.MaxOutputTokens ?? anthropic.MaxTokens;
-        anthropic.Validate(maxTokens);
+        anthropic.Validate(maxTokens, options?.Reasoning);
 
         var body = new JsonObject
         {
@@ -118,7 +118,7 @@ public static class AnthropicRequestBuilder
         {
             body["stop_sequences"] = new JsonArray([.. stops.Select(s => (JsonNode)JsonValue.Create(s))]);
         }
-        if (anthropic.ThinkingBudgetTokens is { } budget)
+        if (anthropic.ThinkingBudgetFor(options?.Reasoning) is { } budget)
         {
             body["thinking"] = new JsonObject { ["type"] = "enabled", ["budget_tokens"] = budget };
         }

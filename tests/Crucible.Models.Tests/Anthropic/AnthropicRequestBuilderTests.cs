@@ -108,4 +108,25 @@ public sealed class AnthropicRequestBuilderTests
             JsonNode.Parse("""{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw=="}}"""),
             body["messages"]![0]!["content"]![1]));
     }
+
+    [Theory]
+    [InlineData(ReasoningEffort.Low, 1024)]
+    [InlineData(ReasoningEffort.High, 4096)]
+    [InlineData(ReasoningEffort.None, null)]
+    public void Provider_neutral_reasoning_effort_turns_on_thinking_with_the_documented_budget(ReasoningEffort effort, int? budget)
+    {
+        var body = Build([new(ChatRole.User, "hi")], new ChatOptions { Reasoning = new ReasoningOptions { Effort = effort } });
+
+        Assert.True(JsonNode.DeepEquals(budget is null ? null : new JsonObject { ["type"] = "enabled", ["budget_tokens"] = budget }, body["thinking"]));
+    }
+
+    [Fact]
+    public void A_configured_thinking_budget_wins_over_reasoning_effort()
+    {
+        var body = AnthropicRequestBuilder.Build("claude-sonnet-4-5", [new(ChatRole.User, "hi")],
+            new ChatOptions { Reasoning = new ReasoningOptions { Effort = ReasoningEffort.Low } },
+            new AnthropicOptions { ThinkingBudgetTokens = 3000, PromptCaching = false }).Body;
+
+        Assert.Equal(3000, (int)body["thinking"]!["budget_tokens"]!);
+    }
 }
