@@ -58,6 +58,13 @@ public static class AnthropicCachePolicy
         new("claude-3-haiku", 2048),
     ];
 
+    // Which candidates win when more qualify than MaxBreakpoints (lower first); see the remarks.
+    private const int TailPriority = 1;
+    private const int SystemEndPriority = 2;
+    private const int LastToolPriority = 3;
+    private const int PreviousTailPriority = 4;
+    private const int EarlierSystemPartPriority = 5;
+
     /// <summary>The minimum cacheable prefix for <paramref name="model"/>.</summary>
     public static int MinimumFor(string model)
     {
@@ -87,7 +94,7 @@ public static class AnthropicCachePolicy
             chars += Length(tools[i]);
             if (i == tools.Count - 1 && tools[i] is JsonObject tool)
             {
-                candidates.Add((3, tool, new($"tools[{i}]", "tools", chars / CharsPerToken)));
+                candidates.Add((LastToolPriority, tool, new($"tools[{i}]", "tools", chars / CharsPerToken)));
             }
         }
         for (var i = 0; i < system.Count; i++)
@@ -97,7 +104,7 @@ public static class AnthropicCachePolicy
             {
                 var last = i == system.Count - 1;
                 // Earlier system parts rank after everything else, the latest first.
-                candidates.Add((last ? 2 : 5 + (system.Count - i), block, new($"system[{i}]", "system", chars / CharsPerToken)));
+                candidates.Add((last ? SystemEndPriority : EarlierSystemPartPriority + (system.Count - i), block, new($"system[{i}]", "system", chars / CharsPerToken)));
             }
         }
         var userTurns = new List<(int Index, JsonObject Block, long Prefix)>();
@@ -119,12 +126,12 @@ public static class AnthropicCachePolicy
         if (userTurns.Count > 1)
         {
             var previous = userTurns[^2];
-            candidates.Add((4, previous.Block, new($"messages[{previous.Index}].content[{((JsonArray)messages[previous.Index]!["content"]!).Count - 1}]", "previous-tail", previous.Prefix / CharsPerToken)));
+            candidates.Add((PreviousTailPriority, previous.Block, new($"messages[{previous.Index}].content[{((JsonArray)messages[previous.Index]!["content"]!).Count - 1}]", "previous-tail", previous.Prefix / CharsPerToken)));
         }
         if (userTurns.Count > 0)
         {
             var tail = userTurns[^1];
-            candidates.Add((1, tail.Block, new($"messages[{tail.Index}].content[{((JsonArray)messages[tail.Index]!["content"]!).Count - 1}]", "tail", tail.Prefix / CharsPerToken)));
+            candidates.Add((TailPriority, tail.Block, new($"messages[{tail.Index}].content[{((JsonArray)messages[tail.Index]!["content"]!).Count - 1}]", "tail", tail.Prefix / CharsPerToken)));
         }
 
         var chosen = candidates
