@@ -29,7 +29,7 @@ public sealed class AnthropicBatchClientTests
         {
             "bad" => new BatchOutcome.Errored("invalid_request_error", "max_tokens: must be positive"),
             "late" => new BatchOutcome.Expired(),
-            _ => new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = "answer " + id }], "end_turn", new Usage(21, 3, CacheRead: 100))),
+            _ => new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = "answer " + id }], "end_turn", new WireUsage(21, 3, CacheRead: 100))),
         };
         using var folder = new TempDirectory("batch");
         var client = new AnthropicBatchClient(AnthropicTestConnections.For(server, model: "claude-haiku-4-5"), new AnthropicBatchStore(folder.Path), NoWait);

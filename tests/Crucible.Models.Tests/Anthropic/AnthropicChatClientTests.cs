@@ -39,7 +39,7 @@ public sealed class AnthropicChatClientTests
     public async Task Non_streaming_answer_carries_text_finish_reason_and_usage()
     {
         await using var server = await AnthropicWireServer.StartAsync();
-        server.Enqueue(AnthropicReply.Text("The answer is 42.", new Usage(InputTokens: 30, OutputTokens: 7)));
+        server.Enqueue(AnthropicReply.Text("The answer is 42.", new WireUsage(InputTokens: 30, OutputTokens: 7)));
         using var client = new AnthropicChatClient(AnthropicTestConnections.For(server));
 
         var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "What is the answer?")], cancellationToken: Ct);
@@ -160,7 +160,7 @@ public sealed class AnthropicChatClientTests
         var thinking = new JsonObject { ["type"] = "thinking", ["thinking"] = "The user wants the weather; call the tool.", ["signature"] = "sig-abc123" };
         var toolUse = new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_T", ["name"] = "get_weather", ["input"] = new JsonObject { ["city"] = "Oslo", ["days"] = 1 } };
         server.Enqueue(
-            new AnthropicReply.Message(AnthropicReply.MessageBody([thinking, toolUse], "tool_use", new Usage(40, 60))),
+            new AnthropicReply.Message(AnthropicReply.MessageBody([thinking, toolUse], "tool_use", new WireUsage(40, 60))),
             AnthropicReply.Text("Oslo is sunny."));
         using var client = new AnthropicChatClient(AnthropicTestConnections.For(server));
         var options = new ChatOptions

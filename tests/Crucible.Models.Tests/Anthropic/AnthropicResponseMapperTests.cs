@@ -41,7 +41,7 @@ public sealed class AnthropicResponseMapperTests
     public async Task Cache_hit_accounting_is_identical_streamed_and_not()
     {
         await using var server = await AnthropicWireServer.StartAsync();
-        var usage = new Usage(InputTokens: 8, OutputTokens: 21, CacheWrite5m: 0, CacheWrite1h: 640, CacheRead: 5000);
+        var usage = new WireUsage(InputTokens: 8, OutputTokens: 21, CacheWrite5m: 0, CacheWrite1h: 640, CacheRead: 5000);
         server.Enqueue(AnthropicReply.Text("cached", usage), AnthropicReply.Text("cached", usage));
         using var client = new AnthropicChatClient(AnthropicTestConnections.For(server));
 

@@ -30,11 +30,11 @@ public abstract record AnthropicReply
     public sealed record Raw(int Status, string ContentType, string Body, IReadOnlyDictionary<string, string> Headers) : AnthropicReply;
 
     /// <summary>A text answer with the given usage.</summary>
-    public static Message Text(string text, Usage? usage = null, string stopReason = "end_turn") =>
-        new(MessageBody([new JsonObject { ["type"] = "text", ["text"] = text }], stopReason, usage ?? new Usage(10, 5)));
+    public static Message Text(string text, WireUsage? usage = null, string stopReason = "end_turn") =>
+        new(MessageBody([new JsonObject { ["type"] = "text", ["text"] = text }], stopReason, usage ?? new WireUsage(10, 5)));
 
     /// <summary>An answer that calls tools (<c>stop_reason: tool_use</c>), optionally preceded by text.</summary>
-    public static Message ToolUse(IEnumerable<(string Id, string Name, JsonObject Input)> calls, string? leadingText = null, Usage? usage = null)
+    public static Message ToolUse(IEnumerable<(string Id, string Name, JsonObject Input)> calls, string? leadingText = null, WireUsage? usage = null)
     {
         var blocks = new List<JsonObject>();
         if (leadingText is not null)
@@ -42,11 +42,11 @@ public abstract record AnthropicReply
             blocks.Add(new JsonObject { ["type"] = "text", ["text"] = leadingText });
         }
         blocks.AddRange(calls.Select(c => new JsonObject { ["type"] = "tool_use", ["id"] = c.Id, ["name"] = c.Name, ["input"] = c.Input }));
-        return new(MessageBody(blocks, "tool_use", usage ?? new Usage(20, 15)));
+        return new(MessageBody(blocks, "tool_use", usage ?? new WireUsage(20, 15)));
     }
 
     /// <summary>Builds a <c>message</c> object.</summary>
-    public static JsonObject MessageBody(IEnumerable<JsonObject> content, string stopReason, Usage usage) => new()
+    public static JsonObject MessageBody(IEnumerable<JsonObject> content, string stopReason, WireUsage usage) => new()
     {
         ["id"] = $"msg_local_{Guid.NewGuid():N}",
         ["type"] = "message",
@@ -60,7 +60,7 @@ public abstract record AnthropicReply
 }
 
 /// <summary>Usage as the API reports it: <c>input_tokens</c> excludes cache reads and writes.</summary>
-public sealed record Usage(long InputTokens, long OutputTokens, long CacheWrite5m = 0, long CacheWrite1h = 0, long CacheRead = 0)
+public sealed record WireUsage(long InputTokens, long OutputTokens, long CacheWrite5m = 0, long CacheWrite1h = 0, long CacheRead = 0)
 {
     /// <summary>The <c>usage</c> object with <c>cache_creation</c> split by TTL.</summary>
     public JsonObject ToJson() => new()

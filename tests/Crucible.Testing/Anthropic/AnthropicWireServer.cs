@@ -87,7 +87,7 @@ public sealed class AnthropicWireServer : IAsyncDisposable
 
     /// <summary>Decides each batch request's outcome; the default answers every request with "ok: " plus its custom_id.</summary>
     public Func<string, JsonObject, BatchOutcome> BatchResponder { get; set; } = (id, _) =>
-        new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = "ok: " + id }], "end_turn", new Usage(12, 4)));
+        new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = "ok: " + id }], "end_turn", new WireUsage(12, 4)));
 
     /// <summary>Starts a server expecting <paramref name="apiKey"/> in <paramref name="keyHeader"/>.</summary>
     public static async Task<AnthropicWireServer> StartAsync(string apiKey = "sk-ant-test-key-000", AnthropicKeyHeader keyHeader = AnthropicKeyHeader.AuthorizationBearer)
