@@ -410,7 +410,9 @@ internal sealed partial class CallRunner
         {
             foreach (var mount in _plan.SandboxTmpfs)
             {
-                added += Native.UsedBytes($"/proc/{init}/root{mount}") ?? 0;
+                // Until bubblewrap has pivoted into the new root, /proc/<init>/root is still the host's root,
+                // and the path names the host's own folder: that is not the sandbox's tmpfs, so it is not counted.
+                added += Native.UsedBytesUnlessSameFileSystem($"/proc/{init}/root{mount}", mount) ?? 0;
             }
         }
         if (added >= maxDisk)

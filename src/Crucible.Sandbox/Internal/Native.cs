@@ -106,10 +106,17 @@ internal static partial class Native
         }
     }
 
-    /// <summary>Bytes in use on the file system holding <paramref name="path"/>, or null when it cannot be read.</summary>
-    public static long? UsedBytes(string path)
+    /// <summary>
+    /// Bytes in use on the file system holding <paramref name="path"/>, or null when it cannot be read
+    /// or is the same file system as <paramref name="unlessSameAs"/> (compared by file-system id).
+    /// </summary>
+    public static long? UsedBytesUnlessSameFileSystem(string path, string unlessSameAs)
     {
         if (SysStatVfs(path, out var s) != 0)
+        {
+            return null;
+        }
+        if (SysStatVfs(unlessSameAs, out var other) == 0 && other.FileSystemId == s.FileSystemId)
         {
             return null;
         }

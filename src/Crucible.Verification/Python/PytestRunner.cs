@@ -109,14 +109,14 @@ public sealed partial class PytestRunner : ITestRunner
         var tests = context.Task.TestFiles.Where(f => f.Path.EndsWith(".py", StringComparison.Ordinal) && Discover(context.Task with { TestFiles = [f] }).Count > 0)
             .Select(f => f.Path).Append(Path.GetFileName(canaryFile));
         var run = await context.Sandbox.ExecuteAsync(
-            new SandboxCommand("python3", ["-m", "pytest", "-p", "no:cacheprovider", "-o", "junit_family=xunit2", "-q", "--junitxml", context.InSandbox(junit), .. tests]),
+            new SandboxCommand("python3", ["-m", "pytest", "-p", "no:cacheprovider", "-o", "junit_family=xunit2", "-q", "--continue-on-collection-errors", "--junitxml", context.InSandbox(junit), .. tests]),
             Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env), cancellationToken).ConfigureAwait(false);
 
         IReadOnlyList<RawTestResult>? results = null;
         string? error = null;
         try
         {
-            results = TestResultFiles.ReadJUnit(junit);
+            results = WithoutCollectionErrors(TestResultFiles.ReadJUnit(junit), context.Task);
         }
         catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)
         {
@@ -132,6 +132,18 @@ public sealed partial class PytestRunner : ITestRunner
             TestLog = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal),
             LimitHits = run.LimitsHit,
         };
+    }
+
+    /// <summary>
+    /// Drops the entry pytest writes when a pristine test module fails to import (named after the module,
+    /// not a test). Its tests then count as not run, so the attempt fails instead of looking forged; the
+    /// import error stays in the test log. The canaries still run thanks to <c>--continue-on-collection-errors</c>.
+    /// </summary>
+    private static IReadOnlyList<RawTestResult> WithoutCollectionErrors(IReadOnlyList<RawTestResult> results, TaskSpec task)
+    {
+        var modules = task.TestFiles.Where(f => f.Path.EndsWith(".py", StringComparison.Ordinal))
+            .Select(f => f.Path[..^3].Replace('/', '.')).ToHashSet(StringComparer.Ordinal);
+        return [.. results.Where(r => !(r.Outcome == TestOutcomeKind.Failed && modules.Contains(r.Name.Trim('.'))))];
     }
 
     [GeneratedRegex(@"^class\s+(\w+)\s*(?:\((.*)\))?\s*:")]
