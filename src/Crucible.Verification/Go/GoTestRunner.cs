@@ -48,7 +48,9 @@ public sealed partial class GoTestRunner : ITestRunner
             ["LANG"] = "C.UTF-8",
         };
         var pkg = PackagePattern().Match(System.Text.Encoding.UTF8.GetString(Workspaces.ReadTaskFile(context.Task.TestFiles.First(f => f.Path.EndsWith(".go", StringComparison.Ordinal))))).Groups[1].Value;
-        File.WriteAllText(Path.Combine(context.GradingDir, $"zz_crucible_canary_{context.Canaries.Id}_test.go"), $$"""
+        // go test runs tests file by file in name order: the canaries' file sorts first, so a candidate test
+        // that panics (which ends the test binary) cannot stop them from reporting.
+        File.WriteAllText(Path.Combine(context.GradingDir, $"0000_crucible_canary_{context.Canaries.Id}_test.go"), $$"""
             package {{pkg}}
 
             // Harness canaries: one must pass, one must fail with the nonce.
@@ -66,9 +68,16 @@ public sealed partial class GoTestRunner : ITestRunner
 
             """);
 
+        // Test files guarded by a plain build tag (Exercism's "//go:build bonus") define pristine tests
+        // too: build with those tags so every discovered test runs.
+        var tags = string.Join(",", context.Task.TestFiles.Where(f => f.Path.EndsWith("_test.go", StringComparison.Ordinal))
+            .SelectMany(f => BuildTagPattern().Matches(System.Text.Encoding.UTF8.GetString(Workspaces.ReadTaskFile(f))).Select(m => m.Groups[1].Value))
+            .Distinct().Order(StringComparer.Ordinal));
+        string[] tagArgs = tags.Length > 0 ? ["-tags", tags] : [];
+
         var clock = Stopwatch.StartNew();
         var compile = await context.Sandbox.ExecuteAsync(
-            new SandboxCommand("go", ["test", "-count=1", "-run", "^$", "."]),
+            new SandboxCommand("go", ["test", "-count=1", .. tagArgs, "-run", "^$", "."]),
             Toolchains.GradingPolicy(context, context.Task.Limits.BuildTimeout, env), cancellationToken).ConfigureAwait(false);
         var compileLog = (compile.Stdout.Text + compile.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal);
         var build = new BuildOutcome(compile.Succeeded, clock.Elapsed, compileLog, compile.Succeeded ? 0 : Math.Max(1, Regex.Matches(compileLog, @"\.go:\d+:\d+:").Count));
@@ -80,7 +89,7 @@ public sealed partial class GoTestRunner : ITestRunner
         Directory.CreateDirectory(context.HarnessDir);
         var events = Path.Combine(context.HarnessDir, $"{Canaries.RandomHex(6)}.json");
         var run = await context.Sandbox.ExecuteAsync(
-            new SandboxCommand("/bin/sh", ["-c", "go test -count=1 -json . > \"$1\"", "sh", context.InSandbox(events)]),
+            new SandboxCommand("/bin/sh", ["-c", "out=\"$1\"; shift; go test -count=1 \"$@\" -json . > \"$out\"", "sh", context.InSandbox(events), .. tagArgs]),
             Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env), cancellationToken).ConfigureAwait(false);
 
         IReadOnlyList<RawTestResult>? results = null;
@@ -108,6 +117,9 @@ public sealed partial class GoTestRunner : ITestRunner
 
     [GeneratedRegex(@"(?m)^func\s+(Test[A-Z_0-9]\w*|Test)\s*\(\s*\w+\s+\*testing\.T\s*\)")]
     private static partial Regex TestFuncPattern();
+
+    [GeneratedRegex(@"(?m)^//go:build\s+(\w+)\s*$")]
+    private static partial Regex BuildTagPattern();
 
     [GeneratedRegex(@"(?m)^package\s+(\w+)")]
     private static partial Regex PackagePattern();
