@@ -31,15 +31,6 @@ public static class CommandPolicies
         var readOnly = new List<string>();
         readOnly.AddRange(new[] { nuget }.Concat(sources).Concat(Toolchains.DotnetMounts()).Where(Directory.Exists)
             .Select(p => WorkspacePaths.RealPath(Path.GetFullPath(p))));
-        // Commands get the same protection as file tools for the protected paths that exist.
-        foreach (var relative in new[] { ".git/hooks", ".git/config", ".crucible/settings.json" })
-        {
-            var full = Path.Combine(root, relative);
-            if ((File.Exists(full) || Directory.Exists(full)) && new FileInfo(full).LinkTarget is null)
-            {
-                readOnly.Add(full);
-            }
-        }
         return new SandboxPolicy
         {
             WorkspacePath = root,
@@ -54,11 +45,52 @@ public static class CommandPolicies
     {
         ArgumentNullException.ThrowIfNull(basePolicy);
         ArgumentNullException.ThrowIfNull(options);
+        var guard = ProtectedMounts(basePolicy.WorkspacePath);
         return basePolicy with
         {
+            ReadOnlyPaths = basePolicy.ReadOnlyPaths.Concat(guard.ReadOnly).Distinct(StringComparer.Ordinal).ToList(),
+            WritablePaths = basePolicy.WritablePaths.Concat(guard.Writable).Distinct(StringComparer.Ordinal).ToList(),
             AllowNetwork = basePolicy.AllowNetwork || AllowsNetwork(options, command),
             Limits = basePolicy.Limits with { WallTime = timeout },
         };
+    }
+
+    /// <summary>
+    /// Mounts that protect the workspace's protected paths from commands, computed as the workspace is now:
+    /// <c>.git/hooks</c>, <c>.git/config</c> and <c>.crucible/settings.json</c> read-only, and their folders
+    /// <c>.git</c> and <c>.crucible</c> re-mounted writable on themselves so that they are mount points,
+    /// which cannot be renamed away and replaced. A repository without <c>.git/hooks</c> gets an empty one,
+    /// so a command cannot plant the first hook.
+    /// </summary>
+    public static (IReadOnlyList<string> ReadOnly, IReadOnlyList<string> Writable) ProtectedMounts(string workspacePath)
+    {
+        var root = WorkspacePaths.RealPath(Path.GetFullPath(workspacePath));
+        var git = Path.Combine(root, ".git");
+        if (Core.IO.UnixFileType.Get(git) == Core.IO.FileKind.Directory && Core.IO.UnixFileType.Get(Path.Combine(git, "hooks")) == Core.IO.FileKind.Missing)
+        {
+            Directory.CreateDirectory(Path.Combine(git, "hooks"));
+        }
+        var readOnly = new List<string>();
+        var writable = new List<string>();
+        foreach (var (folder, items) in new[] { (".git", new[] { "hooks", "config" }), (".crucible", new[] { "settings.json" }) })
+        {
+            var dir = Path.Combine(root, folder);
+            if (Core.IO.UnixFileType.Get(dir) != Core.IO.FileKind.Directory)
+            {
+                continue;
+            }
+            writable.Add(dir);
+            foreach (var item in items)
+            {
+                var full = Path.Combine(dir, item);
+                // A protected path that is a link is not mounted (the mount would expose its target); file tools refuse it anyway.
+                if (Core.IO.UnixFileType.Get(full) is Core.IO.FileKind.Regular or Core.IO.FileKind.Directory)
+                {
+                    readOnly.Add(full);
+                }
+            }
+        }
+        return (readOnly, writable);
     }
 
     /// <summary>True when the settings give <paramref name="command"/> the network.</summary>
