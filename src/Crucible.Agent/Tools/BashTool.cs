@@ -83,7 +83,10 @@ public sealed class BashTool(AgentToolOptions options) : AgentTool(options)
     }
 
     /// <summary>Turns a sandbox result into what the model sees.</summary>
-    internal static ToolResult Render(SandboxResult result, TimeSpan timeout, bool hadNetwork)
+    /// <param name="result">The sandbox result.</param>
+    /// <param name="timeout">The timeout the call ran with (named when it fired).</param>
+    /// <param name="hadNetwork">Whether the command had the network (no network hint then).</param>
+    public static ToolResult Render(SandboxResult result, TimeSpan timeout, bool hadNetwork)
     {
         var sb = new StringBuilder();
         var stdout = result.Stdout.Text;

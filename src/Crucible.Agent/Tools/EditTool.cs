@@ -175,7 +175,7 @@ public sealed class EditTool(AgentToolOptions options) : AgentTool(options)
         sb.Append(index > 0 ? " (after applying the earlier edits of this call)." : ".");
         if (ClosestRegion.Find(TextFiles.Lines(text), TextFiles.Lines(oldString), Options.EditClosestRegionPadding) is { } region)
         {
-            sb.Append(CultureInfo.InvariantCulture, $" The closest region is lines {region.FirstLine}-{region.LastLine} ({region.Similarity:P0} similar):\n");
+            sb.Append(CultureInfo.InvariantCulture, $" The closest region is lines {region.FirstLine}-{region.LastLine} ({Math.Round(region.Similarity * 100)}% similar):\n");
             sb.Append(region.Text);
             sb.Append("\nCopy the text exactly as it is in the file (whitespace and indentation included), or read the file again.");
         }
