@@ -95,6 +95,13 @@ public sealed record AgentToolOptions
     public IReadOnlyList<string> ProtectedWritePaths { get; init; } = DefaultProtectedWritePaths;
 
     /// <summary>
+    /// Workspace-relative files that commands (<c>bash</c>, <c>run_tests</c>) see read-only, so a command
+    /// cannot change or delete them: the protected test files
+    /// (<see cref="Permissions.ProtectedTestFiles.Paths"/>) unless test edits are allowed. Default: none.
+    /// </summary>
+    public IReadOnlyList<string> ReadOnlyInCommands { get; init; } = [];
+
+    /// <summary>
     /// Workspace-relative globs <c>glob</c> and <c>grep</c> never list or search, e.g. the paths of
     /// <c>read(...)</c> deny rules (<see cref="Permissions.PermissionSettings.ReadDenyGlobs"/>). Default: none.
     /// </summary>

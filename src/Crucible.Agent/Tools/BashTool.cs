@@ -125,6 +125,10 @@ public sealed class BashTool(AgentToolOptions options) : AgentTool(options)
         {
             sb.Append("\n[output was long: only its head and tail are shown]");
         }
+        if (stderr.Contains("Read-only file system", StringComparison.Ordinal) || stdout.Contains("Read-only file system", StringComparison.Ordinal))
+        {
+            sb.Append("\n[read-only: commands cannot change .git/hooks, .git/config, .crucible/settings.json or the test files that existed when the session started. Change code, not the tests; if a test really must change, use edit, which asks the user.]");
+        }
         if (!hadNetwork && !result.Succeeded && NetworkFailureMarkers.FirstOrDefault(m => stdout.Contains(m, StringComparison.OrdinalIgnoreCase) || stderr.Contains(m, StringComparison.OrdinalIgnoreCase)) is { } marker)
         {
             sb.Append(CultureInfo.InvariantCulture, $"\n[network: this command failed for lack of network (\"{marker}\"). Commands run without network unless the user allows it: in .crucible/settings.json set \"sandbox\": {{ \"networkCommands\": [\"npm install*\"] }} for matching commands, or \"sandbox\": {{ \"network\": true }} for all. Ask the user, or work offline (package restores use the local caches).]");

@@ -48,11 +48,28 @@ public static class CommandPolicies
         var guard = ProtectedMounts(basePolicy.WorkspacePath);
         return basePolicy with
         {
-            ReadOnlyPaths = basePolicy.ReadOnlyPaths.Concat(guard.ReadOnly).Distinct(StringComparer.Ordinal).ToList(),
+            ReadOnlyPaths = basePolicy.ReadOnlyPaths.Concat(guard.ReadOnly).Concat(ReadOnlyFiles(basePolicy.WorkspacePath, options.ReadOnlyInCommands))
+                .Distinct(StringComparer.Ordinal).ToList(),
             WritablePaths = basePolicy.WritablePaths.Concat(guard.Writable).Distinct(StringComparer.Ordinal).ToList(),
             AllowNetwork = basePolicy.AllowNetwork || AllowsNetwork(options, command),
             Limits = basePolicy.Limits with { WallTime = timeout },
         };
+    }
+
+    /// <summary>The files of <paramref name="relativePaths"/> that exist now as regular files inside the workspace (links are skipped: file tools refuse them and mounting one would expose its target).</summary>
+    public static IReadOnlyList<string> ReadOnlyFiles(string workspacePath, IEnumerable<string> relativePaths)
+    {
+        var root = WorkspacePaths.RealPath(Path.GetFullPath(workspacePath));
+        var files = new List<string>();
+        foreach (var relative in relativePaths)
+        {
+            var full = Path.GetFullPath(Path.Combine(root, relative));
+            if (WorkspacePaths.IsInside(full, root) && full != root && WorkspacePaths.RealPath(full) == full && Core.IO.UnixFileType.Get(full) == Core.IO.FileKind.Regular)
+            {
+                files.Add(full);
+            }
+        }
+        return files;
     }
 
     /// <summary>

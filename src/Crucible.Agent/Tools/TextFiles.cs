@@ -80,6 +80,14 @@ internal static class TextFiles
         }
     }
 
+    /// <summary>True when the file starts with a UTF-8 byte-order mark.</summary>
+    public static bool StartsWithBom(string fullPath)
+    {
+        using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        Span<byte> head = stackalloc byte[3];
+        return stream.ReadAtLeast(head, 3, throwOnEndOfStream: false) == 3 && head.SequenceEqual(Bom);
+    }
+
     /// <summary>Writes text as UTF-8, with a BOM when <paramref name="bom"/> is true, creating parent folders.</summary>
     public static void Write(string fullPath, string text, bool bom)
     {

@@ -49,7 +49,7 @@ public sealed class WriteTool(AgentToolOptions options) : AgentTool(options)
             return Task.FromResult(ToolResult.Error($"'{path.Display}' is a directory; give a file path."));
         }
         var existed = path.Kind != FileKind.Missing;
-        var bom = existed && File.ReadAllBytes(path.FullPath) is [0xEF, 0xBB, 0xBF, ..];
+        var bom = existed && TextFiles.StartsWithBom(path.FullPath);
         TextFiles.Write(path.FullPath, content, bom);
         var lines = TextFiles.Lines(content).Length;
         var verb = existed ? "Overwrote" : "Created";

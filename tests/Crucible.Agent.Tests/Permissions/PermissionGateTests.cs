@@ -242,4 +242,19 @@ public sealed class PermissionGateTests : IDisposable
         Assert.Equal(PermissionDecision.Allow("allowed by rule edit(src/**)"), await Decide(gate, bare));
         Assert.False((await Decide(gate, test)).Allowed);
     }
+
+    [Fact]
+    public async Task Commands_cannot_change_or_delete_protected_tests_but_can_add_new_ones()
+    {
+        var tests = ProtectedTestFiles.Scan(_h.Root);
+        using var h = new ToolHarness(AgentToolOptions.Default with { ReadOnlyInCommands = tests.Paths });
+        h.Workspace.Write("tests/CalcTests.cs", "// test\n");
+
+        var result = await h.CallAsync("bash", new { command = "echo weakened >> tests/CalcTests.cs; rm -f tests/CalcTests.cs; echo '// new' > tests/NewTests.cs" });
+
+        Assert.Contains("Read-only file system", result.Content, StringComparison.Ordinal);
+        Assert.Contains("[read-only: commands cannot change .git/hooks, .git/config, .crucible/settings.json or the test files that existed when the session started.", result.Content, StringComparison.Ordinal);
+        Assert.Equal("// test\n", h.ReadFile("tests/CalcTests.cs"));
+        Assert.Equal("// new\n", h.ReadFile("tests/NewTests.cs"));
+    }
 }
