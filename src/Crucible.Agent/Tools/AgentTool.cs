@@ -48,6 +48,11 @@ public abstract class AgentTool : IAgentTool, IDescribesCalls
         {
             return ToolResult.Error(e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file the OS refuses (permissions, a vanished file, a full disk) is the model's problem to work around, not a reason to stop the run.
+            return ToolResult.Error($"{Name} failed: {e.Message}");
+        }
     }
 
     /// <summary>Runs the tool with parsed arguments. Throw <see cref="ToolInputException"/> for anything the model should fix.</summary>

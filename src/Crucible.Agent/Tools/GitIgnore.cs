@@ -187,17 +187,16 @@ public sealed class WorkspaceWalker
         {
             ignores.Add(new GitIgnoreFile("", SafeRead(exclude)));
         }
-        // Load the .gitignore files of the folders above the start folder so their rules apply too.
+        // Load the .gitignore files of the folders above the start folder so their rules apply below it too.
+        // A start folder that is itself ignored is still searched (it was asked for by name), as ripgrep does; .git never is.
         var segments = start.RelativePath.Length == 0 ? [] : start.RelativePath.Split('/');
+        if (segments.Contains(".git"))
+        {
+            yield break;
+        }
         for (var i = 0; i < segments.Length; i++)
         {
-            var dir = string.Join('/', segments.Take(i));
-            AddIgnore(ignores, dir);
-            var here = string.Join('/', segments.Take(i + 1));
-            if (IsIgnored(ignores, here, true) || segments[i] == ".git")
-            {
-                yield break;
-            }
+            AddIgnore(ignores, string.Join('/', segments.Take(i)));
         }
         foreach (var file in Walk(start.RelativePath, ignores, cancellationToken))
         {

@@ -66,4 +66,14 @@ public sealed class GlobToolTests : IDisposable
 
         Assert.Equal(new ToolResult("No files match 'secrets/*' in '.'."), result);
     }
+
+    [Fact]
+    public async Task Ignored_folder_named_as_the_search_path_is_searched_but_git_never_is()
+    {
+        var inBin = await _h.CallAsync("glob", new { pattern = "*.cs", path = "src/bin" });
+        var inGit = await _h.CallAsync("glob", new { pattern = "*", path = ".git" });
+
+        Assert.Equal(new ToolResult("src/bin/Skip.cs"), inBin);
+        Assert.Equal(new ToolResult("No files match '*' in '.git'."), inGit);
+    }
 }

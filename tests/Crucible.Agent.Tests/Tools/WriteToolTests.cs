@@ -47,4 +47,16 @@ public sealed class WriteToolTests : IDisposable
         Assert.Equal(ToolResult.Error("Missing required argument 'content' (a string)."), result);
         Assert.False(File.Exists(_h.Workspace["a.txt"]));
     }
+
+    [Fact]
+    public async Task File_system_refusal_is_an_error_result_not_an_exception()
+    {
+        // A file used as a folder makes the OS refuse to create the child (ENOTDIR).
+        _h.Workspace.Write("plain.txt", "x");
+
+        var result = await _h.CallAsync("write", new { path = "plain.txt/child.txt", content = "x" });
+
+        Assert.True(result.IsError);
+        Assert.StartsWith("write failed: ", result.Content, StringComparison.Ordinal);
+    }
 }
