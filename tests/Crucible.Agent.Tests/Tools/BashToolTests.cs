@@ -49,6 +49,19 @@ public sealed class BashToolTests : IDisposable
     }
 
     [Fact]
+    public async Task Long_output_keeps_its_head_and_tail()
+    {
+        var result = await _h.CallAsync("bash", new { command = "echo FIRST; head -c 300000 /dev/zero | tr '\\0' 'a'; echo; echo LAST" });
+
+        Assert.False(result.IsError, result.Content[..200]);
+        Assert.StartsWith("FIRST\naaaa", result.Content, StringComparison.Ordinal);
+        Assert.Contains("bytes omitted ...]", result.Content, StringComparison.Ordinal);
+        Assert.Contains("aaaa\nLAST\n[exit code 0", result.Content, StringComparison.Ordinal);
+        Assert.EndsWith("[output was long: only its head and tail are shown]", result.Content, StringComparison.Ordinal);
+        Assert.True(result.Content.Length < 140_000);
+    }
+
+    [Fact]
     public async Task Timeout_above_the_maximum_is_refused()
     {
         var result = await _h.CallAsync("bash", new { command = "true", timeout_seconds = 601 });
