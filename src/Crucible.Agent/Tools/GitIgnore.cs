@@ -178,7 +178,7 @@ public sealed class WorkspaceWalker
         _hidden = (hiddenPaths ?? []).Select(p => new Core.Tasks.PathGlob(p)).ToArray();
     }
 
-    /// <summary>Workspace-relative paths of the files under <paramref name="start"/> (a resolved folder), sorted ordinally.</summary>
+    /// <summary>Workspace-relative paths of the files under <paramref name="start"/> (a resolved folder), folder by folder with names in ordinal order.</summary>
     public IEnumerable<string> Files(ResolvedPath start, CancellationToken cancellationToken = default)
     {
         var ignores = new List<GitIgnoreFile>();
@@ -212,11 +212,11 @@ public sealed class WorkspaceWalker
         cancellationToken.ThrowIfCancellationRequested();
         var added = AddIgnore(ignores, relativeDir);
         var full = relativeDir.Length == 0 ? _paths.Root : Path.Combine(_paths.Root, relativeDir);
-        List<(string Name, bool IsDir)> entries;
+        List<(string Name, bool IsDir, bool IsLink)> entries;
         try
         {
             entries = new DirectoryInfo(full).EnumerateFileSystemInfos()
-                .Select(e => (e.Name, IsDir: e is DirectoryInfo && e.LinkTarget is null))
+                .Select(e => (e.Name, IsDir: e is DirectoryInfo && e.LinkTarget is null, IsLink: e.LinkTarget is not null))
                 .OrderBy(e => e.Name, StringComparer.Ordinal)
                 .ToList();
         }
@@ -224,7 +224,7 @@ public sealed class WorkspaceWalker
         {
             entries = [];
         }
-        foreach (var (name, isDir) in entries)
+        foreach (var (name, isDir, isLink) in entries)
         {
             var rel = relativeDir.Length == 0 ? name : relativeDir + "/" + name;
             if (name == ".git" || IsIgnored(ignores, rel, isDir) || IsHidden(rel))
@@ -238,7 +238,7 @@ public sealed class WorkspaceWalker
                     yield return f;
                 }
             }
-            else if (IsListableFile(rel))
+            else if (IsListableFile(rel, isLink))
             {
                 yield return rel;
             }
@@ -249,10 +249,19 @@ public sealed class WorkspaceWalker
         }
     }
 
-    private bool IsListableFile(string rel)
+    private bool IsListableFile(string rel, bool isLink)
     {
         var full = Path.Combine(_paths.Root, rel);
-        var real = WorkspacePaths.RealPath(full);
+        // The walk never enters linked folders, so only a link entry itself can lead outside.
+        string real;
+        try
+        {
+            real = isLink ? WorkspacePaths.RealPath(full) : full;
+        }
+        catch (ToolInputException)
+        {
+            return false; // a link loop lists nothing
+        }
         return WorkspacePaths.IsInside(real, _paths.Root) && Core.IO.UnixFileType.Get(real) == Core.IO.FileKind.Regular;
     }
 

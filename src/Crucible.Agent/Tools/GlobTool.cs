@@ -14,7 +14,7 @@ public sealed class GlobTool(AgentToolOptions options) : AgentTool(options)
     /// <inheritdoc />
     public override string Description =>
         $"""
-        List files in the workspace whose paths match a glob pattern, sorted by path. '*' matches within one folder name, '**' matches any number of folders, '?' one character.
+        List files in the workspace whose paths match a glob pattern, listed folder by folder in name order. '*' matches within one folder name, '**' matches any number of folders, '?' one character.
         Patterns are relative to the search folder (path, default the workspace root): '*.cs' lists only that folder's files, '**/*.cs' all of them at any depth, 'src/**/*Tests.cs' under src.
         Files ignored by .gitignore and the .git folder are not listed. At most {Options.GlobMaxResults} paths are returned; narrow the pattern when the list is truncated.
         """;

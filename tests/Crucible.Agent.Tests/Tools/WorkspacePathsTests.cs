@@ -115,6 +115,21 @@ public sealed class WorkspacePathsTests : IDisposable
     }
 
     [Fact]
+    public async Task Search_tools_never_read_or_list_through_links_that_point_outside()
+    {
+        File.CreateSymbolicLink(_h.Workspace["src/inside-link.cs"], "App.cs");
+
+        var grep = await _h.CallAsync("grep", new { pattern = "secret|deep|class" });
+        var glob = await _h.CallAsync("glob", new { pattern = "**/*" });
+        var grepOut = await _h.CallAsync("grep", new { pattern = "secret", path = "out" });
+
+        Assert.Equal(new ToolResult("src/App.cs:1: class App {}\nsrc/inside-link.cs:1: class App {}"), grep);
+        Assert.Equal(new ToolResult(".crucible/settings.json\nsrc/App.cs\nsrc/inside-link.cs"), glob);
+        Assert.True(grepOut.IsError);
+        Assert.Contains("symbolic link that points outside", grepOut.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Fifo_created_by_bash_is_refused_instead_of_blocking()
     {
         var made = await _h.CallAsync("bash", new { command = "mkfifo pipe" });
