@@ -1,3 +1,7 @@
+using Crucible.Core.Sandbox;
+using Crucible.Core.Tasks;
+using Crucible.Core.Verification;
+
 namespace Crucible.Agent.Tools;
 
 /// <summary>The built-in tools.</summary>
@@ -27,4 +31,18 @@ public static class AgentToolset
             new TodoTool(options),
         ];
     }
+
+    /// <summary>
+    /// A <see cref="ToolContext"/> for <paramref name="workspaceRoot"/> whose command policy is
+    /// <see cref="CommandPolicies.Create"/> (offline package caches, toolchains, network per the options).
+    /// </summary>
+    public static ToolContext CreateContext(string workspaceRoot, ISandbox sandbox, AgentToolOptions options, TaskSpec? task = null, IVerifier? verifier = null, string? sessionDirectory = null) => new()
+    {
+        WorkspaceRoot = workspaceRoot,
+        Sandbox = sandbox,
+        CommandPolicy = CommandPolicies.Create(workspaceRoot, options, sandbox),
+        Task = task,
+        Verifier = verifier,
+        SessionDirectory = sessionDirectory,
+    };
 }

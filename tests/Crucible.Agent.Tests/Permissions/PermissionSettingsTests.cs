@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Crucible.Agent.Permissions;
-using Crucible.Agent.Tools;
 using Crucible.Core;
 
 namespace Crucible.Agent.Tests.Permissions;
@@ -49,17 +48,5 @@ public sealed class PermissionSettingsTests
     {
         Assert.Equal(mode, PermissionModes.Parse(name));
         Assert.Equal(name.ToLowerInvariant(), mode.ToName());
-    }
-
-    [Fact]
-    public void Tool_settings_read_network_and_test_command()
-    {
-        var options = AgentToolOptions.FromSettings(Json("""
-            { "sandbox": { "network": false, "networkCommands": ["npm install*"] }, "testCommand": "make test" }
-            """));
-
-        Assert.Equal(AgentToolOptions.Default with { NetworkCommands = options.NetworkCommands, TestCommand = "make test" }, options);
-        Assert.Equal(["npm install*"], options.NetworkCommands);
-        Assert.Throws<BadInputException>(() => AgentToolOptions.FromSettings(Json("""{ "sandbox": { "network": "on" } }""")));
     }
 }
