@@ -8,7 +8,20 @@ namespace Crucible.Agent.Permissions;
 /// <param name="IsMutating">Whether the tool can change files or run commands.</param>
 /// <param name="Summary">One line for the user, e.g. <c>edit src/Foo.cs</c> or <c>bash: dotnet test</c>.</param>
 /// <param name="TouchesProtectedTest">True when the call would change a test file protected at session start.</param>
-public sealed record PermissionRequest(string Tool, JsonElement Arguments, bool IsMutating, string Summary, bool TouchesProtectedTest = false);
+public sealed record PermissionRequest(string Tool, JsonElement Arguments, bool IsMutating, string Summary, bool TouchesProtectedTest = false)
+{
+    /// <summary>
+    /// Workspace-relative paths the call reads or changes, links resolved (see <c>ToolRegistry.CreateRequest</c>).
+    /// When empty, gates fall back to the <c>path</c> argument as written.
+    /// </summary>
+    public IReadOnlyList<string> Paths { get; init; } = [];
+
+    /// <summary>The shell command of a <c>bash</c> call (or the test command of <c>run_tests</c>); null otherwise.</summary>
+    public string? Command { get; init; }
+
+    /// <summary>The rule an "always allow for this session" answer would add, e.g. <c>bash(git status*)</c>; set by the gate before it prompts.</summary>
+    public string? SuggestedRule { get; init; }
+}
 
 /// <summary>The gate's answer. A denial's <see cref="Reason"/> is told to the model.</summary>
 /// <param name="Allowed">True to run the call.</param>

@@ -38,6 +38,13 @@ public sealed record ToolResult(string Content, bool IsError = false)
 
     /// <summary>An error result.</summary>
     public static ToolResult Error(string message) => new(message, IsError: true);
+
+    /// <summary>Value equality, comparing <see cref="ChangedPaths"/> element by element.</summary>
+    public bool Equals(ToolResult? other) =>
+        other is not null && Content == other.Content && IsError == other.IsError && ChangedPaths.SequenceEqual(other.ChangedPaths);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Content, IsError, ChangedPaths.Count);
 }
 
 /// <summary>
