@@ -6,6 +6,8 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
+using Crucible.Core;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;
@@ -24,9 +26,22 @@ namespace Crucible.Models.OpenAI;
 /// sends the key only when there is one, and parses responses after <see cref="OpenAIWireNormalizer"/> has
 /// rewritten server-specific shapes. With <c>tool_calls: text</c> tools travel in the prompt (<see cref="TextToolCalls"/>).
 /// Every failure surfaces as <see cref="ModelCallException"/>; cancellation by the caller as <see cref="OperationCanceledException"/>.
+/// <para>Token logprobs: <see cref="LogprobsKey"/> = true (and optionally <see cref="TopLogprobsKey"/> = N) in
+/// <see cref="ChatOptions.AdditionalProperties"/> sends <c>logprobs</c> / <c>top_logprobs</c>; the choice's logprobs come
+/// back under <see cref="LogprobsKey"/> in <see cref="ChatResponse.AdditionalProperties"/> (streaming: on the last
+/// update) as a <see cref="JsonElement"/> in the wire shape <c>{"content":[{"token","logprob","bytes","top_logprobs"}]}</c>.</para>
 /// </remarks>
 public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : IChatClient
 {
+    /// <summary>
+    /// Request option (bool true) asking for token logprobs, OpenAI's <c>logprobs</c>; also the key under which they come
+    /// back in <see cref="ChatResponse.AdditionalProperties"/>.
+    /// </summary>
+    public const string LogprobsKey = "logprobs";
+
+    /// <summary>Request option (an integer, 0 or more) with the alternatives per token, OpenAI's <c>top_logprobs</c>; only sent with <see cref="LogprobsKey"/>.</summary>
+    public const string TopLogprobsKey = "top_logprobs";
+
     private const string ReasoningPath = "reasoning_content";
 
     private readonly OpenAICompatibleOptions _options = OpenAICompatibleOptions.From(connection);
@@ -43,6 +58,7 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<AIChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var (sdkMessages, sdkOptions, toolNames) = BuildRequest(messages, options);
+        var logprobs = sdkOptions.IncludeLogProbabilities == true;
         ChatCompletion completion;
         try
         {
@@ -52,7 +68,12 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
         {
             throw mapped;
         }
-        return ToChatResponse(completion, toolNames);
+        var response = ToChatResponse(completion, toolNames);
+        if (logprobs && completion.ContentTokenLogProbabilities.Count > 0)
+        {
+            response.AdditionalProperties = new AdditionalPropertiesDictionary { [LogprobsKey] = LogprobsJson(completion.ContentTokenLogProbabilities) };
+        }
+        return response;
     }
 
     /// <inheritdoc />
@@ -61,7 +82,7 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
     {
         var (sdkMessages, sdkOptions, toolNames) = BuildRequest(messages, options);
         var stream = CreateSdkClient(options).CompleteChatStreamingAsync(sdkMessages, sdkOptions, cancellationToken);
-        var state = new StreamState(toolNames, textTools: _options.ToolCalls == ToolCallMode.Text);
+        var state = new StreamState(toolNames, textTools: _options.ToolCalls == ToolCallMode.Text, logprobs: sdkOptions.IncludeLogProbabilities == true);
         await using var updates = stream.GetAsyncEnumerator(cancellationToken);
         while (true)
         {
@@ -192,8 +213,70 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
                 sdkOptions.AllowParallelToolCalls = parallel;
             }
         }
+        if (RequestedLogprobs(options) is var (include, top) && include)
+        {
+            sdkOptions.IncludeLogProbabilities = true;
+            sdkOptions.TopLogProbabilityCount = top;
+        }
         var sdkMessages = textTools ? ToTextToolMessages(messages, functions) : ToSdkMessages(messages);
         return (sdkMessages, sdkOptions, toolNames);
+    }
+
+    /// <summary>
+    /// Whether <see cref="LogprobsKey"/> asks for logprobs and how many alternatives <see cref="TopLogprobsKey"/> wants.
+    /// Values may be CLR values or <see cref="JsonElement"/>s (options read from JSON).
+    /// </summary>
+    private static (bool Include, int? Top) RequestedLogprobs(ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(LogprobsKey, out var requested))
+        {
+            return (false, null);
+        }
+        var include = requested switch
+        {
+            bool b => b,
+            JsonElement { ValueKind: JsonValueKind.True } => true,
+            JsonElement { ValueKind: JsonValueKind.False } => false,
+            _ => throw new BadInputException($"The chat option '{LogprobsKey}' must be true or false, not '{requested}'.",
+                $"Set ChatOptions.AdditionalProperties[\"{LogprobsKey}\"] to true (or remove it)."),
+        };
+        if (!include || !properties.TryGetValue(TopLogprobsKey, out var topValue) || topValue is null)
+        {
+            return (include, null);
+        }
+        int? top = topValue switch
+        {
+            int i => i,
+            long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
+            JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt32(out var j) => j,
+            _ => null,
+        };
+        if (top is not >= 0)
+        {
+            // The upper bound is the server's (OpenAI and vLLM's default: 20; vLLM's --max-logprobs raises it).
+            throw new BadInputException($"The chat option '{TopLogprobsKey}' must be a whole number of 0 or more, not '{topValue}'.",
+                $"Set ChatOptions.AdditionalProperties[\"{TopLogprobsKey}\"] to the alternatives wanted per token (OpenAI allows 0 to 20).");
+        }
+        return (true, top);
+    }
+
+    /// <summary>Token logprobs in OpenAI's wire shape <c>{"content":[...]}</c>, each item as the SDK writes it.</summary>
+    private static JsonElement LogprobsJson(IEnumerable<ChatTokenLogProbabilityDetails> tokens)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("content");
+            foreach (var token in tokens)
+            {
+                writer.WriteRawValue(ModelReaderWriter.Write(token).ToMemory().Span);
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        using var document = JsonDocument.Parse(buffer.ToArray());
+        return document.RootElement.Clone();
     }
 
     private static List<SdkChatMessage> ToSdkMessages(IEnumerable<AIChatMessage> messages)
@@ -437,9 +520,10 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
         patch.TryGetValue(Encoding.UTF8.GetBytes(path), out string? text) ? text : null;
 
     /// <summary>Turns SDK stream updates into <see cref="ChatResponseUpdate"/>s and assembles tool calls by index.</summary>
-    private sealed class StreamState(IReadOnlySet<string> toolNames, bool textTools)
+    private sealed class StreamState(IReadOnlySet<string> toolNames, bool textTools, bool logprobs)
     {
         private readonly SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)> _calls = [];
+        private readonly List<ChatTokenLogProbabilityDetails> _logprobs = [];
         private readonly StringBuilder _text = new();
         private int _textShown;
         private string? _responseId;
@@ -461,6 +545,11 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
             if (ToFinishReason(update.FinishReason) is { } finish)
             {
                 _finish = finish;
+            }
+            if (logprobs)
+            {
+                // Each chunk carries the logprobs of its own tokens; together they cover the whole answer, in order.
+                _logprobs.AddRange(update.ContentTokenLogProbabilities);
             }
             var contents = new List<AIContent>();
             if (ReadReasoning(ref update.Patch, "$.choices[0].delta." + ReasoningPath) is { Length: > 0 } reasoning)
@@ -530,6 +619,10 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
             }
             var update = NewUpdate(contents);
             update.FinishReason = _finish;
+            if (_logprobs.Count > 0)
+            {
+                update.AdditionalProperties = new AdditionalPropertiesDictionary { [LogprobsKey] = LogprobsJson(_logprobs) };
+            }
             return update;
         }
 

@@ -29,6 +29,12 @@ public enum OpenAIServerFlavor
 /// <param name="Id">Call id; generated when null.</param>
 public sealed record ScriptedToolCall(string Name, string ArgumentsJson, string? Id = null);
 
+/// <summary>One generated token with its logprob, as a scripted reply returns it in <c>choices[0].logprobs.content</c>.</summary>
+/// <param name="Token">Token text.</param>
+/// <param name="Logprob">Its natural-log probability.</param>
+/// <param name="TopLogprobs">The most likely alternatives at this position; the server sends the first <c>top_logprobs</c> of them, as OpenAI does.</param>
+public sealed record ScriptedLogprob(string Token, double Logprob, IReadOnlyList<ScriptedLogprob>? TopLogprobs = null);
+
 /// <summary>A reply the server sends to the next request.</summary>
 public abstract record OpenAIReply
 {
@@ -83,6 +89,16 @@ public sealed record CompletionReply : OpenAIReply
 
     /// <summary>Characters per streamed argument fragment.</summary>
     public int ArgumentFragmentLength { get; init; } = 5;
+
+    /// <summary>
+    /// The answer's tokens with logprobs, or null. Sent only when the request asks (<c>logprobs: true</c>), as OpenAI
+    /// does; streamed one token per chunk, each chunk with its token's logprobs. The tokens spell <see cref="Text"/>
+    /// (which defaults to them).
+    /// </summary>
+    public IReadOnlyList<ScriptedLogprob>? Logprobs { get; init; }
+
+    /// <summary>The answer text: <see cref="Text"/>, or the logprob tokens joined.</summary>
+    public string? AnswerText => Text ?? (Logprobs is { } tokens ? string.Concat(tokens.Select(t => t.Token)) : null);
 }
 
 /// <summary>A verbatim reply (recorded exchanges, errors).</summary>
@@ -109,6 +125,9 @@ public sealed record OpenAIServerExpectations
 
     /// <summary>When true, the request must carry no <c>tools</c> (the text tool-call fallback).</summary>
     public bool ForbidTools { get; init; }
+
+    /// <summary>When set, every request must carry <c>logprobs: true</c> and <c>top_logprobs</c> equal to this.</summary>
+    public int? TopLogprobs { get; init; }
 }
 
 /// <summary>
@@ -221,6 +240,10 @@ public sealed class OpenAIWireServer : IAsyncDisposable
         }
         var stream = body["stream"]?.GetValue<bool>() == true;
         var includeUsage = body["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
+        // OpenAI returns logprobs only when asked, with top_logprobs alternatives per token (none when it is absent).
+        int? topLogprobs = body["logprobs"] is JsonValue asked && asked.TryGetValue<bool>(out var ask) && ask
+            ? body["top_logprobs"] is JsonValue top && top.TryGetValue<int>(out var n) ? n : 0
+            : null;
         switch (reply)
         {
             case RawReply raw:
@@ -234,7 +257,7 @@ public sealed class OpenAIWireServer : IAsyncDisposable
                 break;
             case CompletionReply completion when stream:
                 context.Response.ContentType = "text/event-stream; charset=utf-8";
-                foreach (var chunk in RenderStream(completion, includeUsage))
+                foreach (var chunk in RenderStream(completion, includeUsage, topLogprobs))
                 {
                     await context.Response.WriteAsync("data: " + chunk + "\n\n");
                     await context.Response.Body.FlushAsync();
@@ -242,7 +265,7 @@ public sealed class OpenAIWireServer : IAsyncDisposable
                 await context.Response.WriteAsync("data: [DONE]\n\n");
                 break;
             case CompletionReply completion:
-                await WriteAsync(context, new RawReply(200, "application/json", RenderCompletion(completion), new Dictionary<string, string>()));
+                await WriteAsync(context, new RawReply(200, "application/json", RenderCompletion(completion, topLogprobs), new Dictionary<string, string>()));
                 break;
         }
     }
@@ -321,6 +344,19 @@ public sealed class OpenAIWireServer : IAsyncDisposable
                 }
             }
         }
+        var logprobs = body["logprobs"] is JsonValue lp && lp.TryGetValue<bool>(out var asked) && asked;
+        if (body["top_logprobs"] is not null && !logprobs)
+        {
+            yield return "top_logprobs was sent without logprobs: true (OpenAI rejects it)";
+        }
+        if (Expectations.TopLogprobs is { } expectedTop)
+        {
+            var sentTop = body["top_logprobs"] is JsonValue t && t.TryGetValue<int>(out var n) ? n : (int?)null;
+            if (!logprobs || sentTop != expectedTop)
+            {
+                yield return $"expected logprobs: true, top_logprobs: {expectedTop}; got logprobs: {body["logprobs"]?.ToJsonString() ?? "absent"}, top_logprobs: {sentTop?.ToString() ?? "absent"}";
+            }
+        }
         if (CheckRequest?.Invoke(body) is { } extra)
         {
             yield return extra;
@@ -372,9 +408,38 @@ public sealed class OpenAIWireServer : IAsyncDisposable
 
     private string ReasoningField => Flavor == OpenAIServerFlavor.Ollama ? "reasoning" : "reasoning_content";
 
-    private string RenderCompletion(CompletionReply reply)
+    /// <summary>A <c>logprobs</c> object <c>{"content":[...],"refusal":null}</c> with <paramref name="top"/> alternatives per token.</summary>
+    private static JsonObject LogprobsObject(IEnumerable<ScriptedLogprob> tokens, int top) => new()
     {
-        var message = new JsonObject { ["role"] = "assistant", ["content"] = reply.Text };
+        ["content"] = new JsonArray(tokens.Select(t => (JsonNode)new JsonObject
+        {
+            ["token"] = t.Token,
+            ["logprob"] = t.Logprob,
+            ["bytes"] = Bytes(t.Token),
+            ["top_logprobs"] = new JsonArray((t.TopLogprobs ?? []).Take(top).Select(a => (JsonNode)new JsonObject
+            {
+                ["token"] = a.Token,
+                ["logprob"] = a.Logprob,
+                ["bytes"] = Bytes(a.Token),
+            }).ToArray()),
+        }).ToArray()),
+        ["refusal"] = null,
+    };
+
+    private static JsonArray Bytes(string token) => new(Encoding.UTF8.GetBytes(token).Select(b => (JsonNode)(int)b).ToArray());
+
+    private static void RequireConsistentLogprobs(CompletionReply reply)
+    {
+        if (reply.Logprobs is { } tokens && reply.Text is { } text && text != string.Concat(tokens.Select(t => t.Token)))
+        {
+            throw new InvalidOperationException($"The scripted logprob tokens do not spell the scripted text '{text}'.");
+        }
+    }
+
+    private string RenderCompletion(CompletionReply reply, int? topLogprobs)
+    {
+        RequireConsistentLogprobs(reply);
+        var message = new JsonObject { ["role"] = "assistant", ["content"] = reply.AnswerText };
         if (reply.Reasoning is not null)
         {
             message[ReasoningField] = reply.Reasoning;
@@ -394,6 +459,10 @@ public sealed class OpenAIWireServer : IAsyncDisposable
             }).ToArray());
         }
         var choice = new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = Finish(reply) };
+        if (topLogprobs is { } top && reply.Logprobs is { } tokens)
+        {
+            choice["logprobs"] = LogprobsObject(tokens, top);
+        }
         if (Flavor == OpenAIServerFlavor.Vllm)
         {
             choice["stop_reason"] = null;
@@ -411,8 +480,9 @@ public sealed class OpenAIWireServer : IAsyncDisposable
         return root.ToJsonString();
     }
 
-    private IEnumerable<string> RenderStream(CompletionReply reply, bool includeUsage)
+    private IEnumerable<string> RenderStream(CompletionReply reply, bool includeUsage, int? topLogprobs)
     {
+        RequireConsistentLogprobs(reply);
         yield return Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
         if (reply.Reasoning is not null)
         {
@@ -421,9 +491,17 @@ public sealed class OpenAIWireServer : IAsyncDisposable
                 yield return Chunk(new JsonObject { [ReasoningField] = piece }, null);
             }
         }
-        if (reply.Text is not null)
+        if (topLogprobs is { } top && reply.Logprobs is { } tokens)
         {
-            foreach (var piece in Split(reply.Text, 4))
+            // OpenAI streams one token per chunk, each with the logprobs of its own token.
+            foreach (var token in tokens)
+            {
+                yield return Chunk(new JsonObject { ["content"] = token.Token }, null, LogprobsObject([token], top));
+            }
+        }
+        else if (reply.AnswerText is { } text)
+        {
+            foreach (var piece in Split(text, 4))
             {
                 yield return Chunk(new JsonObject { ["content"] = piece }, null);
             }
@@ -485,10 +563,15 @@ public sealed class OpenAIWireServer : IAsyncDisposable
         }
     }
 
-    private string Chunk(JsonObject delta, string? finishReason)
+    private string Chunk(JsonObject delta, string? finishReason, JsonObject? logprobs = null)
     {
         var root = Envelope("chat.completion.chunk");
-        root["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason });
+        var choice = new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason };
+        if (logprobs is not null)
+        {
+            choice["logprobs"] = logprobs;
+        }
+        root["choices"] = new JsonArray(choice);
         return root.ToJsonString();
     }
 
