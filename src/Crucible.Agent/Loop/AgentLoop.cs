@@ -139,7 +139,7 @@ public sealed class AgentLoop
                         }
                         conversation.Emit(new VerdictRecorded(verdict));
                     }
-                    return End(AgentRunStatus.Completed, verdict is null ? "no tests were run: none are known for this workspace" : null, verdict);
+                    return End(AgentRunStatus.Completed, null, verdict);
                 }
 
                 var (results, signature, fatal) = await RunToolsAsync(step, calls, conversation, ct).ConfigureAwait(false);

@@ -21,8 +21,8 @@ public sealed record AgentOptions
 
     /// <summary>
     /// "Done means verified": called when the model says it is done. The harness restores the protected
-    /// files and runs the task's or repository's tests; the verdict is recorded. Null means no tests are
-    /// known, and the run ends with no verdict (reported as unverified). Default: null.
+    /// files and runs the task's or repository's tests; the verdict is recorded. Null means the run ends
+    /// with no verdict (the eval sets it so because it grades every attempt itself). Default: null.
     /// </summary>
     public Func<CancellationToken, Task<Verdict>>? VerifyWhenDone { get; init; }
 
