@@ -44,12 +44,13 @@ public sealed class RepositoryVerification
     /// <param name="workspace">Repository root.</param>
     /// <param name="snapshotDirectory">Where originals are kept (the session's folder).</param>
     /// <param name="testCommand">Configured test command; null detects one (<see cref="DetectTestCommand"/>).</param>
-    public static RepositoryVerification Start(string workspace, string snapshotDirectory, string? testCommand = null)
+    /// <param name="protectTests">False when test edits are allowed (<c>--allow-test-edits</c>): nothing is protected or restored.</param>
+    public static RepositoryVerification Start(string workspace, string snapshotDirectory, string? testCommand = null, bool protectTests = true)
     {
         workspace = Path.GetFullPath(workspace);
         if (!Directory.Exists(snapshotDirectory))
         {
-            foreach (var rel in FindTestFiles(workspace))
+            foreach (var rel in protectTests ? FindTestFiles(workspace) : [])
             {
                 var dest = Path.Combine(snapshotDirectory, rel);
                 Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
@@ -57,7 +58,7 @@ public sealed class RepositoryVerification
             }
             Directory.CreateDirectory(snapshotDirectory);
         }
-        var files = Directory.EnumerateFiles(snapshotDirectory, "*", SearchOption.AllDirectories)
+        var files = !protectTests ? [] : Directory.EnumerateFiles(snapshotDirectory, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(snapshotDirectory, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
         return new RepositoryVerification(workspace, snapshotDirectory, files, testCommand ?? DetectTestCommand(workspace));
     }

@@ -74,9 +74,9 @@ public sealed class AgentSession : IDisposable
         }
         var task = setup.ToolContext.Task;
         RepositoryVerification? repository = null;
-        if (task is null && !setup.AllowTestEdits)
+        if (task is null)
         {
-            repository = RepositoryVerification.Start(setup.ToolContext.WorkspaceRoot, Path.Combine(stateDirectory, "protected"), setup.TestCommand);
+            repository = RepositoryVerification.Start(setup.ToolContext.WorkspaceRoot, Path.Combine(stateDirectory, "protected"), setup.TestCommand, protectTests: !setup.AllowTestEdits);
         }
         if (options.ProtectedPaths.Count == 0 && !setup.AllowTestEdits)
         {
@@ -93,9 +93,8 @@ public sealed class AgentSession : IDisposable
                     VerifyWhenDone = ct => verifier.VerifyAsync(task, ctx.WorkspaceRoot, new VerifyOptions { ArtifactsPath = Path.Combine(stateDirectory, "verify", Conversation.LastStep.ToString(System.Globalization.CultureInfo.InvariantCulture)) }, ct),
                 };
             }
-            else if (task is null)
+            else if (repository is not null)
             {
-                repository ??= RepositoryVerification.Start(ctx.WorkspaceRoot, Path.Combine(stateDirectory, "protected"), setup.TestCommand);
                 options = options with { VerifyWhenDone = ct => repository.VerifyAsync(ctx.Sandbox, ctx.CommandPolicy, ct) };
             }
         }
