@@ -44,6 +44,9 @@ public sealed record AgentSessionSetup
     /// <summary>Configured repository test command (from settings); null detects one. Default: null.</summary>
     public string? TestCommand { get; init; }
 
+    /// <summary>When the transcript is synced to disk. Default <see cref="TranscriptDurability.SyncEachStep"/>.</summary>
+    public TranscriptDurability Durability { get; init; } = TranscriptDurability.SyncEachStep;
+
     /// <summary>When true, existing test files are not protected (<c>--allow-test-edits</c>). Default: false.</summary>
     public bool AllowTestEdits { get; init; }
 }
@@ -145,7 +148,7 @@ public sealed class AgentSession : IDisposable
         var task = setup.ToolContext.Task;
         var taskContext = task is null ? null : $"You are working on the task '{task.Id}'. Files you may change: {string.Join(", ", task.Editable)}. The task's tests are graded from pristine copies.";
         var system = new ChatMessage(ChatRole.System, SystemPrompt.Build(instructions, SystemPrompt.ReadNotes(root), taskContext));
-        var transcript = new TranscriptWriter(path);
+        var transcript = new TranscriptWriter(path, setup.Durability);
         var conversation = new AgentConversation([], [transcript, .. sinks ?? []]);
         var session = new AgentSession(id, setup, transcript, store, conversation, state);
         session.Follow();
@@ -181,7 +184,7 @@ public sealed class AgentSession : IDisposable
         {
             id = started.SessionId;
         }
-        var transcript = new TranscriptWriter(path);
+        var transcript = new TranscriptWriter(path, setup.Durability);
         var conversation = new AgentConversation(messages, [transcript, .. sinks ?? []], TranscriptReader.LastStep(events));
         var session = new AgentSession(id, setup, transcript, store, conversation, state);
         session.Follow();

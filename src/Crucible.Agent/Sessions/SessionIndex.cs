@@ -31,6 +31,8 @@ public sealed class SessionIndex : IDisposable
         _db.Open();
         Execute("PRAGMA journal_mode=WAL;");
         Execute("PRAGMA busy_timeout=5000;");
+        // The transcript is the source of truth; the index may lag one commit after a power loss, never corrupt.
+        Execute("PRAGMA synchronous=NORMAL;");
         Execute("""
             CREATE TABLE IF NOT EXISTS sessions (
                 id TEXT PRIMARY KEY,

@@ -1,13 +1,31 @@
 using System.Text;
 using System.Text.Json;
 using Crucible.Agent.Loop;
+using Microsoft.Win32.SafeHandles;
 
 namespace Crucible.Agent.Sessions;
 
+/// <summary>When the transcript is synced to disk.</summary>
+public enum TranscriptDurability
+{
+    /// <summary>
+    /// Default. Every line is written to the file (the kernel's page cache) before the loop goes on, so a
+    /// killed process loses nothing, and the loop waits for an fsync at the end of every step, so a power
+    /// loss loses at most the step in progress.
+    /// </summary>
+    SyncEachStep,
+
+    /// <summary>
+    /// As <see cref="SyncEachStep"/>, but the step's fsync runs in the background and the loop does not wait
+    /// for it (a power loss can also lose the steps whose fsync had not finished). Session start, the verdict
+    /// and the end of a run are still synced before the loop goes on. For disks with very slow syncs.
+    /// </summary>
+    SyncEachStepInBackground,
+}
+
 /// <summary>
-/// Appends events to a session's transcript, one JSON object per line. Every line is handed to the
-/// operating system as soon as it is written (so a killed process loses nothing already written), and
-/// the file is synced to disk (fsync) at the end of every step, run and session start.
+/// Appends events to a session's transcript, one JSON object per line, each with a single write at the
+/// end of the file, and syncs it to disk at every step as <see cref="TranscriptDurability"/> says.
 /// </summary>
 /// <remarks>
 /// Invariant: a line is either complete or the last line of the file (a torn write). Before appending to
@@ -15,18 +33,26 @@ namespace Crucible.Agent.Sessions;
 /// </remarks>
 public sealed class TranscriptWriter : IAgentEventSink, IDisposable
 {
-    private readonly FileStream _stream;
+    private readonly SafeFileHandle _handle;
+    private readonly TranscriptDurability _durability;
     private readonly Lock _gate = new();
+    private long _offset;
     private long _lines;
+    private int _syncQueued;
+    private Task _syncs = Task.CompletedTask;
 
     /// <summary>Opens (or creates) the transcript at <paramref name="path"/> for appending.</summary>
-    public TranscriptWriter(string path)
+    public TranscriptWriter(string path, TranscriptDurability durability = TranscriptDurability.SyncEachStep)
     {
         Path = System.IO.Path.GetFullPath(path);
+        _durability = durability;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
-        TrimTornLine(_stream);
-        _stream.Seek(0, SeekOrigin.End);
+        using (var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None))
+        {
+            TrimTornLine(stream);
+        }
+        _handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Write, FileShare.Read);
+        _offset = RandomAccess.GetLength(_handle);
     }
 
     /// <summary>Absolute path of the transcript.</summary>
@@ -46,26 +72,69 @@ public sealed class TranscriptWriter : IAgentEventSink, IDisposable
             return; // deltas are display only; the whole message is recorded
         }
         var bytes = JsonSerializer.SerializeToUtf8Bytes(e, AgentJson.Options);
+        var line = new byte[bytes.Length + 1];
+        bytes.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
         lock (_gate)
         {
             // One write per line: a crash can tear only the line being written.
-            var line = new byte[bytes.Length + 1];
-            bytes.CopyTo(line, 0);
-            line[^1] = (byte)'\n';
-            _stream.Write(line);
-            _stream.Flush(flushToDisk: e is StepCompleted or RunEnded or SessionStarted or VerdictRecorded or Compacted);
+            RandomAccess.Write(_handle, line, _offset);
+            _offset += line.Length;
             _lines++;
+        }
+        switch (e)
+        {
+            case SessionStarted or VerdictRecorded or RunEnded or Compacted:
+                SyncNow();
+                break;
+            case StepCompleted when _durability == TranscriptDurability.SyncEachStep:
+                SyncNow();
+                break;
+            case StepCompleted:
+                SyncInBackground();
+                break;
         }
         AfterWrite?.Invoke(e);
     }
 
-    /// <inheritdoc />
+    /// <summary>Waits for background syncs, syncs once more and closes the file.</summary>
     public void Dispose()
     {
+        Task pending;
         lock (_gate)
         {
-            _stream.Flush(flushToDisk: true);
-            _stream.Dispose();
+            pending = _syncs;
+        }
+        pending.GetAwaiter().GetResult();
+        RandomAccess.FlushToDisk(_handle);
+        _handle.Dispose();
+    }
+
+    private void SyncNow()
+    {
+        Task pending;
+        lock (_gate)
+        {
+            pending = _syncs;
+        }
+        pending.GetAwaiter().GetResult();
+        RandomAccess.FlushToDisk(_handle);
+    }
+
+    private void SyncInBackground()
+    {
+        // At most one sync waits in the queue: it covers every line written before it starts.
+        if (Interlocked.Exchange(ref _syncQueued, 1) == 1)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            _syncs = _syncs.ContinueWith(_ =>
+            {
+                Volatile.Write(ref _syncQueued, 0);
+                RandomAccess.FlushToDisk(_handle);
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
 
