@@ -124,7 +124,7 @@ public sealed class RepositoryVerification
             {
                 TaskId = Path.GetFileName(_workspace),
                 Status = VerdictStatus.HarnessError,
-                Reasons = ["no test command is known for this repository; configure one in .crucible/settings.json"],
+                Reasons = ["no test command is known for this repository: pass --test-command CMD to crucible run"],
                 Tampering = tampering,
                 Sandbox = sandbox.Name,
                 Duration = clock.Elapsed,
