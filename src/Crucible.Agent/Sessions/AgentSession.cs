@@ -44,6 +44,21 @@ public sealed record AgentSessionSetup
     /// <summary>Configured repository test command (from settings); null detects one. Default: null.</summary>
     public string? TestCommand { get; init; }
 
+    /// <summary>
+    /// Where the originals of a repository's protected test files are kept, one folder per session id. It must
+    /// be outside the workspace (the agent could otherwise rewrite the originals). Default:
+    /// <c>$XDG_STATE_HOME/crucible/protected</c>, else <c>~/.local/state/crucible/protected</c>.
+    /// </summary>
+    public string ProtectedFilesRoot { get; init; } = DefaultProtectedFilesRoot();
+
+    /// <summary>The default of <see cref="ProtectedFilesRoot"/>.</summary>
+    public static string DefaultProtectedFilesRoot()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        var root = xdg is { Length: > 0 } ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(root, "crucible", "protected");
+    }
+
     /// <summary>When the transcript is synced to disk. Default <see cref="TranscriptDurability.SyncEachStep"/>.</summary>
     public TranscriptDurability Durability { get; init; } = TranscriptDurability.SyncEachStep;
 
@@ -79,7 +94,8 @@ public sealed class AgentSession : IDisposable
         RepositoryVerification? repository = null;
         if (task is null)
         {
-            repository = RepositoryVerification.Start(setup.ToolContext.WorkspaceRoot, Path.Combine(stateDirectory, "protected"), setup.TestCommand, protectTests: !setup.AllowTestEdits);
+            // The originals are kept outside the workspace, where the agent's tools and commands cannot reach them.
+            repository = RepositoryVerification.Start(setup.ToolContext.WorkspaceRoot, Path.Combine(setup.ProtectedFilesRoot, id), setup.TestCommand, protectTests: !setup.AllowTestEdits);
         }
         if (options.ProtectedPaths.Count == 0 && !setup.AllowTestEdits)
         {

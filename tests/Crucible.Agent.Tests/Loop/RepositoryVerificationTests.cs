@@ -36,6 +36,9 @@ public sealed class RepositoryVerificationTests
         var verdict = result.Verdict!;
         Assert.Equal((VerdictStatus.Passed, 0), (verdict.Status, verdict.TestExitCode!.Value));
         Assert.Equal([new TamperFlag("tests/CalcTests.cs", "modified")], verdict.Tampering);
+        // The originals live outside the workspace, out of the agent's reach.
+        Assert.Equal("original test", File.ReadAllText(Path.Combine(setup.ProtectedFilesRoot, session.Id, "tests", "CalcTests.cs")));
+        Assert.False(setup.ProtectedFilesRoot.StartsWith(repo.Path + "/", StringComparison.Ordinal));
     }
 
     [Fact]
