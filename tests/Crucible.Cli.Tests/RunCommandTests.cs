@@ -128,6 +128,40 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Interactive_mode_streams_answers_and_takes_one_request_per_line_in_the_same_session()
+    {
+        var savedIn = Console.In;
+        Console.SetIn(new StringReader("second request\n\n"));
+        try
+        {
+            UseModel(new ScriptedChatClient()
+                .ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello")), "Writing. ")
+                .ThenText("First done.")
+                .Then(r =>
+                {
+                    Assert.Equal(("first request", "second request"), (r.Messages[1].Text, r.Messages[^1].Text));
+                    return ScriptedChatClient.Text("Second done.");
+                }));
+            var request = Headless("unused", "text") with { Print = null, Prompt = "first request" };
+
+            var code = await RunCommand.RunAsync(request, _repo.Path, Ct);
+
+            Assert.Equal(ExitCodes.Ok, code); // end of input ends the session
+            Assert.Equal("Writing. \nFirst done.\nSecond done.\n", _out.ToString().Replace("\r", "", StringComparison.Ordinal));
+            var err = _err.ToString();
+            Assert.Contains("● write: greeting.txt", err, StringComparison.Ordinal);
+            Assert.Contains("verdict: Passed", err, StringComparison.Ordinal);
+            Assert.True(Gate!.Setup.Interactive);
+            using var store = SessionStore.ForWorkspace(_repo.Path);
+            Assert.Single(store.Index.List(_repo.Path));
+        }
+        finally
+        {
+            Console.SetIn(savedIn);
+        }
+    }
+
+    [Fact]
     public async Task Without_a_model_provider_the_run_is_refused_with_a_clear_error()
     {
         CliServices.ChatClientFactory = null;
