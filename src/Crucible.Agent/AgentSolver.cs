@@ -64,7 +64,7 @@ public sealed class AgentSolver(AgentSolverOptions options) : ISolver
         AgentSession? session = null;
         if (options.SubAgents && tools.All(t => t.Name != "task"))
         {
-            tools.Add(new SubAgentTool(client, [.. tools], gate, () => session?.CurrentBudget, pricing: options.Options.Pricing));
+            tools.Add(new SubAgentTool(client, [.. tools], gate, () => session?.CurrentBudget, pricing: options.Options.Pricing, record: e => session?.Conversation.Emit(e)));
         }
         var setup = new AgentSessionSetup
         {

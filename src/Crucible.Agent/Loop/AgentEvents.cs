@@ -23,6 +23,7 @@ namespace Crucible.Agent.Loop;
 [JsonDerivedType(typeof(VerdictRecorded), "verdict")]
 [JsonDerivedType(typeof(StepCompleted), "step")]
 [JsonDerivedType(typeof(RunEnded), "result")]
+[JsonDerivedType(typeof(SubAgentEvent), "subagent")]
 public abstract record AgentEvent
 {
     /// <summary>When it happened (UTC).</summary>
@@ -108,6 +109,11 @@ public sealed record StepCompleted(int Step) : AgentEvent;
 public sealed record RunEnded(
     [property: JsonConverter(typeof(AgentRunStatusJsonConverter))] AgentRunStatus Status,
     string? Message, int Steps, UsageTotals Usage, VerdictStatus? VerdictStatus, bool? Passed, string? FinalText) : AgentEvent;
+
+/// <summary>An event of a sub-agent started by the <c>task</c> tool, recorded in the parent's transcript (never replayed into the parent's conversation).</summary>
+/// <param name="Description">The task's short title.</param>
+/// <param name="Event">The sub-agent's event.</param>
+public sealed record SubAgentEvent(string Description, AgentEvent Event) : AgentEvent;
 
 /// <summary>Receives the events of a session (transcript, console, stream-json output).</summary>
 public interface IAgentEventSink

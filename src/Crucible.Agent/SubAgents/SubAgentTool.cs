@@ -52,6 +52,7 @@ public sealed class SubAgentTool : IAgentTool
     private readonly Func<AgentBudget?> _parentBudget;
     private readonly SubAgentOptions _options;
     private readonly Func<UsageDetails, decimal?>? _pricing;
+    private readonly Action<AgentEvent>? _record;
 
     /// <summary>Creates the tool.</summary>
     /// <param name="client">The model the sub-agent uses.</param>
@@ -60,8 +61,10 @@ public sealed class SubAgentTool : IAgentTool
     /// <param name="parentBudget">The parent run's current budget (read at each call).</param>
     /// <param name="options">Limits and tools.</param>
     /// <param name="pricing">Prices the sub-agent's calls.</param>
-    public SubAgentTool(IChatClient client, IReadOnlyList<IAgentTool> parentTools, IPermissionGate gate, Func<AgentBudget?> parentBudget, SubAgentOptions? options = null, Func<UsageDetails, decimal?>? pricing = null)
+    /// <param name="record">Receives the sub-agent's events, wrapped in <see cref="SubAgentEvent"/> (e.g. the parent session's transcript).</param>
+    public SubAgentTool(IChatClient client, IReadOnlyList<IAgentTool> parentTools, IPermissionGate gate, Func<AgentBudget?> parentBudget, SubAgentOptions? options = null, Func<UsageDetails, decimal?>? pricing = null, Action<AgentEvent>? record = null)
     {
+        _record = record;
         _client = client;
         _options = options ?? new SubAgentOptions();
         _tools = [.. parentTools.Where(t => t.Name != "task" && _options.AllowedTools.Contains(t.Name, StringComparer.Ordinal))];
@@ -102,12 +105,25 @@ public sealed class SubAgentTool : IAgentTool
         }
         var budget = parent.CreateChild(_options.Limits);
         var loop = new AgentLoop(_client, _tools, _gate, context, new AgentOptions { Limits = _options.Limits, Pricing = _pricing });
-        var conversation = new AgentConversation([new ChatMessage(ChatRole.System, _options.SystemPrompt)], []);
+        var description = arguments.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "task";
+        IAgentEventSink[] sinks = _record is { } record ? [new Forward(e => record(new SubAgentEvent(description, e)))] : [];
+        var conversation = new AgentConversation([new ChatMessage(ChatRole.System, _options.SystemPrompt)], sinks);
         var result = await loop.RunAsync(conversation, p.GetString()!, budget, cancellationToken).ConfigureAwait(false);
         var tokens = AgentBudget.TotalTokens(result.Usage.Tokens);
         var header = $"[sub-agent {result.Status.ToWire()} after {result.Steps} step(s), {tokens} tokens{(result.Usage.CostUsd > 0 ? $", ${result.Usage.CostUsd:F4}" : "")}]";
         return result.Status == AgentRunStatus.Completed
             ? new ToolResult($"{header}\n{result.FinalText}")
             : ToolResult.Error($"{header} {result.Message}\n{result.FinalText ?? "(no summary)"}");
+    }
+
+    private sealed class Forward(Action<AgentEvent> action) : IAgentEventSink
+    {
+        public void OnEvent(AgentEvent e)
+        {
+            if (e is not AssistantTextDelta)
+            {
+                action(e);
+            }
+        }
     }
 }

@@ -39,18 +39,18 @@ internal static class RunCommand
     public static Command Create()
     {
         var prompt = new Argument<string?>("PROMPT") { Description = "First request of an interactive session", Arity = ArgumentArity.ZeroOrOne };
-        var print = new Option<string?>("--print", "-p") { Description = "Run TASK headless (never prompts) and exit" };
-        var model = new Option<string?>("--model", "-m") { Description = "Model spec, e.g. anthropic:claude-sonnet-4-5" };
-        var format = new Option<string>("--output-format") { Description = "Headless output: text, json or stream-json (JSON lines of events)", DefaultValueFactory = _ => "text" };
-        var mode = new Option<string?>("--permission-mode") { Description = "ask (interactive default), auto-edit (edits allowed, commands asked) or auto (everything, inside the sandbox)" };
+        var print = new Option<string?>("--print", "-p") { HelpName = "TASK", Description = "Run TASK headless (never prompts) and exit" };
+        var model = new Option<string?>("--model", "-m") { HelpName = "SPEC", Description = "Model spec, e.g. anthropic:claude-sonnet-4-5" };
+        var format = new Option<string>("--output-format") { HelpName = "FORMAT", Description = "Headless output: text, json or stream-json (JSON lines of events)", DefaultValueFactory = _ => "text" };
+        var mode = new Option<string?>("--permission-mode") { HelpName = "MODE", Description = "ask (interactive default), auto-edit (edits allowed, commands asked) or auto (everything, inside the sandbox)" };
         var allowTestEdits = new Option<bool>("--allow-test-edits") { Description = "Let the agent change the test files that existed when the session started" };
         var cont = new Option<bool>("--continue", "-c") { Description = "Continue the latest session of this folder" };
-        var resume = new Option<string?>("--resume", "-r") { Description = "Resume the session with this id" };
-        var maxSteps = new Option<int?>("--max-steps") { Description = $"Steps per request (default {AgentLimits.Default.MaxSteps})" };
-        var maxCost = new Option<decimal?>("--max-cost") { Description = $"Dollars per request (default {AgentLimits.Default.MaxCostUsd})" };
-        var timeout = new Option<int?>("--timeout") { Description = $"Minutes per request (default {AgentLimits.Default.WallTime.TotalMinutes})" };
+        var resume = new Option<string?>("--resume", "-r") { HelpName = "ID", Description = "Resume the session with this id" };
+        var maxSteps = new Option<int?>("--max-steps") { HelpName = "N", Description = $"Steps per request (default {AgentLimits.Default.MaxSteps})" };
+        var maxCost = new Option<decimal?>("--max-cost") { HelpName = "USD", Description = $"Dollars per request (default {AgentLimits.Default.MaxCostUsd})" };
+        var timeout = new Option<int?>("--timeout") { HelpName = "MINUTES", Description = $"Minutes per request (default {AgentLimits.Default.WallTime.TotalMinutes})" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run commands without bubblewrap (recorded in the verdict)" };
-        var testCommand = new Option<string?>("--test-command") { Description = "Shell command that runs the repository's tests when the agent is done (default: detected from the build files)" };
+        var testCommand = new Option<string?>("--test-command") { HelpName = "CMD", Description = "Shell command that runs the repository's tests when the agent is done (default: detected from the build files)" };
         var command = new Command("run", "Run the agent in this repository; its work counts only when the harness's tests pass.")
         {
             prompt, print, model, format, mode, allowTestEdits, cont, resume, maxSteps, maxCost, timeout, noSandbox, testCommand,
@@ -90,7 +90,7 @@ internal static class RunCommand
         AgentSession? session = null;
         if (tools.All(t => t.Name != "task"))
         {
-            tools.Add(new SubAgentTool(client, [.. tools], gate, () => session?.CurrentBudget, pricing: CliServices.PricingFactory?.Invoke(r.Model!)));
+            tools.Add(new SubAgentTool(client, [.. tools], gate, () => session?.CurrentBudget, pricing: CliServices.PricingFactory?.Invoke(r.Model!), record: e => session?.Conversation.Emit(e)));
         }
         var limits = AgentLimits.Default;
         limits = limits with

@@ -114,6 +114,26 @@ public sealed class AgentSessionTests
     }
 
     [Fact]
+    public void Sub_agent_events_round_trip_in_the_transcript_and_stay_out_of_the_restored_conversation()
+    {
+        using var dir = new TempDirectory("agent-session");
+        var path = dir["t.jsonl"];
+        using (var w = new TranscriptWriter(path))
+        {
+            w.OnEvent(new MessageAdded(new ChatMessage(ChatRole.User, "parent request")));
+            w.OnEvent(new SubAgentEvent("look around", new MessageAdded(new ChatMessage(ChatRole.User, "sub-agent prompt"))));
+            w.OnEvent(new SubAgentEvent("look around", new StepCompleted(7)));
+        }
+
+        var events = TranscriptReader.Read(path);
+
+        var sub = Assert.IsType<SubAgentEvent>(events[1]);
+        Assert.Equal(("look around", "sub-agent prompt"), (sub.Description, Assert.IsType<MessageAdded>(sub.Event).Message.Text));
+        Assert.Equal(["parent request"], TranscriptReader.Conversation(events).Select(m => m.Text));
+        Assert.Equal(0, TranscriptReader.LastStep(events));
+    }
+
+    [Fact]
     public async Task Resume_closes_tool_calls_left_without_a_result()
     {
         using var repo = new TempDirectory("agent-session");

@@ -36,8 +36,9 @@ public sealed class SubAgentToolTests
             });
         var parentTools = new List<Crucible.Agent.Tools.IAgentTool> { new TestReadTool(), new TestWriteTool() };
         AgentLoop? loop = null;
-        parentTools.Add(new SubAgentTool(client, [.. parentTools], new TestGate(), () => loop?.CurrentBudget));
-        using var h = new LoopHarness(client, parentTools);
+        LoopHarness? harness = null;
+        parentTools.Add(new SubAgentTool(client, [.. parentTools], new TestGate(), () => loop?.CurrentBudget, record: e => harness?.Conversation.Emit(e)));
+        using var h = harness = new LoopHarness(client, parentTools);
         loop = h.Loop;
         h.Workspace.Write("x.cs", "class X {}");
 
@@ -46,6 +47,12 @@ public sealed class SubAgentToolTests
         Assert.Equal((AgentRunStatus.Completed, "thanks"), (result.Status, result.FinalText));
         // Parent: 2 calls, sub-agent: 2 calls, all counted in the parent's usage.
         Assert.Equal(4, result.Usage.Calls);
+        // The sub-agent's steps are recorded with the parent's events, wrapped, and never join the parent's history.
+        var sub = h.Log.Of<SubAgentEvent>().ToList();
+        Assert.All(sub, e => Assert.Equal("look around", e.Description));
+        Assert.Equal("read", Assert.Single(sub.Select(e => e.Event).OfType<ToolCallFinished>()).Tool);
+        Assert.Equal(AgentRunStatus.Completed, Assert.Single(sub.Select(e => e.Event).OfType<RunEnded>()).Status);
+        Assert.Equal(["system", "user", "assistant", "tool", "assistant"], h.Conversation.Messages.Select(m => m.Role.Value));
     }
 
     [Fact]
