@@ -266,16 +266,11 @@ public sealed class AgentLoopTests
         var client = new ScriptedChatClient();
         for (var i = 0; i < 4; i++)
         {
-            var n = i;
-            client.Then(_ =>
-            {
-                return ScriptedChatClient.Call("read", Args(("path", "counter.txt")));
-            });
+            client.ThenCall("read", Args(("path", "counter.txt")));
         }
         client.ThenText("done");
         var counter = 0;
         using var h = new LoopHarness(client);
-        h.Log.Events.Clear();
         // Each read sees a different file content: written between steps by the "environment".
         h.Conversation.AddSink(new ActionSink(e =>
         {
