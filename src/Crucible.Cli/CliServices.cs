@@ -25,6 +25,18 @@ internal static class CliServices
     /// <summary>Set by the constitution area; null until then.</summary>
     public static Func<Crucible.Core.Integrity.IIntegrityChecker>? IntegrityCheckerFactory { get; set; }
 
+    /// <summary>Creates the model client for a model spec (set by the model providers at merge; null until then).</summary>
+    public static Func<string, Microsoft.Extensions.AI.IChatClient>? ChatClientFactory { get; set; }
+
+    /// <summary>Creates the agent's tools for a workspace root (set by the agent toolset at merge; null until then).</summary>
+    public static Func<string, IReadOnlyList<Crucible.Agent.Tools.IAgentTool>>? AgentToolsFactory { get; set; }
+
+    /// <summary>Creates the permission gate of a <c>crucible run</c> (set by the permissions area at merge; null until then).</summary>
+    public static Func<Commands.PermissionSetup, Crucible.Agent.Permissions.IPermissionGate>? PermissionGateFactory { get; set; }
+
+    /// <summary>Prices a model's calls from its spec (set by the pricing area at merge); null or a null result means unknown prices.</summary>
+    public static Func<string, Func<Microsoft.Extensions.AI.UsageDetails, decimal?>?>? PricingFactory { get; set; }
+
     /// <summary>A verifier over <paramref name="sandbox"/> with default options.</summary>
     public static Verifier CreateVerifier(ISandbox sandbox) => new(new VerifierOptions { Sandbox = sandbox });
 }

@@ -9,6 +9,7 @@ internal static class CommandTree
     {
         yield return Commands.EvalCommand.Create();
         yield return Commands.TasksCommand.Create();
+        yield return Commands.RunCommand.Create();
         yield return Commands.ModelsCommand.Create();
     }
 }

@@ -22,6 +22,7 @@ internal static class EvalCommand
         ["reference"] = "applies each task's reference solution",
         ["stub"] = "leaves each task's starting workspace untouched",
         ["files"] = "overlays DIR/<task-id>/ from --candidates DIR",
+        ["agent"] = "runs the Crucible agent on each task with --model SPEC",
     };
 
     /// <summary>Extra solvers contributed by other areas (e.g. the agent), keyed by name.</summary>
@@ -164,6 +165,10 @@ internal static class EvalCommand
         {
             throw new BadInputException("--solver files needs --candidates DIR", "pass --candidates with a folder holding one sub-folder of files per task id");
         }
+        if (s.Solver == "agent" && s.Model is null)
+        {
+            throw new BadInputException("--solver agent needs --model SPEC", "pass --model, e.g. --model anthropic:claude-sonnet-4-5");
+        }
         if (s.Jobs < 1 || s.Repeat < 1)
         {
             throw new BadInputException($"--jobs and --repeat must be at least 1 (got {s.Jobs} and {s.Repeat})", "pass a positive number");
@@ -175,6 +180,7 @@ internal static class EvalCommand
         "reference" => new ReferenceSolver(),
         "stub" => new StubSolver(),
         "files" => new FilesSolver(s.Candidates!),
+        "agent" => RunCommand.CreateAgentSolver(s.Model, s.NoSandbox),
         var other => SolverFactories[other](parse),
     };
 

@@ -1,0 +1,345 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Crucible.Agent.Context;
+using Crucible.Agent.Permissions;
+using Crucible.Agent.Tools;
+using Crucible.Core.Usage;
+using Crucible.Models;
+using Microsoft.Extensions.AI;
+
+namespace Crucible.Agent.Loop;
+
+/// <summary>
+/// The agent loop, in the spirit of mini-swe-agent: a linear history, the model picks tools, every call
+/// passes the permission gate, results (errors and denials included) go back to the model, and the run
+/// ends when the model answers without a tool call — after which the harness, not the model, runs the
+/// tests (<see cref="AgentOptions.VerifyWhenDone"/>). Limits, the stuck detector and fatal errors end
+/// the run early with a typed <see cref="AgentRunStatus"/>.
+/// </summary>
+public sealed class AgentLoop
+{
+    private readonly IChatClient _client;
+    private readonly Dictionary<string, IAgentTool> _tools;
+    private readonly IList<AITool> _declarations;
+    private readonly IPermissionGate _gate;
+    private readonly ToolContext _toolContext;
+    private readonly AgentOptions _options;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates a loop.</summary>
+    /// <param name="client">The model.</param>
+    /// <param name="tools">The tools the model may call (their order is the order the model sees).</param>
+    /// <param name="gate">Decides on every call.</param>
+    /// <param name="toolContext">What tools may use (workspace, sandbox, verifier).</param>
+    /// <param name="options">Limits and policies.</param>
+    /// <param name="clock">Time source (tests pass a fake one).</param>
+    public AgentLoop(IChatClient client, IReadOnlyList<IAgentTool> tools, IPermissionGate gate, ToolContext toolContext, AgentOptions options, TimeProvider? clock = null)
+    {
+        _client = client;
+        _tools = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _declarations = ToolDeclarations.From(tools);
+        _gate = gate;
+        _toolContext = toolContext;
+        _options = options;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>The options the loop runs with.</summary>
+    public AgentOptions Options => _options;
+
+    /// <summary>The budget of the run in progress (null between runs); the <c>task</c> tool makes its sub-agents' budgets children of it.</summary>
+    public AgentBudget? CurrentBudget { get; private set; }
+
+    /// <summary>
+    /// Adds <paramref name="request"/> as a user message and runs until the model is done or a limit ends
+    /// the run. <paramref name="budget"/> defaults to a fresh one from <see cref="AgentOptions.Limits"/>;
+    /// a sub-agent passes a child of its parent's.
+    /// </summary>
+    public async Task<AgentRunResult> RunAsync(AgentConversation conversation, string request, AgentBudget? budget = null, CancellationToken cancellationToken = default)
+    {
+        budget ??= AgentBudget.For(_options.Limits, _clock);
+        CurrentBudget = budget;
+        var spentAtStart = budget.Spent;
+        var stuck = new StuckDetector(_options.Stuck);
+        var nudges = 0;
+        var steps = 0;
+        string? finalText = null;
+        conversation.Add(new ChatMessage(ChatRole.User, request));
+
+        using var wallClock = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wallClock.CancelAfter(Max(TimeSpan.Zero, budget.EffectiveDeadline - _clock.GetUtcNow()));
+        var ct = wallClock.Token;
+
+        AgentRunResult End(AgentRunStatus status, string? message, Core.Verification.Verdict? verdict = null)
+        {
+            var result = new AgentRunResult(status, message, steps, Subtract(budget.Spent, spentAtStart), verdict, finalText);
+            conversation.Emit(new RunEnded(status, message, steps, result.Usage, verdict?.Status, verdict?.CountsAsPass, finalText));
+            CurrentBudget = null;
+            return result;
+        }
+
+        try
+        {
+            while (true)
+            {
+                if (steps >= _options.Limits.MaxSteps)
+                {
+                    return End(AgentRunStatus.MaxSteps, $"stopped after {steps} steps (limit {_options.Limits.MaxSteps})");
+                }
+                if (budget.Exhausted() is { } spent)
+                {
+                    return End(spent, spent == AgentRunStatus.MaxTokens ? $"token limit reached ({budget.Spent.Tokens.TotalInputTokens + budget.Spent.Tokens.OutputTokens} used)" : $"dollar limit reached (${budget.Spent.CostUsd:F4} spent)");
+                }
+                ct.ThrowIfCancellationRequested();
+                var step = conversation.NextStep();
+                steps++;
+
+                if (_options.Context is { } context && context.ShouldCompact(conversation.Messages))
+                {
+                    await context.CompactAsync(_client, conversation, budget, _options.Pricing, ct).ConfigureAwait(false);
+                }
+
+                ChatResponse response;
+                try
+                {
+                    response = await CallModelAsync(conversation, budget, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The run cannot go on without the model (authentication, unknown model, retries exhausted).
+                    conversation.Emit(new StepCompleted(step));
+                    return End(AgentRunStatus.Error, DescribeModelFailure(e));
+                }
+                var (usage, cost) = Charge(response, conversation.Messages, budget);
+                var assistant = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant) ?? new ChatMessage(ChatRole.Assistant, response.Text);
+                conversation.Add(assistant);
+                conversation.Emit(new UsageRecorded(step, usage.Tokens, cost, Subtract(budget.Spent, spentAtStart)));
+                if (!string.IsNullOrWhiteSpace(assistant.Text))
+                {
+                    finalText = assistant.Text;
+                    conversation.Emit(new AssistantText(step, assistant.Text));
+                }
+
+                var calls = assistant.Contents.OfType<FunctionCallContent>().ToList();
+                if (calls.Count == 0)
+                {
+                    // Done — but only the harness can say whether the work is right.
+                    conversation.Emit(new StepCompleted(step));
+                    Core.Verification.Verdict? verdict = null;
+                    if (_options.VerifyWhenDone is { } verify)
+                    {
+                        try
+                        {
+                            verdict = await verify(ct).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            return End(AgentRunStatus.Error, $"verification failed: {e.Message}");
+                        }
+                        conversation.Emit(new VerdictRecorded(verdict));
+                    }
+                    return End(AgentRunStatus.Completed, null, verdict);
+                }
+
+                var (results, signature, fatal) = await RunToolsAsync(step, calls, conversation, ct).ConfigureAwait(false);
+                conversation.Add(new ChatMessage(ChatRole.Tool, [.. results]));
+                if (fatal is not null)
+                {
+                    conversation.Emit(new StepCompleted(step));
+                    return End(AgentRunStatus.Error, fatal);
+                }
+
+                if (stuck.Observe(signature) is { } loop)
+                {
+                    if (nudges >= _options.Stuck.NudgesBeforeStop)
+                    {
+                        conversation.Emit(new StepCompleted(step));
+                        return End(AgentRunStatus.Stuck, $"stuck: {loop}, after {nudges} nudge(s)");
+                    }
+                    nudges++;
+                    conversation.Emit(new Nudged(step, loop));
+                    conversation.Add(new ChatMessage(ChatRole.User, _options.Stuck.NudgeMessage)
+                    {
+                        AdditionalProperties = new AdditionalPropertiesDictionary { [ContextManager.KindProperty] = "nudge" },
+                    });
+                }
+                conversation.Emit(new StepCompleted(step));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            CloseOpenCalls(conversation, "interrupted by the user before this call ran");
+            return End(AgentRunStatus.Interrupted, "interrupted");
+        }
+        catch (OperationCanceledException) when (wallClock.IsCancellationRequested)
+        {
+            CloseOpenCalls(conversation, "the run's time limit was reached before this call ran");
+            return End(AgentRunStatus.Timeout, $"wall-time limit reached ({_options.Limits.WallTime})");
+        }
+    }
+
+    private static string DescribeModelFailure(Exception e) => e is ModelCallException m
+        ? $"model call failed ({m.Kind}): {m.Message}{(m.Fix is { } fix ? $" — fix: {fix}" : "")}"
+        : $"model call failed: {e.Message}";
+
+    private async Task<ChatResponse> CallModelAsync(AgentConversation conversation, AgentBudget budget, CancellationToken ct)
+    {
+        var options = _options.ChatOptions?.Clone() ?? new ChatOptions();
+        options.Tools = _declarations;
+        options.ToolMode = ChatToolMode.Auto;
+        options.AllowMultipleToolCalls = true;
+        options.MaxOutputTokens = (int)Math.Max(1, Math.Min(_options.Limits.MaxOutputTokensPerCall, budget.TokensLeft));
+        // The history is sent as it is: system prompt first (stable, cacheable), then the turns in order.
+        if (!_options.Streaming)
+        {
+            return await _client.GetResponseAsync(conversation.Messages, options, ct).ConfigureAwait(false);
+        }
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in _client.GetStreamingResponseAsync(conversation.Messages, options, ct).ConfigureAwait(false))
+        {
+            updates.Add(update);
+            if (update.Text is { Length: > 0 } delta)
+            {
+                conversation.Emit(new AssistantTextDelta(delta));
+            }
+        }
+        return updates.ToChatResponse();
+    }
+
+    /// <summary>Charges the call to the budget: provider usage when reported, else the estimator's counts.</summary>
+    private (UsageTotals Usage, decimal? Cost) Charge(ChatResponse response, IReadOnlyList<ChatMessage> prompt, AgentBudget budget)
+    {
+        var details = response.Usage ?? new UsageDetails
+        {
+            InputTokenCount = TokenEstimator.Estimate(prompt),
+            OutputTokenCount = TokenEstimator.Estimate(response.Messages),
+        };
+        _options.Context?.ObserveUsage(response.Usage, prompt.Count);
+        var cost = _options.Pricing?.Invoke(details);
+        var usage = new UsageTotals(UsageConversion.ToTokenUsage(details), cost ?? 0m, 1);
+        budget.Charge(usage);
+        return (usage, cost);
+    }
+
+    private async Task<(List<AIContent> Results, string Signature, string? Fatal)> RunToolsAsync(int step, List<FunctionCallContent> calls, AgentConversation conversation, CancellationToken ct)
+    {
+        var results = new List<AIContent>();
+        var signature = new StringBuilder();
+        foreach (var call in calls)
+        {
+            var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+            var clock = Stopwatch.StartNew();
+            ToolResult result;
+            string? fatal = null;
+            if (!_tools.TryGetValue(call.Name, out var tool))
+            {
+                conversation.Emit(new ToolCallStarted(step, call.CallId, call.Name, arguments, call.Name, false, "unknown tool"));
+                result = ToolResult.Error($"unknown tool '{call.Name}'; available tools: {string.Join(", ", _tools.Keys)}");
+            }
+            else if (call.Exception is { } parseError)
+            {
+                conversation.Emit(new ToolCallStarted(step, call.CallId, call.Name, arguments, call.Name, false, "arguments could not be parsed"));
+                result = ToolResult.Error($"the arguments could not be parsed as JSON ({parseError.Message}); send a JSON object matching the tool's schema");
+            }
+            else
+            {
+                var request = new PermissionRequest(tool.Name, arguments, tool.IsMutating, Summarize(tool.Name, arguments), tool.IsMutating && NamesProtectedPath(arguments));
+                var decision = await _gate.DecideAsync(request, ct).ConfigureAwait(false);
+                conversation.Emit(new ToolCallStarted(step, call.CallId, tool.Name, arguments, request.Summary, decision.Allowed, decision.Reason));
+                if (!decision.Allowed)
+                {
+                    result = ToolResult.Error($"permission denied: {decision.Reason}");
+                }
+                else
+                {
+                    try
+                    {
+                        result = await tool.InvokeAsync(arguments, _toolContext, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // Tools report problems as error results; an exception is a harness failure and ends the run.
+                        fatal = $"tool '{tool.Name}' failed: {e.Message}";
+                        result = ToolResult.Error(fatal);
+                    }
+                }
+            }
+            conversation.Emit(new ToolCallFinished(step, call.CallId, call.Name, result.IsError, result.Content, result.ChangedPaths, clock.ElapsedMilliseconds));
+            results.Add(new FunctionResultContent(call.CallId, result.Content));
+            signature.Append(call.Name).Append('\u0001').Append(arguments.GetRawText()).Append('\u0001').Append(result.Content).Append('\u0002');
+            if (fatal is not null)
+            {
+                foreach (var skipped in calls.SkipWhile(c => c != call).Skip(1))
+                {
+                    results.Add(new FunctionResultContent(skipped.CallId, "not run: the run stopped after a harness failure"));
+                }
+                return (results, signature.ToString(), fatal);
+            }
+        }
+        return (results, signature.ToString(), null);
+    }
+
+    /// <summary>Gives every tool call without a result one, so the history stays valid for the next request.</summary>
+    private static void CloseOpenCalls(AgentConversation conversation, string reason)
+    {
+        var last = conversation.Messages.Count == 0 ? null : conversation.Messages[^1];
+        if (last?.Role == ChatRole.Assistant && last.Contents.OfType<FunctionCallContent>().ToList() is { Count: > 0 } open)
+        {
+            conversation.Add(new ChatMessage(ChatRole.Tool, [.. open.Select(c => (AIContent)new FunctionResultContent(c.CallId, reason))]));
+        }
+    }
+
+    private bool NamesProtectedPath(JsonElement arguments)
+    {
+        if (_options.ProtectedPaths.Count == 0 || arguments.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+        foreach (var p in arguments.EnumerateObject())
+        {
+            if (p.Value.ValueKind == JsonValueKind.String && p.Name is "path" or "file" or "file_path" or "filePath"
+                && _options.ProtectedPaths.Contains(NormalizePath(p.Value.GetString()!, _toolContext.WorkspaceRoot)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static string NormalizePath(string path, string root)
+    {
+        var full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(root, path));
+        return Path.GetRelativePath(root, full).Replace('\\', '/');
+    }
+
+    /// <summary>One line for the user: the tool and its most telling argument.</summary>
+    public static string Summarize(string tool, JsonElement arguments)
+    {
+        if (arguments.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var key in new[] { "command", "path", "file_path", "pattern", "description" })
+            {
+                if (arguments.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String)
+                {
+                    var text = v.GetString()!.ReplaceLineEndings(" ");
+                    return $"{tool}: {(text.Length > 80 ? text[..79] + "…" : text)}";
+                }
+            }
+        }
+        return tool;
+    }
+
+    private static UsageTotals Subtract(UsageTotals a, UsageTotals b) => new(
+        new TokenUsage(
+            a.Tokens.InputTokens - b.Tokens.InputTokens,
+            a.Tokens.OutputTokens - b.Tokens.OutputTokens,
+            a.Tokens.CacheWriteTokens - b.Tokens.CacheWriteTokens,
+            a.Tokens.CacheReadTokens - b.Tokens.CacheReadTokens,
+            a.Tokens.CacheWrite1hTokens - b.Tokens.CacheWrite1hTokens,
+            a.Tokens.ReasoningTokens - b.Tokens.ReasoningTokens),
+        a.CostUsd - b.CostUsd,
+        a.Calls - b.Calls);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

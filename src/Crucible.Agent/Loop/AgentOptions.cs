@@ -1,0 +1,49 @@
+using Crucible.Agent.Context;
+using Crucible.Core.Verification;
+using Microsoft.Extensions.AI;
+
+namespace Crucible.Agent.Loop;
+
+/// <summary>How the loop runs. Defaults are documented on each property.</summary>
+public sealed record AgentOptions
+{
+    /// <summary>Limits of one run. Default <see cref="AgentLimits.Default"/>.</summary>
+    public AgentLimits Limits { get; init; } = AgentLimits.Default;
+
+    /// <summary>Stuck detection. Default <see cref="StuckPolicy.Default"/>.</summary>
+    public StuckPolicy Stuck { get; init; } = StuckPolicy.Default;
+
+    /// <summary>
+    /// Prices one call: provider usage in, dollars out, or null when the model's price is unknown (the
+    /// call then counts as $0 and only the token limit applies). Default: null (no pricing).
+    /// </summary>
+    public Func<UsageDetails, decimal?>? Pricing { get; init; }
+
+    /// <summary>
+    /// "Done means verified": called when the model says it is done. The harness restores the protected
+    /// files and runs the task's or repository's tests; the verdict is recorded. Null means the run ends
+    /// with no verdict (the eval sets it so because it grades every attempt itself). Default: null.
+    /// </summary>
+    public Func<CancellationToken, Task<Verdict>>? VerifyWhenDone { get; init; }
+
+    /// <summary>Context window management; null disables compaction. Default: null.</summary>
+    public ContextManager? Context { get; init; }
+
+    /// <summary>Use the streaming API and emit <see cref="AssistantTextDelta"/> events. Default: false.</summary>
+    public bool Streaming { get; init; }
+
+    /// <summary>Workspace-relative paths of protected test files (a mutating call naming one is flagged to the gate). Default: none.</summary>
+    public IReadOnlySet<string> ProtectedPaths { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Extra chat options (temperature, model id); tools and output tokens are set by the loop. Default: null.</summary>
+    public ChatOptions? ChatOptions { get; init; }
+}
+
+/// <summary>The outcome of one run (one user request).</summary>
+/// <param name="Status">How it ended.</param>
+/// <param name="Message">Details for a non-completed status.</param>
+/// <param name="Steps">Steps taken in this run.</param>
+/// <param name="Usage">Usage of this run, sub-agents included.</param>
+/// <param name="Verdict">The harness's verdict, when the model said it was done and tests were known.</param>
+/// <param name="FinalText">The model's last text.</param>
+public sealed record AgentRunResult(AgentRunStatus Status, string? Message, int Steps, Core.Usage.UsageTotals Usage, Verdict? Verdict, string? FinalText);

@@ -1,0 +1,369 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Crucible.Agent;
+using Crucible.Agent.Loop;
+using Crucible.Agent.Permissions;
+using Crucible.Agent.Sessions;
+using Crucible.Agent.SubAgents;
+using Crucible.Agent.Tools;
+using Crucible.Core;
+using Crucible.Core.Sandbox;
+using Crucible.Core.Verification;
+using Microsoft.Extensions.AI;
+using Spectre.Console;
+
+namespace Crucible.Cli.Commands;
+
+/// <summary>What the permission gate of a <c>crucible run</c> is built from.</summary>
+/// <param name="WorkspaceRoot">The repository.</param>
+/// <param name="Mode"><c>ask</c>, <c>auto-edit</c> or <c>auto</c>; null uses the settings' or the default.</param>
+/// <param name="Interactive">False in headless mode: the gate must never prompt.</param>
+/// <param name="AllowTestEdits">True when <c>--allow-test-edits</c> was given.</param>
+internal sealed record PermissionSetup(string WorkspaceRoot, string? Mode, bool Interactive, bool AllowTestEdits);
+
+/// <summary>
+/// <c>crucible run</c>: the agent in the current repository. Headless with <c>-p TASK</c> (never prompts;
+/// output as text, one JSON object, or a stream of JSON events), interactive otherwise. Exit code: 0 when
+/// the run completed and the harness's verdict passed, 1 when the verdict failed, a limit ended the run
+/// or an error occurred, 2 for bad input, 130 when interrupted.
+/// </summary>
+internal static class RunCommand
+{
+    /// <summary>Accepted values of <c>--output-format</c>.</summary>
+    public static IReadOnlyList<string> OutputFormats { get; } = ["text", "json", "stream-json"];
+
+    /// <summary>Accepted values of <c>--permission-mode</c>.</summary>
+    public static IReadOnlyList<string> PermissionModes { get; } = ["ask", "auto-edit", "auto"];
+
+    public static Command Create()
+    {
+        var prompt = new Argument<string?>("PROMPT") { Description = "First request of an interactive session", Arity = ArgumentArity.ZeroOrOne };
+        var print = new Option<string?>("--print", "-p") { HelpName = "TASK", Description = "Run TASK headless (never prompts) and exit" };
+        var model = new Option<string?>("--model", "-m") { HelpName = "SPEC", Description = "Model spec, e.g. anthropic:claude-sonnet-4-5" };
+        var format = new Option<string>("--output-format") { HelpName = "FORMAT", Description = "Headless output: text, json or stream-json (JSON lines of events)", DefaultValueFactory = _ => "text" };
+        var mode = new Option<string?>("--permission-mode") { HelpName = "MODE", Description = "ask (interactive default), auto-edit (edits allowed, commands asked) or auto (everything, inside the sandbox)" };
+        var allowTestEdits = new Option<bool>("--allow-test-edits") { Description = "Let the agent change the test files that existed when the session started" };
+        var cont = new Option<bool>("--continue", "-c") { Description = "Continue the latest session of this folder" };
+        var resume = new Option<string?>("--resume", "-r") { HelpName = "ID", Description = "Resume the session with this id" };
+        var maxSteps = new Option<int?>("--max-steps") { HelpName = "N", Description = $"Steps per request (default {AgentLimits.Default.MaxSteps})" };
+        var maxCost = new Option<decimal?>("--max-cost") { HelpName = "USD", Description = $"Dollars per request (default {AgentLimits.Default.MaxCostUsd})" };
+        var timeout = new Option<int?>("--timeout") { HelpName = "MINUTES", Description = $"Minutes per request (default {AgentLimits.Default.WallTime.TotalMinutes})" };
+        var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run commands without bubblewrap (recorded in the verdict)" };
+        var testCommand = new Option<string?>("--test-command") { HelpName = "CMD", Description = "Shell command that runs the repository's tests when the agent is done (default: detected from the build files)" };
+        var command = new Command("run", "Run the agent in this repository; its work counts only when the harness's tests pass.")
+        {
+            prompt, print, model, format, mode, allowTestEdits, cont, resume, maxSteps, maxCost, timeout, noSandbox, testCommand,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var request = new RunRequest(
+                parse.GetValue(print), parse.GetValue(prompt), parse.GetValue(model), parse.GetValue(format)!, parse.GetValue(mode),
+                parse.GetValue(allowTestEdits), parse.GetValue(cont), parse.GetValue(resume), parse.GetValue(maxSteps), parse.GetValue(maxCost),
+                parse.GetValue(timeout), parse.GetValue(noSandbox), parse.GetValue(testCommand));
+            return await RunAsync(request, Environment.CurrentDirectory, ct);
+        });
+        return command;
+    }
+
+    /// <summary>The command line of one <c>crucible run</c>.</summary>
+    internal sealed record RunRequest(
+        string? Print, string? Prompt, string? Model, string OutputFormat, string? PermissionMode, bool AllowTestEdits,
+        bool Continue, string? Resume, int? MaxSteps, decimal? MaxCost, int? TimeoutMinutes, bool NoSandbox, string? TestCommand = null)
+    {
+        public bool Headless => Print is not null;
+    }
+
+    internal static async Task<int> RunAsync(RunRequest r, string cwd, CancellationToken ct)
+    {
+        Validate(r);
+        var workspace = Path.GetFullPath(cwd);
+        var client = CreateClient(r.Model!);
+        var sandbox = CliServices.CreateSandbox(r.NoSandbox);
+        if (r.NoSandbox)
+        {
+            CliConsole.Warn("--no-sandbox: commands run on the host without isolation; verdicts record sandbox 'none'.");
+        }
+        var tools = (CliServices.AgentToolsFactory ?? throw new BadInputException("no agent tools are available in this build", "use a build of crucible that includes the agent's toolset"))(workspace).ToList();
+        var gate = (CliServices.PermissionGateFactory ?? throw new BadInputException("no permission gate is available in this build", "use a build of crucible that includes the agent's permissions"))(
+            new PermissionSetup(workspace, r.PermissionMode, !r.Headless, r.AllowTestEdits));
+        AgentSession? session = null;
+        if (tools.All(t => t.Name != "task"))
+        {
+            tools.Add(new SubAgentTool(client, [.. tools], gate, () => session?.CurrentBudget, pricing: CliServices.PricingFactory?.Invoke(r.Model!), record: e => session?.Conversation.Emit(e)));
+        }
+        var limits = AgentLimits.Default;
+        limits = limits with
+        {
+            MaxSteps = r.MaxSteps ?? limits.MaxSteps,
+            MaxCostUsd = r.MaxCost ?? limits.MaxCostUsd,
+            WallTime = r.TimeoutMinutes is { } m ? TimeSpan.FromMinutes(m) : limits.WallTime,
+        };
+        var setup = new AgentSessionSetup
+        {
+            Client = client,
+            Tools = tools,
+            Gate = gate,
+            ToolContext = new ToolContext
+            {
+                WorkspaceRoot = workspace,
+                Sandbox = sandbox,
+                CommandPolicy = new SandboxPolicy { WorkspacePath = workspace },
+                Verifier = CliServices.CreateVerifier(sandbox),
+            },
+            Options = new AgentOptions { Limits = limits, Pricing = CliServices.PricingFactory?.Invoke(r.Model!), Streaming = !r.Headless },
+            Model = r.Model,
+            AllowTestEdits = r.AllowTestEdits,
+            TestCommand = r.TestCommand,
+        };
+        var output = CliConsole.Out.Profile.Out.Writer;
+        IAgentEventSink sink = !r.Headless ? new TextEventSink(output, CliConsole.Err, streaming: true)
+            : r.OutputFormat switch
+            {
+                "stream-json" => new StreamJsonSink(output),
+                "json" => new NullSink(),
+                _ => new TextEventSink(output, CliConsole.Err, streaming: false),
+            };
+        using var store = SessionStore.ForWorkspace(workspace);
+        using (session = OpenSession(r, setup, store, sink))
+        {
+            if (r.Headless)
+            {
+                var result = await session.RunAsync(r.Print!, ct);
+                if (r.OutputFormat == "json")
+                {
+                    output.WriteLine(JsonSerializer.Serialize(ResultDocument(session, result), AgentJson.Options));
+                }
+                output.Flush();
+                return ExitCode(result);
+            }
+            return await InteractiveAsync(session, r.Prompt, ct);
+        }
+    }
+
+    /// <summary>
+    /// The agent as an eval solver (<c>crucible eval SUITE --solver agent --model SPEC</c>): each task runs in
+    /// its isolated copy with a headless gate; the eval grades it with the hidden tests.
+    /// </summary>
+    internal static AgentSolver CreateAgentSolver(string? model, bool noSandbox)
+    {
+        if (model is null)
+        {
+            throw new BadInputException("--solver agent needs --model SPEC", "pass --model, e.g. --model anthropic:claude-sonnet-4-5");
+        }
+        var sandbox = CliServices.CreateSandbox(noSandbox);
+        var tools = CliServices.AgentToolsFactory ?? throw new BadInputException("no agent tools are available in this build", "use a build of crucible that includes the agent's toolset");
+        var gates = CliServices.PermissionGateFactory ?? throw new BadInputException("no permission gate is available in this build", "use a build of crucible that includes the agent's permissions");
+        _ = CliServices.ChatClientFactory ?? throw new BadInputException("no model provider available in this build", "use a build of crucible that includes the model providers");
+        return new AgentSolver(new AgentSolverOptions
+        {
+            ClientFactory = () => CreateClient(model),
+            ToolsFactory = tools,
+            // Headless and in a throwaway copy: everything runs inside the sandbox, nothing prompts.
+            GateFactory = ws => gates(new PermissionSetup(ws, "auto", Interactive: false, AllowTestEdits: false)),
+            Sandbox = sandbox,
+            Verifier = CliServices.CreateVerifier(sandbox),
+            Model = model,
+            Options = new AgentOptions { Pricing = CliServices.PricingFactory?.Invoke(model) },
+        });
+    }
+
+    private static void Validate(RunRequest r)
+    {
+        if (r.Model is null)
+        {
+            throw new BadInputException("no model given", "pass --model SPEC, e.g. --model anthropic:claude-sonnet-4-5");
+        }
+        if (!OutputFormats.Contains(r.OutputFormat))
+        {
+            throw new BadInputException($"unknown output format '{r.OutputFormat}'", $"use one of: {string.Join(", ", OutputFormats)}");
+        }
+        if (r.PermissionMode is { } mode && !PermissionModes.Contains(mode))
+        {
+            throw new BadInputException($"unknown permission mode '{mode}'", $"use one of: {string.Join(", ", PermissionModes)}");
+        }
+        if (r.Continue && r.Resume is not null)
+        {
+            throw new BadInputException("--continue and --resume cannot be used together", "pass --continue for the latest session, or --resume ID for a given one");
+        }
+        if (r.Print is { } p && string.IsNullOrWhiteSpace(p))
+        {
+            throw new BadInputException("-p was given an empty task", "pass the task, e.g. -p \"fix the failing test\"");
+        }
+        if (r.MaxSteps is < 1 || r.MaxCost is <= 0 || r.TimeoutMinutes is < 1)
+        {
+            throw new BadInputException("--max-steps, --max-cost and --timeout must be positive", "pass a positive number");
+        }
+    }
+
+    private static IChatClient CreateClient(string spec) =>
+        (CliServices.ChatClientFactory ?? throw new BadInputException("no model provider available in this build", "use a build of crucible that includes the model providers"))(spec);
+
+    private static AgentSession OpenSession(RunRequest r, AgentSessionSetup setup, SessionStore store, IAgentEventSink sink)
+    {
+        if (r.Continue)
+        {
+            var latest = store.Index.Latest(setup.ToolContext.WorkspaceRoot)
+                ?? throw new BadInputException($"no session to continue in {setup.ToolContext.WorkspaceRoot}", "start one without --continue");
+            return AgentSession.Resume(setup, store, latest, [sink]);
+        }
+        if (r.Resume is { } id)
+        {
+            var found = store.Index.Find(id) ?? throw new BadInputException($"no session '{id}' in {store.Directory}", "pass an id from .crucible/sessions/, or --continue for the latest");
+            return AgentSession.Resume(setup, store, found, [sink]);
+        }
+        var title = r.Print ?? r.Prompt;
+        return AgentSession.Start(setup, store, title is { Length: > 80 } ? title[..80] : title, [sink]);
+    }
+
+    /// <summary>The interactive loop: one request per line; Ctrl-C interrupts the current request, not the session; Ctrl-D exits.</summary>
+    private static async Task<int> InteractiveAsync(AgentSession session, string? first, CancellationToken ct)
+    {
+        var err = CliConsole.Err;
+        err.MarkupLine($"[bold]crucible[/] session [bold]{Markup.Escape(session.Id)}[/] · {Markup.Escape(session.Setup.Model ?? "")} · Ctrl-C interrupts a step, Ctrl-D exits");
+        CancellationTokenSource? current = null;
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            if (Volatile.Read(ref current) is { } run)
+            {
+                e.Cancel = true; // keep the session; stop only the request in progress
+                run.Cancel();
+            }
+        }
+        Console.CancelKeyPress += OnCancel;
+        try
+        {
+            var next = first;
+            while (true)
+            {
+                if (next is null)
+                {
+                    err.Markup("[bold]> [/]");
+                    next = await Console.In.ReadLineAsync(ct);
+                    if (next is null)
+                    {
+                        return ExitCodes.Ok;
+                    }
+                    if (string.IsNullOrWhiteSpace(next))
+                    {
+                        next = null;
+                        continue;
+                    }
+                }
+                using var run = new CancellationTokenSource();
+                Volatile.Write(ref current, run);
+                await session.RunAsync(next, run.Token);
+                Volatile.Write(ref current, null);
+                next = null;
+            }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCancel;
+        }
+    }
+
+    internal static int ExitCode(AgentRunResult result) => result.Status switch
+    {
+        AgentRunStatus.Interrupted => ExitCodes.Interrupted,
+        AgentRunStatus.Completed when result.Verdict is null || result.Verdict.CountsAsPass => ExitCodes.Ok,
+        _ => ExitCodes.Failure,
+    };
+
+    private static object ResultDocument(AgentSession session, AgentRunResult result) => new
+    {
+        type = "result",
+        sessionId = session.Id,
+        status = result.Status.ToWire(),
+        message = result.Message,
+        steps = result.Steps,
+        usage = result.Usage,
+        verdict = result.Verdict is { } v ? VerdictSummary(v) : null,
+        finalText = result.FinalText,
+        transcript = session.TranscriptPath,
+    };
+
+    internal static object VerdictSummary(Verdict v) => new { status = v.Status, passed = v.CountsAsPass, v.Reasons, v.Counts, v.Tampering, v.Integrity, v.Sandbox };
+
+    /// <summary>Prints the answer on stdout and a compact trace (tool calls, verdict, cost) on stderr.</summary>
+    private sealed class TextEventSink(TextWriter output, IAnsiConsole err, bool streaming) : IAgentEventSink
+    {
+        private bool _midLine;
+
+        public void OnEvent(AgentEvent e)
+        {
+            switch (e)
+            {
+                case AssistantTextDelta d when streaming:
+                    output.Write(d.Text);
+                    output.Flush();
+                    _midLine = !d.Text.EndsWith('\n');
+                    break;
+                case AssistantText a when !streaming:
+                    output.WriteLine(a.Text);
+                    output.Flush();
+                    break;
+                case AssistantText when _midLine:
+                    output.WriteLine();
+                    _midLine = false;
+                    break;
+                case ToolCallStarted c:
+                    err.MarkupLine(c.Allowed ? $"[blue]●[/] {Markup.Escape(c.Summary)}" : $"[red]✗[/] {Markup.Escape(c.Summary)} [grey](denied: {Markup.Escape(c.Reason)})[/]");
+                    break;
+                case ToolCallFinished f when f.IsError:
+                    err.MarkupLine($"  [red]⎿ {Markup.Escape(FirstLine(f.Content))}[/]");
+                    break;
+                case ToolCallFinished f:
+                    err.MarkupLine($"  [grey]⎿ {Markup.Escape(FirstLine(f.Content))}{(f.ChangedPaths.Count > 0 ? $" ({string.Join(", ", f.ChangedPaths)})" : "")}[/]");
+                    break;
+                case Nudged n:
+                    err.MarkupLine($"[yellow]stuck?[/] {Markup.Escape(n.Reason)}: nudged the model");
+                    break;
+                case VerdictRecorded v:
+                    var color = v.Verdict.CountsAsPass ? "green" : "red";
+                    err.MarkupLine($"[{color}]verdict: {v.Verdict.Status}[/] {v.Verdict.Counts.Passed}/{v.Verdict.Counts.Expected} tests{(v.Verdict.Reasons.Count > 0 ? $" [grey]{Markup.Escape(v.Verdict.Reasons[0])}[/]" : "")}");
+                    foreach (var t in v.Verdict.Tampering)
+                    {
+                        err.MarkupLine($"[yellow]flag:[/] protected file {Markup.Escape(t.Path)} was {t.Change} (restored before the tests ran)");
+                    }
+                    break;
+                case RunEnded r:
+                    var tokens = AgentBudget.TotalTokens(r.Usage.Tokens);
+                    err.MarkupLine($"[grey]{r.Status.ToWire()} · {r.Steps} step(s) · {tokens.ToString("N0", CultureInfo.InvariantCulture)} tokens · ${r.Usage.CostUsd:F4}{(r.Message is { } m ? $" · {Markup.Escape(m)}" : "")}[/]");
+                    break;
+            }
+        }
+
+        private static string FirstLine(string s)
+        {
+            var line = s.Split('\n', 2)[0];
+            return line.Length > 120 ? line[..119] + "…" : line;
+        }
+    }
+
+    /// <summary>JSON lines of events on stdout: session start, assistant text, tool calls and results, usage, verdict, final result.</summary>
+    internal sealed class StreamJsonSink(TextWriter output) : IAgentEventSink
+    {
+        public void OnEvent(AgentEvent e)
+        {
+            object? line = e switch
+            {
+                MessageAdded or AssistantTextDelta or StepCompleted => null,
+                Compacted c => new { type = "compaction", c.Step, c.TokensBefore, c.TokensAfter, c.Time },
+                _ => e,
+            };
+            if (line is not null)
+            {
+                output.WriteLine(line is AgentEvent ev ? JsonSerializer.Serialize(ev, AgentJson.Options) : JsonSerializer.Serialize(line, AgentJson.Options));
+                output.Flush();
+            }
+        }
+    }
+
+    private sealed class NullSink : IAgentEventSink
+    {
+        public void OnEvent(AgentEvent e)
+        {
+        }
+    }
+}

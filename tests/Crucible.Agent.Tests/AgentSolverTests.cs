@@ -1,0 +1,55 @@
+using Crucible.Agent.Loop;
+using Crucible.Agent.Sessions;
+using Crucible.Agent.Tests.Loop;
+using Crucible.Agent.Tests.Sessions;
+using Crucible.Core.Solving;
+using Crucible.Core.Usage;
+using Crucible.Testing;
+using Crucible.Verification.Grading;
+using Crucible.Verification.Tasks;
+using Microsoft.Extensions.AI;
+using static Crucible.Agent.Tests.Loop.LoopHarness;
+
+namespace Crucible.Agent.Tests;
+
+public sealed class AgentSolverTests(RealVerifierFixture fixture) : IClassFixture<RealVerifierFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Agent_solver_works_in_the_isolated_copy_records_its_trajectory_and_leaves_grading_to_the_harness()
+    {
+        var task = Assert.Single(TaskSuites.Load(TestPaths.ExercismTask("two-fer")).Tasks);
+        using var work = new TempDirectory("agent-solver");
+        var workspace = Path.Combine(work.Path, "ws");
+        Workspaces.Materialize(task, workspace);
+        var solution = "public static class TwoFer\n{\n    public static string Speak(string name = \"you\") => $\"One for {name}, one for me.\";\n}\n";
+        var client = new ScriptedChatClient { UsagePerResponse = new UsageDetails { InputTokenCount = 100, OutputTokenCount = 20 } }
+            .ThenCall("write", Args(("path", "TwoFer.cs"), ("content", solution)))
+            .ThenText("done");
+        var solver = new AgentSolver(new AgentSolverOptions
+        {
+            ClientFactory = () => client,
+            ToolsFactory = _ => [new TestReadTool(), new TestWriteTool()],
+            GateFactory = _ => new TestGate(),
+            Sandbox = fixture.Sandbox,
+            Verifier = fixture.Verifier,
+            Model = "scripted",
+            Options = new AgentOptions { Pricing = _ => 0.01m },
+        });
+
+        var result = await solver.SolveAsync(new SolveContext(task, workspace, Path.Combine(work.Path, "artifacts")), Ct);
+
+        Assert.Equal(new SolveResult
+        {
+            Status = "completed",
+            Usage = new UsageTotals(new TokenUsage(200, 40), 0.02m, 2),
+            TrajectoryPath = Path.Combine(work.Path, "artifacts", AgentSolver.TrajectoryFile),
+        }, result);
+        var events = TranscriptReader.Read(result.TrajectoryPath!);
+        Assert.Empty(events.OfType<VerdictRecorded>()); // the eval grades; the solver does not
+        Assert.Equal(["read", "write", "task"], client.Requests[0].Options!.Tools!.Select(t => t.Name));
+        var verdict = await fixture.Verifier.VerifyAsync(task, workspace, null, Ct);
+        Assert.True(verdict.CountsAsPass, string.Join("; ", verdict.Reasons));
+    }
+}

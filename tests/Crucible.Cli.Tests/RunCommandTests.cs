@@ -1,0 +1,202 @@
+using System.Text.Json;
+using Crucible.Agent.Permissions;
+using Crucible.Agent.Sessions;
+using Crucible.Agent.Tests.Loop;
+using Crucible.Cli.Commands;
+using Crucible.Core;
+using Crucible.Testing;
+using Microsoft.Extensions.AI;
+using Spectre.Console;
+
+namespace Crucible.Cli.Tests;
+
+[CollectionDefinition(nameof(CliGlobalState), DisableParallelization = true)]
+public sealed class CliGlobalState;
+
+/// <summary>
+/// <c>crucible run</c> headless, with the scripted model and the agent's test tools plugged into the CLI's
+/// hooks, real files and the real test command (run without the sandbox to keep the tests fast).
+/// </summary>
+[Collection(nameof(CliGlobalState))]
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly StringWriter _out = new();
+    private readonly StringWriter _err = new();
+    private readonly IAnsiConsole _savedOut = CliConsole.Out;
+    private readonly IAnsiConsole _savedErr = CliConsole.Err;
+    private readonly TempDirectory _repo = new("cli-run");
+    private readonly List<string> _specs = [];
+
+    public RunCommandTests()
+    {
+        CliConsole.Out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        CliConsole.Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_err), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        CliServices.AgentToolsFactory = _ => [new TestReadTool(), new TestWriteTool()];
+        CliServices.PermissionGateFactory = setup => Gate = new RecordingGate(setup);
+        // A repository whose test command passes only when greeting.txt says hello.
+        _repo.Write("check.sh", "test \"$(cat greeting.txt 2>/dev/null)\" = hello || { echo 'greeting.txt is wrong'; exit 1; }\n");
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private RecordingGate? Gate { get; set; }
+
+    public void Dispose()
+    {
+        CliConsole.Out = _savedOut;
+        CliConsole.Err = _savedErr;
+        CliServices.ChatClientFactory = null;
+        CliServices.AgentToolsFactory = null;
+        CliServices.PermissionGateFactory = null;
+        _repo.Dispose();
+    }
+
+    private void UseModel(ScriptedChatClient client) => CliServices.ChatClientFactory = spec =>
+    {
+        _specs.Add(spec);
+        return client;
+    };
+
+    private static RunCommand.RunRequest Headless(string task, string format, bool cont = false) =>
+        new(task, null, "scripted:test", format, null, false, cont, null, null, null, null, NoSandbox: true, TestCommand: "sh check.sh");
+
+    private static Dictionary<string, object?> Args(params (string Key, object? Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => (object?)p.Value);
+
+    [Fact]
+    public async Task Headless_stream_json_prints_each_event_as_a_json_line_and_exits_0_when_the_verdict_passes()
+    {
+        UseModel(new ScriptedChatClient()
+            .ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello")), "Writing the greeting.")
+            .ThenText("Done."));
+
+        var code = await RunCommand.RunAsync(Headless("write hello to greeting.txt", "stream-json"), _repo.Path, Ct);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(["scripted:test"], _specs);
+        var lines = _out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(
+            ["session_start", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "verdict", "result"],
+            lines.Select(l => l.GetProperty("type").GetString()));
+        Assert.Equal("write", lines[3].GetProperty("tool").GetString());
+        Assert.Equal("wrote greeting.txt", lines[4].GetProperty("content").GetString());
+        Assert.Equal("passed", lines[7].GetProperty("verdict").GetProperty("status").GetString());
+        Assert.Equal("completed", lines[8].GetProperty("status").GetString());
+        Assert.True(lines[8].GetProperty("passed").GetBoolean());
+        Assert.False(Gate!.Setup.Interactive);
+    }
+
+    [Fact]
+    public async Task Headless_json_prints_one_result_and_exits_1_when_the_harness_tests_fail_whatever_the_model_says()
+    {
+        UseModel(new ScriptedChatClient()
+            .ThenCall("write", Args(("path", "greeting.txt"), ("content", "goodbye")))
+            .ThenText("All done, tests pass!"));
+
+        var code = await RunCommand.RunAsync(Headless("write hello", "json"), _repo.Path, Ct);
+
+        Assert.Equal(ExitCodes.Failure, code);
+        var doc = JsonDocument.Parse(_out.ToString()).RootElement;
+        Assert.Equal(("result", "completed", "failed", false), (
+            doc.GetProperty("type").GetString(), doc.GetProperty("status").GetString(),
+            doc.GetProperty("verdict").GetProperty("status").GetString(), doc.GetProperty("verdict").GetProperty("passed").GetBoolean()));
+        Assert.Equal("All done, tests pass!", doc.GetProperty("finalText").GetString());
+        Assert.True(File.Exists(doc.GetProperty("transcript").GetString()));
+    }
+
+    [Fact]
+    public async Task Continue_resumes_the_latest_session_of_the_folder_with_its_conversation()
+    {
+        UseModel(new ScriptedChatClient().ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello"))).ThenText("first done"));
+        Assert.Equal(ExitCodes.Ok, await RunCommand.RunAsync(Headless("first", "text"), _repo.Path, Ct));
+        Assert.Equal("first done\n", _out.ToString().Replace("\r", "", StringComparison.Ordinal));
+        string firstId;
+        using (var store = SessionStore.ForWorkspace(_repo.Path))
+        {
+            firstId = store.Index.Latest(_repo.Path)!.Id;
+        }
+
+        UseModel(new ScriptedChatClient().Then(r =>
+        {
+            Assert.Equal(["system", "user", "assistant", "tool", "assistant", "user"], r.Messages.Select(m => m.Role.Value));
+            Assert.Equal(("first", "second"), (r.Messages[1].Text, r.Messages[^1].Text));
+            return ScriptedChatClient.Text("second done");
+        }));
+        var code = await RunCommand.RunAsync(Headless("second", "json", cont: true), _repo.Path, Ct);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(firstId, JsonDocument.Parse(_out.ToString().Split('\n', 2)[1]).RootElement.GetProperty("sessionId").GetString());
+    }
+
+    [Fact]
+    public async Task Interactive_mode_streams_answers_and_takes_one_request_per_line_in_the_same_session()
+    {
+        var savedIn = Console.In;
+        Console.SetIn(new StringReader("second request\n\n"));
+        try
+        {
+            UseModel(new ScriptedChatClient()
+                .ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello")), "Writing. ")
+                .ThenText("First done.")
+                .Then(r =>
+                {
+                    Assert.Equal(("first request", "second request"), (r.Messages[1].Text, r.Messages[^1].Text));
+                    return ScriptedChatClient.Text("Second done.");
+                }));
+            var request = Headless("unused", "text") with { Print = null, Prompt = "first request" };
+
+            var code = await RunCommand.RunAsync(request, _repo.Path, Ct);
+
+            Assert.Equal(ExitCodes.Ok, code); // end of input ends the session
+            Assert.Equal("Writing. \nFirst done.\nSecond done.\n", _out.ToString().Replace("\r", "", StringComparison.Ordinal));
+            var err = _err.ToString();
+            Assert.Contains("● write: greeting.txt", err, StringComparison.Ordinal);
+            Assert.Contains("verdict: Passed", err, StringComparison.Ordinal);
+            Assert.True(Gate!.Setup.Interactive);
+            using var store = SessionStore.ForWorkspace(_repo.Path);
+            Assert.Single(store.Index.List(_repo.Path));
+        }
+        finally
+        {
+            Console.SetIn(savedIn);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_model_provider_the_run_is_refused_with_a_clear_error()
+    {
+        CliServices.ChatClientFactory = null;
+
+        var e = await Assert.ThrowsAsync<BadInputException>(() => RunCommand.RunAsync(Headless("x", "text"), _repo.Path, Ct));
+
+        Assert.Equal(("no model provider available in this build", "use a build of crucible that includes the model providers"), (e.Message, e.Fix));
+    }
+
+    [Theory]
+    [InlineData("--output-format", "xml", "unknown output format 'xml'")]
+    [InlineData("--permission-mode", "yolo", "unknown permission mode 'yolo'")]
+    public async Task Bad_option_values_are_bad_input(string option, string value, string message)
+    {
+        var parse = CliApp.Build().Parse(["run", "-p", "x", "--model", "m", option, value]);
+        var e = await Assert.ThrowsAsync<BadInputException>(() => parse.InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false }, Ct));
+
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public async Task Continue_in_a_folder_without_sessions_is_bad_input()
+    {
+        UseModel(new ScriptedChatClient());
+
+        var e = await Assert.ThrowsAsync<BadInputException>(() => RunCommand.RunAsync(Headless("x", "text", cont: true), _repo.Path, Ct));
+
+        Assert.Equal($"no session to continue in {_repo.Path}", e.Message);
+    }
+
+    private sealed class RecordingGate(PermissionSetup setup) : IPermissionGate
+    {
+        public PermissionSetup Setup => setup;
+
+        public ValueTask<PermissionDecision> DecideAsync(PermissionRequest request, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(PermissionDecision.Allow("test"));
+    }
+}
