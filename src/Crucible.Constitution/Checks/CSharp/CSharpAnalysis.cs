@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using Crucible.Constitution.Changes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Crucible.Constitution.Checks.CSharp;
+
+/// <summary>
+/// Roslyn view of the C# files of a change: syntax trees of both sides, and a semantic model of the
+/// solution (non-test files of the new side) compiled against the running runtime's assemblies. Test
+/// files are parsed but not compiled: their test framework is not available here, and the checks only
+/// need their syntax.
+/// </summary>
+public sealed class CSharpAnalysis
+{
+    /// <summary>The usings that <c>&lt;ImplicitUsings&gt;enable&lt;/ImplicitUsings&gt;</c> adds to a console or library project.</summary>
+    private const string ImplicitUsings = """
+        global using global::System;
+        global using global::System.Collections.Generic;
+        global using global::System.IO;
+        global using global::System.Linq;
+        global using global::System.Net.Http;
+        global using global::System.Threading;
+        global using global::System.Threading.Tasks;
+        """;
+
+    private static readonly Lazy<IReadOnlyList<MetadataReference>> RuntimeReferences = new(LoadRuntimeReferences);
+
+    // Compilations derived from one base share its bound references, so binding the runtime's ~160
+    // assemblies happens once per process instead of once per review.
+    private static readonly Lazy<CSharpCompilation> BaseCompilation = new(() => CSharpCompilation.Create(
+        "Crucible.Review", [], RuntimeReferences.Value, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true)));
+    private static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Preview);
+
+    private readonly CheckInput _input;
+    private readonly ConcurrentDictionary<string, SyntaxTree> _after = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SyntaxTree> _before = new(StringComparer.Ordinal);
+    private readonly Lazy<CSharpCompilation> _solution;
+
+    /// <summary>Creates the analysis of <paramref name="input"/>'s change set.</summary>
+    public CSharpAnalysis(CheckInput input)
+    {
+        _input = input;
+        _solution = new(() => Compile(SolutionFiles(after: true).Select(f => _after.GetOrAdd(f.Path, _ => Parse(f.After!, f.Path))), "Solution"));
+    }
+
+    /// <summary>The syntax tree of the new side of <paramref name="file"/>.</summary>
+    public SyntaxTree After(FileChange file) => _after.GetOrAdd(file.Path, _ => Parse(file.After ?? "", file.Path));
+
+    /// <summary>The syntax tree of the old side of <paramref name="file"/>.</summary>
+    public SyntaxTree Before(FileChange file) => _before.GetOrAdd(file.Path, _ => Parse(file.Before ?? "", file.Path));
+
+    /// <summary>The semantic model of a solution file's new side, or null for a test file.</summary>
+    public SemanticModel? Model(FileChange file)
+    {
+        if (_input.IsTestFile(file.Path) || file.After is null)
+        {
+            return null;
+        }
+        var tree = After(file);
+        return _solution.Value.ContainsSyntaxTree(tree) ? _solution.Value.GetSemanticModel(tree) : null;
+    }
+
+    /// <summary>Compiler warnings of one side (every C# file on it, tests included), as <c>(path, line, id, message)</c>.</summary>
+    public IReadOnlyList<(string Path, int Line, string Id, string Message)> Warnings(bool after)
+    {
+        var files = _input.Changes.Files.Where(f => SourceLanguages.Of(f.Path) == SourceLanguage.CSharp && (after ? f.After : f.Before) is not null).ToList();
+        var trees = files.Select(f => after ? After(f) : Before(f)).ToList();
+        var compilation = Compile(trees, after ? "After" : "Before");
+        return [.. compilation.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Warning && d.Location.IsInSource)
+            .Select(d => (d.Location.SourceTree!.FilePath, d.Location.GetLineSpan().StartLinePosition.Line + 1, d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)))];
+    }
+
+    /// <summary>True when <paramref name="node"/> spans a line that the change added or modified.</summary>
+    public static bool IsAdded(FileChange file, SyntaxNode node)
+    {
+        var span = node.GetLocation().GetLineSpan();
+        for (var line = span.StartLinePosition.Line + 1; line <= span.EndLinePosition.Line + 1; line++)
+        {
+            if (file.AddedLines.Contains(line))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>1-based line of <paramref name="node"/>'s first token.</summary>
+    public static int LineOf(SyntaxNode node) => node.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+
+    /// <summary>
+    /// The method an invocation or object creation calls: from the semantic model when it binds, else
+    /// null (callers then fall back to names in the syntax).
+    /// </summary>
+    public static IMethodSymbol? CalledMethod(SemanticModel? model, ExpressionSyntax call)
+    {
+        if (model is null)
+        {
+            return null;
+        }
+        var info = model.GetSymbolInfo(call);
+        return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
+    }
+
+    /// <summary>True when <paramref name="call"/> calls <paramref name="typeName"/>.<paramref name="member"/> (full type name), by symbol or, when unbound, by syntax.</summary>
+    public static bool Calls(SemanticModel? model, InvocationExpressionSyntax call, string typeName, params string[] member)
+    {
+        if (CalledMethod(model, call) is { } method)
+        {
+            return member.Contains(method.Name) && method.ContainingType.ToDisplayString() == typeName;
+        }
+        // Unbound (missing reference or broken code): match the written name, e.g. Environment.Exit or System.Environment.Exit.
+        var shortType = typeName[(typeName.LastIndexOf('.') + 1)..];
+        return call.Expression switch
+        {
+            MemberAccessExpressionSyntax m => member.Contains(m.Name.Identifier.ValueText) &&
+                (m.Expression.ToString() == shortType || m.Expression.ToString().EndsWith("." + shortType, StringComparison.Ordinal) || m.Expression.ToString() == typeName),
+            _ => false,
+        };
+    }
+
+    /// <summary>True when <paramref name="node"/> reads property <paramref name="typeName"/>.<paramref name="member"/> (e.g. <c>Environment.StackTrace</c>).</summary>
+    public static bool ReadsProperty(SemanticModel? model, MemberAccessExpressionSyntax node, string typeName, string member)
+    {
+        if (node.Name.Identifier.ValueText != member)
+        {
+            return false;
+        }
+        if (model?.GetSymbolInfo(node).Symbol is IPropertySymbol p)
+        {
+            return p.ContainingType.ToDisplayString() == typeName;
+        }
+        var shortType = typeName[(typeName.LastIndexOf('.') + 1)..];
+        return node.Expression.ToString() == shortType || node.Expression.ToString() == typeName;
+    }
+
+    /// <summary>The type an object creation constructs (full name when bound, else the written name).</summary>
+    public static string CreatedType(SemanticModel? model, BaseObjectCreationExpressionSyntax creation)
+    {
+        if (model?.GetTypeInfo(creation).Type is { TypeKind: not TypeKind.Error } t)
+        {
+            return t.ToDisplayString();
+        }
+        return creation is ObjectCreationExpressionSyntax o ? o.Type.ToString() : "";
+    }
+
+    private IEnumerable<FileChange> SolutionFiles(bool after) =>
+        _input.Changes.Files.Where(f => SourceLanguages.Of(f.Path) == SourceLanguage.CSharp && !_input.IsTestFile(f.Path) && (after ? f.After : f.Before) is not null);
+
+    private static SyntaxTree Parse(string text, string path) => CSharpSyntaxTree.ParseText(text, ParseOptions, path);
+
+    private CSharpCompilation Compile(IEnumerable<SyntaxTree> trees, string name)
+    {
+        var projects = _input.Changes.Files.Where(f => f.Extension == ".csproj" && f.After is not null).Select(f => f.After!).ToList();
+        var implicitUsings = projects.Count == 0 || projects.Any(p => p.Contains("<ImplicitUsings>enable</ImplicitUsings>", StringComparison.OrdinalIgnoreCase));
+        var nullable = projects.Any(p => p.Contains("<Nullable>enable</Nullable>", StringComparison.OrdinalIgnoreCase));
+        var all = trees.ToList();
+        if (implicitUsings)
+        {
+            all.Add(Parse(ImplicitUsings, "<implicit-usings>.cs"));
+        }
+        var compilation = BaseCompilation.Value.AddSyntaxTrees(all).WithAssemblyName($"Crucible.Review.{name}");
+        return nullable ? compilation.WithOptions(compilation.Options.WithNullableContextOptions(NullableContextOptions.Enable)) : compilation;
+    }
+
+    /// <summary>The assemblies of the running runtime (the trusted platform assemblies), loaded once.</summary>
+    private static IReadOnlyList<MetadataReference> LoadRuntimeReferences()
+    {
+        var tpa = AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "";
+        var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location) ?? "";
+        // Only the shared framework: the host application's own assemblies (Roslyn, xunit, ...) are not what solution code sees.
+        return [.. tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => Path.GetDirectoryName(p) == runtimeDir && p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            .Select(p => MetadataReference.CreateFromFile(p))];
+    }
+}
