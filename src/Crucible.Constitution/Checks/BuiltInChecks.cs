@@ -1,4 +1,5 @@
 using Crucible.Constitution.Checks.Integrity;
+using Crucible.Constitution.Checks.Quality;
 
 
 namespace Crucible.Constitution.Checks;
@@ -17,5 +18,14 @@ public static class BuiltInChecks
         new LiteralSpecialCasingCheck(),
         new TestContextSniffingCheck(),
         new ReadsTestFilesCheck(),
+        new DiffScopeCheck(),
+        new MethodComplexityCheck(),
+        new CommentedOutCodeCheck(),
+        new RedundantCommentCheck(),
+        new NewWarningsCheck(),
+        new AddedDuplicationCheck(),
+        new SecretsCheck(),
+        new NewDependencyCheck(),
+        new DeadCodeCheck(),
     ];
 }

@@ -27,7 +27,7 @@ public sealed class CSharpAnalysis
 
     private static readonly Lazy<IReadOnlyList<MetadataReference>> RuntimeReferences = new(LoadRuntimeReferences);
 
-    // Compilations derived from one base share its bound references, so binding the runtime's ~160
+    // Compilations derived from one base share its bound references, so binding the runtime's
     // assemblies happens once per process instead of once per review.
     private static readonly Lazy<CSharpCompilation> BaseCompilation = new(() => CSharpCompilation.Create(
         "Crucible.Review", [], RuntimeReferences.Value, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true)));
@@ -107,6 +107,12 @@ public sealed class CSharpAnalysis
     /// <summary>True when <paramref name="call"/> calls <paramref name="typeName"/>.<paramref name="member"/> (full type name), by symbol or, when unbound, by syntax.</summary>
     public static bool Calls(SemanticModel? model, InvocationExpressionSyntax call, string typeName, params string[] member)
     {
+        // The written name must match (aliases of methods do not exist in C#); only then is the call bound,
+        // which keeps binding to the few calls that matter.
+        if (InvokedName(call) is not { } written || !member.Contains(written))
+        {
+            return false;
+        }
         if (CalledMethod(model, call) is { } method)
         {
             return member.Contains(method.Name) && method.ContainingType.ToDisplayString() == typeName;
@@ -120,6 +126,15 @@ public sealed class CSharpAnalysis
             _ => false,
         };
     }
+
+    /// <summary>The method name as written at the call (<c>Exit</c> in <c>Environment.Exit(0)</c>), or null.</summary>
+    public static string? InvokedName(InvocationExpressionSyntax call) => call.Expression switch
+    {
+        MemberAccessExpressionSyntax m => m.Name.Identifier.ValueText,
+        MemberBindingExpressionSyntax b => b.Name.Identifier.ValueText,
+        SimpleNameSyntax n => n.Identifier.ValueText,
+        _ => null,
+    };
 
     /// <summary>True when <paramref name="node"/> reads property <paramref name="typeName"/>.<paramref name="member"/> (e.g. <c>Environment.StackTrace</c>).</summary>
     public static bool ReadsProperty(SemanticModel? model, MemberAccessExpressionSyntax node, string typeName, string member)
@@ -137,8 +152,13 @@ public sealed class CSharpAnalysis
     }
 
     /// <summary>The type an object creation constructs (full name when bound, else the written name).</summary>
-    public static string CreatedType(SemanticModel? model, BaseObjectCreationExpressionSyntax creation)
+    public static string CreatedType(SemanticModel? model, BaseObjectCreationExpressionSyntax creation, IReadOnlySet<string> interesting)
     {
+        // Bind only creations whose written type could be one of interest (or is implicit: new(...)).
+        if (creation is ObjectCreationExpressionSyntax written && !interesting.Contains(written.Type.ToString().Split('.')[^1]))
+        {
+            return written.Type.ToString();
+        }
         if (model?.GetTypeInfo(creation).Type is { TypeKind: not TypeKind.Error } t)
         {
             return t.ToDisplayString();
@@ -165,14 +185,25 @@ public sealed class CSharpAnalysis
         return nullable ? compilation.WithOptions(compilation.Options.WithNullableContextOptions(NullableContextOptions.Enable)) : compilation;
     }
 
-    /// <summary>The assemblies of the running runtime (the trusted platform assemblies), loaded once.</summary>
+    /// <summary>
+    /// The assemblies of the running runtime that solution code commonly uses, loaded once. A curated
+    /// set rather than all ~160: binding cost grows with every referenced assembly, and an API outside
+    /// the set only leaves a call unbound (the checks then fall back to the names in the syntax).
+    /// </summary>
+    public static IReadOnlyList<string> ReferencedAssemblies { get; } =
+    [
+        "System.Private.CoreLib", "System.Runtime", "System.Collections", "System.Collections.Concurrent", "System.Collections.Immutable",
+        "System.Linq", "System.Console", "System.Diagnostics.Process", "System.Diagnostics.StackTrace", "System.Text.RegularExpressions",
+        "System.Runtime.Numerics", "System.Memory", "System.Threading", "System.Threading.Tasks.Parallel", "System.Net.Http",
+        "System.ComponentModel.Primitives", "System.Runtime.InteropServices", "System.Text.Encoding.Extensions", "System.Linq.Expressions",
+    ];
+
     private static IReadOnlyList<MetadataReference> LoadRuntimeReferences()
     {
-        var tpa = AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "";
         var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location) ?? "";
-        // Only the shared framework: the host application's own assemblies (Roslyn, xunit, ...) are not what solution code sees.
-        return [.. tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Where(p => Path.GetDirectoryName(p) == runtimeDir && p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        return [.. ReferencedAssemblies
+            .Select(name => Path.Combine(runtimeDir, name + ".dll"))
+            .Where(File.Exists)
             .Select(p => MetadataReference.CreateFromFile(p))];
     }
 }

@@ -73,7 +73,7 @@ public sealed partial class EarlyExitCheck : ICheck
 
     private static bool IsProcessKill(Microsoft.CodeAnalysis.SemanticModel? model, InvocationExpressionSyntax call)
     {
-        if (call.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Kill" } access)
+        if (call.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Kill" or "KillAsync" } access)
         {
             return false;
         }

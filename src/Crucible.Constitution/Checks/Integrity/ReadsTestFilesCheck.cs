@@ -12,7 +12,7 @@ namespace Crucible.Constitution.Checks.Integrity;
 public sealed partial class ReadsTestFilesCheck : ICheck
 {
     private static readonly HashSet<string> FileTypes = ["System.IO.File", "System.IO.Directory", "System.IO.FileInfo", "System.IO.DirectoryInfo"];
-    private static readonly HashSet<string> ReaderTypes = ["System.IO.StreamReader", "System.IO.FileStream", "System.IO.FileInfo", "System.IO.DirectoryInfo", "StreamReader", "FileStream", "FileInfo", "DirectoryInfo"];
+    private static readonly HashSet<string> ReaderTypes = ["StreamReader", "FileStream", "FileInfo", "DirectoryInfo"];
 
     /// <inheritdoc />
     public string Id => CheckIds.ReadsTestFiles;
@@ -26,7 +26,7 @@ public sealed partial class ReadsTestFilesCheck : ICheck
             var reported = new HashSet<int>();
             foreach (var call in SolutionCode.Added<InvocationExpressionSyntax>(file, root))
             {
-                if (IsFileAccess(model, call) && TestLiterals.LiteralsIn(call.ArgumentList).Any(l => SuspiciousPath(l.Value, named)))
+                if (TestLiterals.LiteralsIn(call.ArgumentList).Any(l => SuspiciousPath(l.Value, named)) && IsFileAccess(model, call))
                 {
                     reported.Add(CSharpAnalysis.LineOf(call));
                     yield return input.Finding(Id, "reads a test or reference file at run time", file.Path, CSharpAnalysis.LineOf(call), call.ToString());
@@ -34,8 +34,8 @@ public sealed partial class ReadsTestFilesCheck : ICheck
             }
             foreach (var creation in SolutionCode.Added<BaseObjectCreationExpressionSyntax>(file, root))
             {
-                if (ReaderTypes.Contains(CSharpAnalysis.CreatedType(model, creation)) && creation.ArgumentList is { } args &&
-                    TestLiterals.LiteralsIn(args).Any(l => SuspiciousPath(l.Value, named)))
+                if (creation.ArgumentList is { } args && TestLiterals.LiteralsIn(args).Any(l => SuspiciousPath(l.Value, named)) &&
+                    ReaderTypes.Contains(CSharpAnalysis.CreatedType(model, creation, ReaderTypes).Split('.')[^1]))
                 {
                     reported.Add(CSharpAnalysis.LineOf(creation));
                     yield return input.Finding(Id, "opens a test or reference file at run time", file.Path, CSharpAnalysis.LineOf(creation), creation.ToString());

@@ -12,6 +12,8 @@ namespace Crucible.Constitution.Checks.Integrity;
 /// </summary>
 public sealed partial class TestContextSniffingCheck : ICheck
 {
+    private static readonly HashSet<string> StackTypes = ["StackTrace", "StackFrame"];
+
     /// <inheritdoc />
     public string Id => CheckIds.TestContextSniffing;
 
@@ -22,8 +24,8 @@ public sealed partial class TestContextSniffingCheck : ICheck
         {
             foreach (var creation in SolutionCode.Added<BaseObjectCreationExpressionSyntax>(file, root))
             {
-                var type = CSharpAnalysis.CreatedType(model, creation);
-                if (type is "System.Diagnostics.StackTrace" or "System.Diagnostics.StackFrame" or "StackTrace" or "StackFrame" or "Diagnostics.StackTrace" or "System.Diagnostics.StackTrace()")
+                var type = CSharpAnalysis.CreatedType(model, creation, StackTypes);
+                if (StackTypes.Contains(type.Split('.')[^1]))
                 {
                     yield return input.Finding(Id, "inspects the call stack (e.g. to find the test method calling it)", file.Path, CSharpAnalysis.LineOf(creation), creation.Parent?.ToString() ?? creation.ToString());
                 }
