@@ -9,5 +9,6 @@ internal static class CommandTree
     {
         yield return Commands.EvalCommand.Create();
         yield return Commands.TasksCommand.Create();
+        yield return Commands.ReviewCommand.Create();
     }
 }

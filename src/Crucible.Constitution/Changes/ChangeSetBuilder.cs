@@ -45,10 +45,15 @@ public static class ChangeSetBuilder
         return ChangeSet.FromTexts(ReadFolder(beforeDir, options, skipped), ReadFolder(afterDir, options, skipped), $"{beforeDir} vs {afterDir}", skipped);
     }
 
+    /// <summary>True when <paramref name="path"/> is an existing folder inside a git working tree.</summary>
+    public static bool IsGitRepository(string path, ChangeSetOptions? options = null) =>
+        Directory.Exists(path) && Git(path, options ?? ChangeSetOptions.Default, "rev-parse", "--is-inside-work-tree").Output.Trim() == "true";
+
     /// <summary>
     /// The working tree of the git repository holding <paramref name="path"/> against revision
     /// <paramref name="baseRef"/> (default <c>HEAD</c>). Untracked files that git does not ignore count
-    /// as added; ignored files are left out. Paths are relative to the repository root.
+    /// as added; ignored files are left out. Only files under <paramref name="path"/> are included,
+    /// with paths relative to it (for the repository root, every file, relative to the root).
     /// </summary>
     /// <exception cref="BadInputException">The path is missing, not in a git repository, or the revision does not exist.</exception>
     public static ChangeSet FromGit(string path, string? baseRef = null, ChangeSetOptions? options = null)
@@ -119,8 +124,19 @@ public static class ChangeSetBuilder
                 context++;
             }
         }
-        return ChangeSet.FromTexts(before, after, $"working tree of {root} vs {baseRef}", skipped);
+        var scope = PathGlob.Normalize(Path.GetRelativePath(root, Path.GetFullPath(path)));
+        if (scope != ".")
+        {
+            // Review only the folder asked for, with paths as seen from it (a task workspace inside a larger repository).
+            var prefix = scope.TrimEnd('/') + "/";
+            before = Rebase(before, prefix);
+            after = Rebase(after, prefix);
+        }
+        return ChangeSet.FromTexts(before, after, $"working tree of {Path.GetFullPath(path)} vs {baseRef}", skipped);
     }
+
+    private static Dictionary<string, string> Rebase(Dictionary<string, string> files, string prefix) =>
+        files.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
 
     /// <summary>Text files of a folder keyed by relative path, skipping build outputs, links and binaries.</summary>
     public static Dictionary<string, string> ReadFolder(string dir, ChangeSetOptions options, ICollection<string> skipped)
