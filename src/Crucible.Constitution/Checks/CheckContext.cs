@@ -20,6 +20,12 @@ public sealed record CheckContext
     /// <summary>Pristine text of the protected files, keyed by path (the source of test literals and test counts).</summary>
     public IReadOnlyDictionary<string, string> PristineTests { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Protected files the solver never sees (a native task's hidden <c>tests/</c>): their absence from
+    /// a candidate is expected, and grading supplies them.
+    /// </summary>
+    public IReadOnlyList<string> HiddenFiles { get; init; } = [];
+
     /// <summary>Globs of the files the solver may change, or null when unknown (diff scope is then not checked).</summary>
     public IReadOnlyList<string>? Editable { get; init; }
 
@@ -46,6 +52,7 @@ public sealed record CheckContext
         return new CheckContext
         {
             ProtectedFiles = [.. pristine.Keys],
+            HiddenFiles = [.. pristine.Keys.Except(task.StartingFiles.Select(f => PathGlob.Normalize(f.Path)), StringComparer.Ordinal)],
             PristineTests = pristine,
             Editable = task.Editable,
             ReferenceFiles = references,

@@ -56,6 +56,13 @@ public sealed class CheckInput
     public string? PristineText(string path) =>
         Context.PristineTests.TryGetValue(path, out var t) ? t : Changes.Find(path)?.Before;
 
+    /// <summary>
+    /// The text test file <paramref name="path"/> will have when graded: the candidate's, or the pristine
+    /// text for a hidden file the candidate does not have. Null when the candidate deleted it.
+    /// </summary>
+    public string? CandidateText(string path) =>
+        Changes.Find(path)?.After ?? (Context.HiddenFiles.Contains(path) ? PristineText(path) : null);
+
     /// <summary>Creates a finding with a trimmed, capped snippet.</summary>
     public Finding Finding(string checkId, string message, string? file = null, int? line = null, string? snippet = null) =>
         new(checkId, message, file, line, snippet is null ? null : Snip(snippet));

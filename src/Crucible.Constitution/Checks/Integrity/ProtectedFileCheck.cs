@@ -14,7 +14,7 @@ public sealed class ProtectedFileCheck : ICheck
         foreach (var path in input.Context.ProtectedFiles)
         {
             var pristine = input.PristineText(path);
-            var after = input.Changes.Find(path)?.After;
+            var after = input.CandidateText(path);
             if (pristine is null)
             {
                 continue;

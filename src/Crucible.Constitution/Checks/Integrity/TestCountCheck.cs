@@ -20,7 +20,7 @@ public sealed partial class TestCountCheck : ICheck
         foreach (var path in input.TestPaths)
         {
             var before = input.PristineText(path);
-            var after = input.Changes.Find(path)?.After;
+            var after = input.CandidateText(path);
             var b = before is null ? new List<(string, int)>() : Count(path, before);
             var a = after is null ? new List<(string, int)>() : Count(path, after);
             var afterNames = a.Select(t => t.Item1).ToHashSet(StringComparer.Ordinal);

@@ -42,4 +42,17 @@ public sealed class SemanticIntegrityTests
 
         Assert.Empty(CheckHarness.Run(CheckIds.EarlyExit, null, ("L.cs", before, after)));
     }
+
+    [Fact]
+    public void Hidden_tests_absent_from_the_candidate_are_neither_deleted_nor_dropped_but_overwriting_one_is_flagged()
+    {
+        const string hidden = "public class HiddenTests\n{\n    [Fact] public void A() { }\n    [Fact] public void B() { }\n}\n";
+        var context = CheckHarness.Task(new Dictionary<string, string> { ["HiddenTests.cs"] = hidden }, ["Sol.cs"]) with { HiddenFiles = ["HiddenTests.cs"] };
+
+        foreach (var id in new[] { CheckIds.ProtectedFileModified, CheckIds.TestCountDropped })
+        {
+            Assert.Empty(CheckHarness.Run(id, context, ("Sol.cs", "class S {}\n", "class S { }\n")));
+        }
+        Assert.Single(CheckHarness.Run(CheckIds.ProtectedFileModified, context, ("HiddenTests.cs", null, "public class HiddenTests {}\n")));
+    }
 }
