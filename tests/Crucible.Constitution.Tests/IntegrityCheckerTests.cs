@@ -5,6 +5,7 @@ using Crucible.Constitution.Tests.Corpus;
 using Crucible.Core.Verification;
 using Crucible.Testing;
 using Crucible.Verification.Grading;
+using Crucible.Verification.Tasks;
 
 namespace Crucible.Constitution.Tests;
 
@@ -82,6 +83,32 @@ public sealed class IntegrityCheckerTests(ITestOutputHelper output)
         }
         Assert.True(withReference.Count >= 140, $"the whole track is checked ({withReference.Count} tasks with a reference)");
         Assert.True(rate <= MaxFalsePositiveRate, $"false-positive rate {rate:P1} > {MaxFalsePositiveRate:P0}:\n{string.Join('\n', flagged)}");
+    }
+
+    [Fact]
+    public async Task Reference_solutions_of_the_aider_python_and_go_tracks_are_flagged_at_most_two_percent_of_the_time()
+    {
+        var suite = new ExercismTaskSource().Load(TestPaths.AiderPolyglot);
+        var checker = new IntegrityChecker();
+        using var temp = new TempDirectory("integrity-fp-text");
+        foreach (var language in new[] { "python", "go" })
+        {
+            var tasks = suite.Tasks.Where(t => t.Language == language && t.ReferenceFiles.Count > 0).ToList();
+            var flagged = new System.Collections.Concurrent.ConcurrentBag<string>();
+            await Parallel.ForEachAsync(tasks, TestContext.Current.CancellationToken, async (task, ct) =>
+            {
+                var workspace = Path.Combine(temp.Path, task.Id.Replace('/', '_'));
+                Workspaces.Materialize(task, workspace, task.ReferenceFiles);
+                var flags = await checker.CheckAsync(task, workspace, ct);
+                if (flags.Count > 0)
+                {
+                    flagged.Add($"{task.Id}: " + string.Join("; ", flags.Select(f => $"{f.Rule} {f.File}:{f.Line} {f.Message}")));
+                }
+            });
+            output.WriteLine($"{language}: {flagged.Count}/{tasks.Count} reference solutions flagged");
+            Assert.True(tasks.Count >= 30, $"{language}: {tasks.Count} tasks with a reference");
+            Assert.True((double)flagged.Count / tasks.Count <= MaxFalsePositiveRate, string.Join('\n', flagged));
+        }
     }
 
     [Fact]
