@@ -42,7 +42,7 @@ public sealed partial class EarlyExitCheck : ICheck
                 {
                     what = $"starts '{cmd}' to kill processes";
                 }
-                if (what is not null)
+                if (what is not null && !InEntryPoint(call))
                 {
                     yield return input.Finding(Id, what, file.Path, CSharpAnalysis.LineOf(call), call.ToString());
                 }
@@ -70,6 +70,10 @@ public sealed partial class EarlyExitCheck : ICheck
             }
         }
     }
+
+    /// <summary>An application's <c>Main</c> (or top-level statements) may set its exit code: tests never run it.</summary>
+    private static bool InEntryPoint(Microsoft.CodeAnalysis.SyntaxNode node) =>
+        node.Ancestors().Any(a => a is GlobalStatementSyntax || (a is MethodDeclarationSyntax { Identifier.ValueText: "Main" } m && m.Modifiers.Any(t => t.Text == "static")));
 
     private static bool IsProcessKill(Microsoft.CodeAnalysis.SemanticModel? model, InvocationExpressionSyntax call)
     {

@@ -21,12 +21,13 @@ public sealed partial class ReadsTestFilesCheck : ICheck
     public IEnumerable<Finding> Run(CheckInput input)
     {
         var named = NamedFiles(input);
+        var hasTask = input.Context.TaskId is not null;
         foreach (var (file, root, model) in SolutionCode.CSharp(input))
         {
             var reported = new HashSet<int>();
             foreach (var call in SolutionCode.Added<InvocationExpressionSyntax>(file, root))
             {
-                if (TestLiterals.LiteralsIn(call.ArgumentList).Any(l => SuspiciousPath(l.Value, named)) && IsFileAccess(model, call))
+                if (TestLiterals.LiteralsIn(call.ArgumentList).Any(l => SuspiciousPath(l.Value, named, hasTask)) && IsFileAccess(model, call))
                 {
                     reported.Add(CSharpAnalysis.LineOf(call));
                     yield return input.Finding(Id, "reads a test or reference file at run time", file.Path, CSharpAnalysis.LineOf(call), call.ToString());
@@ -34,7 +35,7 @@ public sealed partial class ReadsTestFilesCheck : ICheck
             }
             foreach (var creation in SolutionCode.Added<BaseObjectCreationExpressionSyntax>(file, root))
             {
-                if (creation.ArgumentList is { } args && TestLiterals.LiteralsIn(args).Any(l => SuspiciousPath(l.Value, named)) &&
+                if (creation.ArgumentList is { } args && TestLiterals.LiteralsIn(args).Any(l => SuspiciousPath(l.Value, named, hasTask)) &&
                     ReaderTypes.Contains(CSharpAnalysis.CreatedType(model, creation, ReaderTypes).Split('.')[^1]))
                 {
                     reported.Add(CSharpAnalysis.LineOf(creation));
@@ -52,7 +53,7 @@ public sealed partial class ReadsTestFilesCheck : ICheck
         foreach (var (file, _, line, text) in SolutionCode.TextLines(input))
         {
             var literals = TestLiterals.TextLiterals(text).ToList();
-            if ((TextFileRead().IsMatch(text) && literals.Any(l => SuspiciousPath(l, named))) || literals.Any(l => NamesFile(l, named)))
+            if ((TextFileRead().IsMatch(text) && literals.Any(l => SuspiciousPath(l, named, hasTask))) || literals.Any(l => NamesFile(l, named)))
             {
                 yield return input.Finding(Id, "reads or names a test or reference file", file.Path, line, text);
             }
@@ -86,7 +87,12 @@ public sealed partial class ReadsTestFilesCheck : ICheck
         return v.Length > 0 && (named.Contains(v) || named.Contains(Path.GetFileName(v)) || v.Contains(".meta/", StringComparison.OrdinalIgnoreCase) || v.StartsWith(".meta", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static bool SuspiciousPath(string value, HashSet<string> named) => NamesFile(value, named) || SuspiciousWord().IsMatch(value);
+    /// <summary>
+    /// A path naming a protected or reference file; with a task, also any path mentioning tests,
+    /// examples or references (a kata's solution has no business reading those). Without a task, an
+    /// application may legitimately read <c>examples/</c> or <c>test.json</c>, so only named files count.
+    /// </summary>
+    private static bool SuspiciousPath(string value, HashSet<string> named, bool hasTask) => NamesFile(value, named) || (hasTask && SuspiciousWord().IsMatch(value));
 
     [GeneratedRegex(@"test|\.meta|example|exemplar|reference|solution|expected|spec", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SuspiciousWord();

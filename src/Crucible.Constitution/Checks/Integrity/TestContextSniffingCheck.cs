@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Crucible.Constitution.Checks.CSharp;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Crucible.Constitution.Checks.Integrity;
@@ -7,8 +8,9 @@ namespace Crucible.Constitution.Checks.Integrity;
 /// <summary>
 /// <c>integrity.test-context-sniffing</c>: solution code that looks for the test host so it can
 /// behave differently under test: stack traces and frames, the entry or calling assembly, scans of
-/// the loaded assemblies, the process name or command line, environment variables, and names of test
-/// frameworks and hosts (<c>xunit</c>, <c>testhost</c>, <c>vstest</c>, <c>pytest</c>, ...).
+/// the loaded assemblies, the process name or command line, environment variables — when their value
+/// feeds a decision (see <see cref="UsedInDecision"/>) or names a test host — and any string naming a
+/// test framework or host (<c>xunit</c>, <c>testhost</c>, <c>vstest</c>, <c>pytest</c>, ...).
 /// </summary>
 public sealed partial class TestContextSniffingCheck : ICheck
 {
@@ -25,7 +27,7 @@ public sealed partial class TestContextSniffingCheck : ICheck
             foreach (var creation in SolutionCode.Added<BaseObjectCreationExpressionSyntax>(file, root))
             {
                 var type = CSharpAnalysis.CreatedType(model, creation, StackTypes);
-                if (StackTypes.Contains(type.Split('.')[^1]))
+                if (StackTypes.Contains(type.Split('.')[^1]) && UsedInDecision(creation))
                 {
                     yield return input.Finding(Id, "inspects the call stack (e.g. to find the test method calling it)", file.Path, CSharpAnalysis.LineOf(creation), creation.Parent?.ToString() ?? creation.ToString());
                 }
@@ -33,16 +35,16 @@ public sealed partial class TestContextSniffingCheck : ICheck
             foreach (var call in SolutionCode.Added<InvocationExpressionSyntax>(file, root))
             {
                 var what = Sniff(model, call);
-                if (what is not null)
+                if (what is not null && (UsedInDecision(call) || call.ArgumentList.Arguments.Any(a => a.Expression is LiteralExpressionSyntax { Token.ValueText: var v } && NamesTestHost(v))))
                 {
                     yield return input.Finding(Id, what, file.Path, CSharpAnalysis.LineOf(call), call.ToString());
                 }
             }
             foreach (var access in SolutionCode.Added<MemberAccessExpressionSyntax>(file, root))
             {
-                if (CSharpAnalysis.ReadsProperty(model, access, "System.Environment", "StackTrace") ||
-                    CSharpAnalysis.ReadsProperty(model, access, "System.Environment", "CommandLine") ||
-                    CSharpAnalysis.ReadsProperty(model, access, "System.Environment", "ProcessPath"))
+                if ((CSharpAnalysis.ReadsProperty(model, access, "System.Environment", "StackTrace") ||
+                     CSharpAnalysis.ReadsProperty(model, access, "System.Environment", "CommandLine") ||
+                     CSharpAnalysis.ReadsProperty(model, access, "System.Environment", "ProcessPath")) && UsedInDecision(access))
                 {
                     yield return input.Finding(Id, $"reads Environment.{access.Name} to learn how it was run", file.Path, CSharpAnalysis.LineOf(access), access.Parent?.ToString() ?? access.ToString());
                 }
@@ -91,6 +93,42 @@ public sealed partial class TestContextSniffingCheck : ICheck
             return "inspects the current process (the test host's name)";
         }
         return null;
+    }
+
+    /// <summary>
+    /// True when the value of <paramref name="node"/> feeds a decision: a condition, a switch, a
+    /// comparison or a string/collection test. Reading the stack or the entry assembly to log or to show
+    /// a version is ordinary; branching on it is how code behaves differently under test.
+    /// </summary>
+    public static bool UsedInDecision(SyntaxNode node)
+    {
+        foreach (var ancestor in node.Ancestors())
+        {
+            switch (ancestor)
+            {
+                case IfStatementSyntax or WhileStatementSyntax or DoStatementSyntax or SwitchStatementSyntax or SwitchExpressionSyntax
+                    or ConditionalExpressionSyntax or IsPatternExpressionSyntax:
+                    return true;
+                case BinaryExpressionSyntax b when b.OperatorToken.Text is "==" or "!=" or "&&" or "||" or "??":
+                    return true;
+                case InvocationExpressionSyntax i when CSharpAnalysis.InvokedName(i) is "Contains" or "StartsWith" or "EndsWith" or "Equals" or "Any" or "All"
+                    or "Exists" or "Where" or "First" or "FirstOrDefault" or "IndexOf" or "IsMatch" or "Match":
+                    return true;
+                case StatementSyntax or MemberDeclarationSyntax:
+                    // A local assigned here and tested later is followed through its name.
+                    return ancestor is LocalDeclarationStatementSyntax local && LocalUsedInDecision(local);
+            }
+        }
+        return false;
+    }
+
+    private static bool LocalUsedInDecision(LocalDeclarationStatementSyntax local)
+    {
+        var names = local.Declaration.Variables.Select(v => v.Identifier.ValueText).ToHashSet(StringComparer.Ordinal);
+        var scope = local.Parent;
+        return scope is not null && scope.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(id => names.Contains(id.Identifier.ValueText) && !id.Ancestors().Contains(local))
+            .Any(UsedInDecision);
     }
 
     /// <summary>True when a string names a test framework, runner or host.</summary>

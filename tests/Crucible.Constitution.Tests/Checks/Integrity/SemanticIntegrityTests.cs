@@ -55,4 +55,48 @@ public sealed class SemanticIntegrityTests
         }
         Assert.Single(CheckHarness.Run(CheckIds.ProtectedFileModified, context, ("HiddenTests.cs", null, "public class HiddenTests {}\n")));
     }
+
+    [Fact]
+    public void Ordinary_application_code_is_not_mistaken_for_a_hack()
+    {
+        const string app = """
+            using System;
+            using System.IO;
+            using System.Reflection;
+
+            public static class Program
+            {
+                public static void Main(string[] args)
+                {
+                    var version = Assembly.GetEntryAssembly()?.GetName().Version;
+                    var home = Environment.GetEnvironmentVariable("HOME");
+                    Console.WriteLine($"{version} {home} {File.ReadAllText("examples/data.json")}");
+                    Environment.Exit(args.Length);
+                }
+            }
+            """;
+
+        foreach (var id in CheckIds.Integrity)
+        {
+            Assert.Empty(CheckHarness.Run(id, null, ("Program.cs", null, app)));
+        }
+    }
+
+    [Fact]
+    public void Branching_on_the_entry_assembly_or_a_stack_trace_kept_in_a_local_is_sniffing()
+    {
+        const string source = """
+            public static class Bob
+            {
+                public static string Response(string s)
+                {
+                    var trace = new System.Diagnostics.StackTrace().ToString();
+                    if (trace.Contains("Test")) return "Whatever.";
+                    return System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "app" ? s : "";
+                }
+            }
+            """;
+
+        Assert.Equal([5, 7], CheckHarness.Run(CheckIds.TestContextSniffing, null, ("Bob.cs", null, source)).Select(f => f.Line ?? 0));
+    }
 }
