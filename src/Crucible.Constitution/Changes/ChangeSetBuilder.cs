@@ -110,19 +110,21 @@ public static class ChangeSetBuilder
             }
         }
         var context = 0;
-        foreach (var p in tracked.Where(p => !changedSet.Contains(p)).Order(StringComparer.Ordinal))
+        var unchanged = tracked.Where(p => !changedSet.Contains(p)).Order(StringComparer.Ordinal).ToList();
+        foreach (var p in unchanged)
         {
             if (context >= options.MaxUnchangedFiles)
             {
-                skipped.Add($"{p} (more than {options.MaxUnchangedFiles} unchanged files)");
-                continue;
+                // One line, not one per file: a large repository would otherwise drown the report.
+                skipped.Add($"{unchanged.Count - options.MaxUnchangedFiles} unchanged file(s) beyond the first {options.MaxUnchangedFiles} (not read for context)");
+                break;
             }
             if (TryReadFile(Path.Combine(root, p), options, out var text, out _))
             {
                 before[p] = text;
                 after[p] = text;
-                context++;
             }
+            context++;
         }
         var scope = PathGlob.Normalize(Path.GetRelativePath(root, Path.GetFullPath(path)));
         if (scope != ".")

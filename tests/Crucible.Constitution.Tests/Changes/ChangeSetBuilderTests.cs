@@ -91,6 +91,26 @@ public sealed class ChangeSetBuilderTests
     }
 
     [Fact]
+    public void Context_files_beyond_the_limit_are_skipped_with_one_line_and_a_subfolder_is_reviewed_on_its_own()
+    {
+        using var repo = new TempDirectory("git-review");
+        GitRepo.Git(repo.Path, "init", "-q");
+        foreach (var name in new[] { "a.cs", "b.cs", "c.cs", "sub/d.cs" })
+        {
+            repo.Write(name, $"// {name}\n");
+        }
+        GitRepo.Git(repo.Path, "add", "-A");
+        GitRepo.Git(repo.Path, "commit", "-qm", "first");
+        repo.Write("sub/d.cs", "// changed\n");
+
+        var limited = ChangeSetBuilder.FromGit(repo.Path, options: new ChangeSetOptions { MaxUnchangedFiles = 1 });
+        var sub = ChangeSetBuilder.FromGit(repo["sub"]);
+
+        Assert.Equal(["2 unchanged file(s) beyond the first 1 (not read for context)"], limited.Skipped);
+        Assert.Equal([("d.cs", FileChangeKind.Modified)], sub.Files.Select(f => (f.Path, f.Kind)));
+    }
+
+    [Fact]
     public void A_folder_outside_git_or_an_unknown_revision_is_bad_input()
     {
         using var plain = new TempDirectory();
