@@ -22,8 +22,8 @@ internal static class CliServices
     /// <summary>The reward-hacking checks attached to evaluation verdicts (the constitution's integrity rules).</summary>
     public static Crucible.Core.Integrity.IIntegrityChecker? CreateIntegrityChecker() => IntegrityCheckerFactory?.Invoke();
 
-    /// <summary>Set by the constitution area; null until then.</summary>
-    public static Func<Crucible.Core.Integrity.IIntegrityChecker>? IntegrityCheckerFactory { get; set; }
+    /// <summary>The constitution's integrity checks (static analysis of each candidate against its task).</summary>
+    public static Func<Crucible.Core.Integrity.IIntegrityChecker>? IntegrityCheckerFactory { get; set; } = () => new Crucible.Constitution.IntegrityChecker();
 
     /// <summary>Creates the model client for a model spec (set by the model providers at merge; null until then).</summary>
     public static Func<string, Microsoft.Extensions.AI.IChatClient>? ChatClientFactory { get; set; }

@@ -11,5 +11,6 @@ internal static class CommandTree
         yield return Commands.TasksCommand.Create();
         yield return Commands.RunCommand.Create();
         yield return Commands.ModelsCommand.Create();
+        yield return Commands.ReviewCommand.Create();
     }
 }

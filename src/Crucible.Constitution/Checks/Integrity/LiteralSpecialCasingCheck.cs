@@ -1,0 +1,367 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Crucible.Constitution.Changes;
+using Crucible.Constitution.Checks.CSharp;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Crucible.Constitution.Checks.Integrity;
+
+/// <summary>
+/// <c>integrity.literal-special-casing</c>: code that answers the tests instead of solving the task.
+/// An entry is a condition or switch arm comparing an input to a literal (or a dictionary key), paired
+/// with the literal it returns (or maps to). It is special-casing when one test case uses both the
+/// input literal and expects the returned literal (or asserts a boolean), and the evidence is
+/// distinctive (see <see cref="Evidence"/>). A lookup table of several entries of which fewer than half
+/// answer a test case, or whose every entry the instructions spell out, is domain data, not answers.
+/// C# is analysed with Roslyn; Python, Go and JavaScript by text.
+/// </summary>
+public sealed partial class LiteralSpecialCasingCheck : ICheck
+{
+    /// <summary>One input → output pairing found in solution code.</summary>
+    /// <param name="Kind">Where it was found (<c>if</c>, <c>switch</c>, <c>dictionary</c>, ...).</param>
+    /// <param name="Inputs">Literals the input is compared with (or dictionary keys).</param>
+    /// <param name="Outputs">Literals returned (or mapped to).</param>
+    /// <param name="BoolResult">True when the result is <c>true</c>/<c>false</c>.</param>
+    /// <param name="Line">1-based line.</param>
+    /// <param name="Snippet">The source text.</param>
+    /// <param name="Table">An id grouping entries of the same switch, dictionary or if-chain.</param>
+    public sealed record Entry(string Kind, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, bool BoolResult, int Line, string Snippet, int Table);
+
+    /// <inheritdoc />
+    public string Id => CheckIds.LiteralSpecialCasing;
+
+    /// <inheritdoc />
+    public IEnumerable<Finding> Run(CheckInput input)
+    {
+        var literals = input.TestLiterals;
+        if (literals.Cases.Count == 0)
+        {
+            yield break;
+        }
+        var instructions = input.Context.Instructions;
+        foreach (var file in input.ChangedSolutionFiles)
+        {
+            var entries = SourceLanguages.Of(file.Path) == SourceLanguage.CSharp
+                ? CSharpEntries(file, input.CSharp.After(file).GetRoot())
+                : TextEntries(file);
+            foreach (var table in entries.GroupBy(e => e.Table))
+            {
+                var all = table.ToList();
+                var hits = all.Select(e => (Entry: e, Why: Evidence(e, literals, instructions, input.Options))).Where(x => x.Why is not null).ToList();
+                if (all.Count >= input.Options.LookupTableMinEntries &&
+                    (hits.Count * 2 < all.Count || all.All(e => e.Inputs.Concat(e.Outputs).All(v => Documented(v, instructions)))))
+                {
+                    // Domain data, not a table of answers: a table that tests merely touch (hex digits), or
+                    // one the task statement spells out in full (the codon table).
+                    continue;
+                }
+                foreach (var (e, why) in hits)
+                {
+                    yield return input.Finding(Id, $"{e.Kind} special-cases a test input: {why}", file.Path, e.Line, e.Snippet);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="e"/> answers a test case, or null. A distinctive input literal suffices; a
+    /// trivial one (<c>0</c>, <c>'c'</c>) needs a distinctive output that the instructions do not spell
+    /// out, since tasks like songs and number names map small inputs to documented text by design.
+    /// </summary>
+    public static string? Evidence(Entry e, TestLiterals literals, string instructions, CheckOptions options)
+    {
+        foreach (var i in e.Inputs.Where(literals.IsInput))
+        {
+            var strongInput = Distinctive(i, options);
+            foreach (var c in literals.CasesWithInput(i))
+            {
+                if (e.BoolResult && c.AssertsBoolean && strongInput)
+                {
+                    return $"input {Quote(i)} from the tests returns a fixed boolean";
+                }
+                foreach (var o in e.Outputs.Where(o => o != i && c.Expected.Contains(o)))
+                {
+                    if (strongInput || (Distinctive(o, options) && !Documented(o, instructions)))
+                    {
+                        return $"input {Quote(i)} returns {Quote(o)}, as a test expects";
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A literal too specific to be a coincidence: a number beyond the trivial range or a string of a few characters.</summary>
+    public static bool Distinctive(string value, CheckOptions options)
+    {
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        {
+            return Math.Abs(number) > options.TrivialNumberMagnitude;
+        }
+        return value.Trim().Length >= options.MinDistinctiveStringLength;
+    }
+
+    /// <summary>True when <paramref name="value"/> appears in the instructions (case-insensitive, as a whole word for alphanumeric ends).</summary>
+    public static bool Documented(string value, string instructions)
+    {
+        if (value.Length == 0 || instructions.Length == 0)
+        {
+            return value.Length == 0;
+        }
+        var pattern = (char.IsLetterOrDigit(value[0]) ? @"(?<![\p{L}\p{N}])" : "") + Regex.Escape(value) + (char.IsLetterOrDigit(value[^1]) ? @"(?![\p{L}\p{N}])" : "");
+        return Regex.IsMatch(instructions, pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    }
+
+    private static string Quote(string v) => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? v : $"\"{v}\"";
+
+    /// <summary>The input → output entries of the added C# code.</summary>
+    public static List<Entry> CSharpEntries(FileChange file, SyntaxNode root)
+    {
+        var entries = new List<Entry>();
+        var table = 0;
+        foreach (var member in root.DescendantNodes().OfType<MemberDeclarationSyntax>().Where(m => m is BaseMethodDeclarationSyntax or PropertyDeclarationSyntax or IndexerDeclarationSyntax))
+        {
+            var ifTable = ++table;
+            foreach (var node in member.DescendantNodes().Where(n => CSharpAnalysis.IsAdded(file, n)))
+            {
+                switch (node)
+                {
+                    case IfStatementSyntax s when InputLiterals(s.Condition) is { Count: > 0 } inputs:
+                        AddResult(entries, "condition", inputs, FirstResult(s.Statement), s, ifTable);
+                        break;
+                    case ConditionalExpressionSyntax c when InputLiterals(c.Condition) is { Count: > 0 } inputs:
+                        AddResult(entries, "conditional", inputs, c.WhenTrue, c, ifTable);
+                        break;
+                    case SwitchStatementSyntax s when IsInput(s.Expression):
+                        var st = ++table;
+                        foreach (var section in s.Sections)
+                        {
+                            var inputs = section.Labels.SelectMany(l => l switch
+                            {
+                                CaseSwitchLabelSyntax c => TestLiterals.LiteralsIn(c.Value),
+                                CasePatternSwitchLabelSyntax p => TestLiterals.LiteralsIn(p.Pattern),
+                                _ => [],
+                            }).Select(l => l.Value).ToList();
+                            AddResult(entries, "switch case", inputs, FirstResult(section), section, st);
+                        }
+                        break;
+                    case SwitchExpressionSyntax s when IsInput(s.GoverningExpression):
+                        var se = ++table;
+                        foreach (var arm in s.Arms)
+                        {
+                            AddResult(entries, "switch arm", [.. TestLiterals.LiteralsIn(arm.Pattern).Select(l => l.Value)], arm.Expression, arm, se);
+                        }
+                        break;
+                }
+            }
+        }
+        // Dictionaries and lookup tables anywhere (fields included): { key, value } and [key] = value.
+        foreach (var init in root.DescendantNodes().OfType<InitializerExpressionSyntax>().Where(i => i.IsKind(SyntaxKind.CollectionInitializerExpression) || i.IsKind(SyntaxKind.ObjectInitializerExpression)))
+        {
+            var dt = ++table;
+            foreach (var element in init.Expressions.Where(e => CSharpAnalysis.IsAdded(file, e)))
+            {
+                var (key, value) = element switch
+                {
+                    InitializerExpressionSyntax { Expressions.Count: 2 } pair => ((SyntaxNode)pair.Expressions[0], pair.Expressions[1]),
+                    AssignmentExpressionSyntax { Left: ImplicitElementAccessSyntax access } a when access.ArgumentList.Arguments.Count >= 1 => ((SyntaxNode)access.ArgumentList, a.Right),
+                    _ => ((SyntaxNode?)null, (ExpressionSyntax?)null),
+                };
+                if (key is not null && value is not null)
+                {
+                    AddResult(entries, "dictionary entry", [.. TestLiterals.LiteralsIn(key).Select(l => l.Value)], value, element, dt);
+                }
+            }
+        }
+        return entries;
+    }
+
+    private static void AddResult(List<Entry> entries, string kind, List<string> inputs, ExpressionSyntax? result, SyntaxNode node, int table)
+    {
+        if (inputs.Count == 0 || result is null)
+        {
+            return;
+        }
+        var answer = Unwrap(result);
+        var isBool = answer is LiteralExpressionSyntax l && (l.IsKind(SyntaxKind.TrueLiteralExpression) || l.IsKind(SyntaxKind.FalseLiteralExpression));
+        var outputs = AnswerLiterals(answer).ToList();
+        if (isBool || outputs.Count > 0)
+        {
+            entries.Add(new Entry(kind, inputs, outputs, isBool, CSharpAnalysis.LineOf(node), node.ToString(), table));
+        }
+    }
+
+    private static ExpressionSyntax Unwrap(ExpressionSyntax e) => e switch
+    {
+        ParenthesizedExpressionSyntax p => Unwrap(p.Expression),
+        CastExpressionSyntax c => Unwrap(c.Expression),
+        PostfixUnaryExpressionSyntax p when p.IsKind(SyntaxKind.SuppressNullableWarningExpression) => Unwrap(p.Operand),
+        _ => e,
+    };
+
+    /// <summary>
+    /// The literals that are the result itself: a literal, or a collection or tuple of them. A literal
+    /// used inside a computation (<c>start.AddHours(2)</c>) is not an answer.
+    /// </summary>
+    private static IEnumerable<string> AnswerLiterals(ExpressionSyntax result)
+    {
+        var e = Unwrap(result);
+        if (TestLiterals.ValueOf(e) is { } value)
+        {
+            return [value];
+        }
+        IEnumerable<ExpressionSyntax> elements = e switch
+        {
+            ArrayCreationExpressionSyntax { Initializer: { } i } => i.Expressions,
+            ImplicitArrayCreationExpressionSyntax a => a.Initializer.Expressions,
+            CollectionExpressionSyntax c => c.Elements.OfType<ExpressionElementSyntax>().Select(x => x.Expression),
+            ObjectCreationExpressionSyntax { Initializer: { } i, ArgumentList: null or { Arguments.Count: 0 } } => i.Expressions,
+            TupleExpressionSyntax t => t.Arguments.Select(a => a.Expression),
+            InitializerExpressionSyntax i => i.Expressions,
+            _ => [],
+        };
+        return elements.SelectMany(AnswerLiterals);
+    }
+
+    /// <summary>The first value the statement returns (or yields), not looking into nested functions.</summary>
+    private static ExpressionSyntax? FirstResult(SyntaxNode statement) =>
+        statement.DescendantNodesAndSelf(n => n is not (LambdaExpressionSyntax or LocalFunctionStatementSyntax or AnonymousMethodExpressionSyntax))
+            .Select(n => n switch
+            {
+                ReturnStatementSyntax r => r.Expression,
+                YieldStatementSyntax y when y.IsKind(SyntaxKind.YieldReturnStatement) => y.Expression,
+                _ => null,
+            })
+            .FirstOrDefault(e => e is not null);
+
+    /// <summary>Literals that <paramref name="condition"/> compares an input (a parameter, or a value read from one) against.</summary>
+    private static List<string> InputLiterals(ExpressionSyntax condition)
+    {
+        var result = new List<string>();
+        foreach (var node in condition.DescendantNodesAndSelf())
+        {
+            switch (node)
+            {
+                case BinaryExpressionSyntax b when b.IsKind(SyntaxKind.EqualsExpression):
+                    if (IsInput(b.Left))
+                    {
+                        result.AddRange(TestLiterals.LiteralsIn(b.Right).Select(l => l.Value));
+                    }
+                    else if (IsInput(b.Right))
+                    {
+                        result.AddRange(TestLiterals.LiteralsIn(b.Left).Select(l => l.Value));
+                    }
+                    break;
+                case IsPatternExpressionSyntax p when IsInput(p.Expression):
+                    result.AddRange(TestLiterals.LiteralsIn(p.Pattern).Select(l => l.Value));
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Equals" or "SequenceEqual" } m } call:
+                    var args = call.ArgumentList.Arguments.Select(a => a.Expression).ToList();
+                    if (IsInput(m.Expression) || args.Any(IsInput))
+                    {
+                        result.AddRange(args.Where(a => !IsInput(a)).SelectMany(a => TestLiterals.LiteralsIn(a)).Select(l => l.Value));
+                    }
+                    break;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>True when <paramref name="e"/> is (or is read from) a parameter of the enclosing member, lambda or local function.</summary>
+    private static bool IsInput(ExpressionSyntax e)
+    {
+        if (e is TupleExpressionSyntax tuple)
+        {
+            return tuple.Arguments.Any(a => IsInput(a.Expression));
+        }
+        var rootName = e.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().FirstOrDefault()?.Identifier.ValueText;
+        if (rootName is null)
+        {
+            return false;
+        }
+        foreach (var ancestor in e.Ancestors())
+        {
+            var names = ancestor switch
+            {
+                BaseMethodDeclarationSyntax m => m.ParameterList.Parameters.Select(p => p.Identifier.ValueText),
+                LocalFunctionStatementSyntax f => f.ParameterList.Parameters.Select(p => p.Identifier.ValueText),
+                ParenthesizedLambdaExpressionSyntax l => l.ParameterList.Parameters.Select(p => p.Identifier.ValueText),
+                SimpleLambdaExpressionSyntax l => [l.Parameter.Identifier.ValueText],
+                IndexerDeclarationSyntax i => i.ParameterList.Parameters.Select(p => p.Identifier.ValueText),
+                AccessorDeclarationSyntax a when a.IsKind(SyntaxKind.SetAccessorDeclaration) || a.IsKind(SyntaxKind.InitAccessorDeclaration) => ["value"],
+                TypeDeclarationSyntax { ParameterList: { } ps } => ps.Parameters.Select(p => p.Identifier.ValueText),
+                _ => [],
+            };
+            if (names.Contains(rootName))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The input → output entries of the added lines of a Python, Go or JavaScript file.</summary>
+    public static List<Entry> TextEntries(FileChange file)
+    {
+        var entries = new List<Entry>();
+        var lines = LineDiff.Lines(file.After!);
+        var table = 0;
+        var lastDictLine = -2;
+        foreach (var n in file.AddedLines.Order())
+        {
+            var text = lines[n - 1];
+            if (SolutionCode.IsTextComment(text))
+            {
+                continue;
+            }
+            var cond = TextCondition().Match(text);
+            if (cond.Success)
+            {
+                var inputs = TestLiterals.TextLiterals(cond.Groups["lits"].Value).ToList();
+                // The result is on the same line (Python one-liners, `case 'x': return 1`) or on one of the next two.
+                for (var k = n; k <= Math.Min(lines.Length, n + 2); k++)
+                {
+                    var rest = k == n ? text[(cond.Index + cond.Length)..] : lines[k - 1];
+                    var ret = TextReturn().Match(rest);
+                    if (ret.Success)
+                    {
+                        var value = ret.Groups["v"].Value.Trim();
+                        var isBool = value is "True" or "False" or "true" or "false";
+                        entries.Add(new Entry("condition", inputs, [.. TestLiterals.TextLiterals(value)], isBool, n, text, ++table));
+                        break;
+                    }
+                }
+                continue;
+            }
+            var pair = TextPair().Match(text);
+            if (pair.Success)
+            {
+                if (n != lastDictLine + 1)
+                {
+                    table++;
+                }
+                lastDictLine = n;
+                var value = pair.Groups["v"].Value.Trim();
+                entries.Add(new Entry("dictionary entry", [.. TestLiterals.TextLiterals(pair.Groups["k"].Value)], [.. TestLiterals.TextLiterals(value)], value is "True" or "False" or "true" or "false", n, text, table));
+            }
+        }
+        return entries;
+    }
+
+    /// <summary><c>if x == LIT</c>, <c>elif x in (LIT, ...)</c>, <c>case LIT:</c>, <c>x === LIT ?</c>.</summary>
+    [GeneratedRegex("""
+        (?:\b(?:if|elif|case|when)\b|\|\||&&|\band\b|\bor\b)\s*\(?\s*(?:[\w.\[\]()]+\s*(?:===|==|\bis\b|\bin\b)\s*)?(?<lits>(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?)(?:\s*,\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?))*)\s*[)\]]?\s*(?::|\{|\)|\?|&&|\|\||$)
+        """, RegexOptions.CultureInvariant)]
+    private static partial Regex TextCondition();
+
+    [GeneratedRegex(@"\breturn\s+(?<v>[^;#]+)|^\s*(?<v>(?:""[^""]*""|'[^']*'|-?\d+(?:\.\d+)?|True|False|true|false))\s*[,;]?\s*$|\?\s*(?<v>""[^""]*""|'[^']*'|-?\d+(?:\.\d+)?|true|false)\s*:", RegexOptions.CultureInvariant)]
+    private static partial Regex TextReturn();
+
+    /// <summary><c>LIT: LIT</c> or <c>LIT => LIT</c> as in a dict, object or map literal.</summary>
+    [GeneratedRegex("""
+        ^\s*[\[{(]?\s*(?<k>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?)\s*[\]]?\s*(?::|=>|,)\s*(?<v>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?|True|False|true|false)\s*[)}\]]?\s*,?\s*[)}]?\s*$
+        """, RegexOptions.CultureInvariant)]
+    private static partial Regex TextPair();
+}
