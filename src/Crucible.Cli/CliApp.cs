@@ -35,7 +35,9 @@ public static class CliApp
         try
         {
             // Exceptions reach the handlers below (bad input → 2); Ctrl-C cancels the action's token.
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // No termination timeout: the first Ctrl-C cancels the running step (the interactive agent keeps its session),
+            // and commands end themselves promptly on cancellation.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (BadInputException e)
         {

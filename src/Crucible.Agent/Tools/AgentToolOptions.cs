@@ -16,7 +16,7 @@ public sealed record AgentToolOptions
     public const string NotesPath = ".crucible/NOTES.md";
 
     /// <summary>The default <see cref="ProtectedWritePaths"/>.</summary>
-    public static IReadOnlyList<string> DefaultProtectedWritePaths { get; } = [".git/hooks", ".git/hooks/**", ".git/config", ".crucible/settings.json"];
+    public static IReadOnlyList<string> DefaultProtectedWritePaths { get; } = [".git/hooks", ".git/hooks/**", ".git/config", ".crucible/settings.json", ".crucible/sessions", ".crucible/sessions/**", ".crucible/runs", ".crucible/runs/**", ".crucible/crucible.db*"];
 
     /// <summary><c>read</c> refuses files larger than this unless an <c>offset</c> or <c>limit</c> is given. Default: 256 KiB.</summary>
     public long ReadMaxBytes { get; init; } = 256 * 1024;

@@ -74,7 +74,8 @@ public static class CommandPolicies
 
     /// <summary>
     /// Mounts that protect the workspace's protected paths from commands, computed as the workspace is now:
-    /// <c>.git/hooks</c>, <c>.git/config</c> and <c>.crucible/settings.json</c> read-only, and their folders
+    /// <c>.git/hooks</c>, <c>.git/config</c>, <c>.crucible/settings.json</c> and Crucible's own records
+    /// (<c>.crucible/sessions</c>, <c>.crucible/runs</c>, <c>.crucible/crucible.db</c>) read-only, and their folders
     /// <c>.git</c> and <c>.crucible</c> re-mounted writable on themselves so that they are mount points,
     /// which cannot be renamed away and replaced. A repository without <c>.git/hooks</c> gets an empty one,
     /// so a command cannot plant the first hook.
@@ -89,7 +90,7 @@ public static class CommandPolicies
         }
         var readOnly = new List<string>();
         var writable = new List<string>();
-        foreach (var (folder, items) in new[] { (".git", new[] { "hooks", "config" }), (".crucible", new[] { "settings.json" }) })
+        foreach (var (folder, items) in new[] { (".git", new[] { "hooks", "config" }), (".crucible", new[] { "settings.json", "sessions", "runs", "crucible.db" }) })
         {
             var dir = Path.Combine(root, folder);
             if (Core.IO.UnixFileType.Get(dir) != Core.IO.FileKind.Directory)

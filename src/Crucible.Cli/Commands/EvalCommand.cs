@@ -42,13 +42,15 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON on stdout" };
         var resume = new Option<string?>("--resume") { Description = "Resume an interrupted run by id (finished attempts are kept)" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run builds and tests without bubblewrap (recorded in every verdict)" };
+        var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
 
         var command = new Command("eval", "Grade a solver on a task suite; results go to .crucible/crucible.db and .crucible/runs/<id>/.")
         {
-            suite, solver, candidates, jobs, filter, repeat, json, resume, noSandbox, ModelOption,
+            suite, solver, candidates, jobs, filter, repeat, json, resume, noSandbox, ModelOption, cache,
         };
         command.SetAction(async (parse, ct) =>
         {
+            CliServices.CacheResponses = parse.GetValue(cache);
             var settings = new EvalSettings(
                 parse.GetValue(suite), parse.GetValue(solver)!, parse.GetValue(candidates), parse.GetValue(jobs),
                 parse.GetValue(filter), parse.GetValue(repeat), parse.GetValue(noSandbox), parse.GetValue(ModelOption));

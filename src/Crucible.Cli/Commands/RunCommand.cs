@@ -51,12 +51,15 @@ internal static class RunCommand
         var timeout = new Option<int?>("--timeout") { HelpName = "MINUTES", Description = $"Minutes per request (default {AgentLimits.Default.WallTime.TotalMinutes})" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run commands without bubblewrap (recorded in the verdict)" };
         var testCommand = new Option<string?>("--test-command") { HelpName = "CMD", Description = "Shell command that runs the repository's tests when the agent is done (default: detected from the build files)" };
+        var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
         var command = new Command("run", "Run the agent in this repository; its work counts only when the harness's tests pass.")
         {
-            prompt, print, model, format, mode, allowTestEdits, cont, resume, maxSteps, maxCost, timeout, noSandbox, testCommand,
+            prompt, print, model, format, mode, allowTestEdits, cont, resume, maxSteps, maxCost, timeout, noSandbox, testCommand, cache,
         };
         command.SetAction(async (parse, ct) =>
         {
+            CliServices.CacheResponses = parse.GetValue(cache);
+            CliServices.AllowTestEdits = parse.GetValue(allowTestEdits);
             var request = new RunRequest(
                 parse.GetValue(print), parse.GetValue(prompt), parse.GetValue(model), parse.GetValue(format)!, parse.GetValue(mode),
                 parse.GetValue(allowTestEdits), parse.GetValue(cont), parse.GetValue(resume), parse.GetValue(maxSteps), parse.GetValue(maxCost),
