@@ -98,9 +98,15 @@ async Task<double> Verify(Verifier v, TaskSpec t)
         var clock = Stopwatch.StartNew();
         var verdict = await v.VerifyAsync(t, ws);
         var s = clock.Elapsed.TotalSeconds;
+        // The time of a graded run is what is measured; a reference that fails its own tests now and then
+        // (baffling-birthdays is statistical) still ran every test. A run that did not build or grade is a bench error.
+        if (verdict.Status is not (VerdictStatus.Passed or VerdictStatus.Failed))
+        {
+            throw new InvalidOperationException($"{t.Id}: expected a graded run, got {verdict.Status}: {string.Join("; ", verdict.Reasons)}");
+        }
         if (verdict.Status != VerdictStatus.Passed)
         {
-            throw new InvalidOperationException($"{t.Id}: expected Passed, got {verdict.Status}: {string.Join("; ", verdict.Reasons)}");
+            Console.WriteLine($"note: {t.Id} reference {verdict.Status}: {string.Join("; ", verdict.Reasons)}");
         }
         return s;
     }

@@ -131,4 +131,38 @@ public sealed class EvalCommandTests : IDisposable
             Assert.Contains(Path.GetFileName(dir), r.Stdout, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_run_killed_with_sigkill_resumes_without_redoing_finished_tasks()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = _dir.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { CliProcess.CliDll, "eval", TestPaths.Examples, "--solver", "reference", "--jobs", "1", "--json" })
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var runs = Path.Combine(_dir.Path, ".crucible", "runs");
+        string? firstVerdict = null;
+        for (var waited = 0; firstVerdict is null && waited < 600 && !process.HasExited; waited++)
+        {
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+            firstVerdict = Directory.Exists(runs) ? Directory.EnumerateFiles(runs, "verdict.json", SearchOption.AllDirectories).FirstOrDefault() : null;
+        }
+        Assert.NotNull(firstVerdict);
+        // The result row follows its verdict file within milliseconds; the next attempt takes seconds.
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        process.Kill(entireProcessTree: false); // SIGKILL to the CLI alone, as `kill -9` would
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var runId = Path.GetFileName(Assert.Single(Directory.GetDirectories(runs)));
+        var finished = Directory.EnumerateFiles(runs, "verdict.json", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+        var r = await CliProcess.RunAsync(_dir.Path, "eval", "--resume", runId, "--json");
+
+        Assert.Equal(0, r.ExitCode);
+        using var summary = JsonDocument.Parse(r.Stdout);
+        var tasks = Directory.GetDirectories(TestPaths.Examples).Length;
+        Assert.Equal(tasks, summary.RootElement.GetProperty("attempts").GetInt32());
+        Assert.Equal(tasks, summary.RootElement.GetProperty("passed").GetInt32());
+        Assert.All(finished, f => Assert.Equal(f.Value, File.GetLastWriteTimeUtc(f.Key)));
+    }
 }
