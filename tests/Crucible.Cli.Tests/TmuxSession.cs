@@ -98,7 +98,8 @@ public sealed class TmuxSession : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-L", _socket, "-f", _config }.Concat(args))
+        // -u: the screen holds UTF-8 (the CLI draws ● ✗ ⎿ ·) whatever the locale of the test run.
+        foreach (var a in new[] { "-u", "-L", _socket, "-f", _config }.Concat(args))
         {
             start.ArgumentList.Add(a);
         }
