@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Crucible.Testing;
+using Crucible.Testing.OpenAI;
 using static Crucible.Cli.Tests.ScriptedModelEndpoint;
 
 namespace Crucible.Cli.Tests;
@@ -110,5 +111,34 @@ public sealed class InteractiveRunThroughTmuxTests : IDisposable
         Assert.StartsWith("permission denied:", (string?)denial["content"], StringComparison.Ordinal);
         Assert.Empty(model.Server.Violations);
         Assert.Equal(4, model.Server.Received.Count);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_interrupts_the_request_in_progress_and_the_session_takes_the_next_one_until_Ctrl_D()
+    {
+        await using var model = await StartAsync(
+            new StallingReply(),
+            Reply("Still here.", 500, 5));
+
+        await using var tmux = await TmuxSession.StartAsync(_repo.Path, 200, 50, ["dotnet", CliProcess.CliDll, "run", "--model", model.Spec]);
+        await tmux.WaitForTextAsync("Ctrl-D exits", StepTimeout);
+        await tmux.TypeAsync("think about the median");
+        await tmux.EnterAsync();
+        await tmux.WaitForTextAsync("Thinking", StepTimeout); // the answer streams, then the server stalls
+
+        await tmux.PressAsync("C-c");
+        await tmux.WaitForTextAsync("interrupted · 1 step(s)", StepTimeout);
+        Assert.Null(await tmux.ExitStatusAsync());
+
+        await tmux.TypeAsync("are you still there?");
+        await tmux.EnterAsync();
+        var screen = await tmux.WaitForTextAsync("completed · 1 step(s)", StepTimeout);
+        Assert.Contains("Still here.", screen, StringComparison.Ordinal);
+        var second = model.Server.Bodies[1]["messages"]!.AsArray();
+        Assert.Equal(("think about the median", "are you still there?"), ((string?)second[1]!["content"], (string?)second[^1]!["content"]));
+
+        await tmux.PressAsync("C-d");
+        Assert.Equal(0, await tmux.WaitForExitAsync(StepTimeout));
+        Assert.Empty(model.Server.Violations);
     }
 }

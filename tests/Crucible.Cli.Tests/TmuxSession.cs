@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Crucible.Cli.Tests;
 
 /// <summary>
-/// A program running in a detached tmux session on a private tmux server (its own socket, no user
+/// A program running in a detached tmux session on a private tmux server (its own socket file, no user
 /// configuration), driven as a user would: keys typed with <c>send-keys</c>, the screen read with
 /// <c>capture-pane</c>. Disposing kills the session and the private server.
 /// </summary>
@@ -13,18 +13,18 @@ public sealed class TmuxSession : IAsyncDisposable
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     private const string Target = "crucible-test";
-    private readonly string _socket = "crucible-test-" + Guid.NewGuid().ToString("N")[..12];
+    private readonly string _socket;
     private readonly string _config;
 
-    private TmuxSession(string config) => _config = config;
+    private TmuxSession(string socket, string config) => (_socket, _config) = (socket, config);
 
     /// <summary>Starts <paramref name="command"/> in <paramref name="workingDirectory"/> on a <paramref name="width"/> x <paramref name="height"/> screen.</summary>
     public static async Task<TmuxSession> StartAsync(string workingDirectory, int width, int height, IReadOnlyList<string> command)
     {
         // remain-on-exit keeps the pane (and its last screen) when the program ends, so a crash stays readable.
-        var config = Path.Combine(Path.GetTempPath(), $"crucible-tmux-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(config, "set-option -g remain-on-exit on\nset-option -g history-limit 10000\n");
-        var session = new TmuxSession(config);
+        var name = Path.Combine(Path.GetTempPath(), $"crucible-tmux-{Guid.NewGuid().ToString("N")[..12]}");
+        await File.WriteAllTextAsync(name + ".conf", "set-option -g remain-on-exit on\nset-option -g history-limit 10000\n");
+        var session = new TmuxSession(name + ".sock", name + ".conf");
         var shellCommand = string.Join(' ', command.Select(Quote));
         await session.TmuxAsync("new-session", "-d", "-s", Target, "-x", $"{width}", "-y", $"{height}", "-c", workingDirectory, shellCommand);
         return session;
@@ -34,7 +34,35 @@ public sealed class TmuxSession : IAsyncDisposable
     public Task TypeAsync(string text) => TmuxAsync("send-keys", "-t", Target, "-l", text);
 
     /// <summary>Presses Enter.</summary>
-    public Task EnterAsync() => TmuxAsync("send-keys", "-t", Target, "Enter");
+    public Task EnterAsync() => PressAsync("Enter");
+
+    /// <summary>Presses a key by its tmux name, e.g. <c>C-c</c> or <c>C-d</c>.</summary>
+    public Task PressAsync(string key) => TmuxAsync("send-keys", "-t", Target, key);
+
+    /// <summary>The program's exit status once it has ended, else null (the pane stays, remain-on-exit is on).</summary>
+    public async Task<int?> ExitStatusAsync()
+    {
+        var state = (await TmuxAsync("display-message", "-p", "-t", Target, "#{pane_dead} #{pane_dead_status}")).Trim().Split(' ');
+        return state[0] == "1" ? int.Parse(state[1], System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>Waits until the program has ended, at most <paramref name="timeout"/>, and returns its exit status.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await ExitStatusAsync() is { } status)
+            {
+                return status;
+            }
+            if (clock.Elapsed > timeout)
+            {
+                Assert.Fail($"The program did not end within {timeout.TotalSeconds:F0} s. The screen:\n{await CaptureAsync()}");
+            }
+            await Task.Delay(PollInterval, TestContext.Current.CancellationToken);
+        }
+    }
 
     /// <summary>The screen and its scroll-back as plain text, wrapped lines joined.</summary>
     public Task<string> CaptureAsync() => TmuxAsync("capture-pane", "-p", "-J", "-S", "-", "-t", Target);
@@ -79,15 +107,11 @@ public sealed class TmuxSession : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await TmuxAsync("kill-session", "-t", Target);
-        }
-        finally
-        {
-            await TmuxAsync("kill-server").ContinueWith(_ => { }, TaskScheduler.Default);
-            File.Delete(_config);
-        }
+        // Best effort, never masking a test failure: the session first, then the private server and its files.
+        await TmuxAsync("kill-session", "-t", Target).ContinueWith(_ => { }, TaskScheduler.Default);
+        await TmuxAsync("kill-server").ContinueWith(_ => { }, TaskScheduler.Default);
+        File.Delete(_config);
+        File.Delete(_socket);
     }
 
     private async Task<string> TmuxAsync(params string[] args)
@@ -99,7 +123,7 @@ public sealed class TmuxSession : IAsyncDisposable
             UseShellExecute = false,
         };
         // -u: the screen holds UTF-8 (the CLI draws ● ✗ ⎿ ·) whatever the locale of the test run.
-        foreach (var a in new[] { "-u", "-L", _socket, "-f", _config }.Concat(args))
+        foreach (var a in new[] { "-u", "-S", _socket, "-f", _config }.Concat(args))
         {
             start.ArgumentList.Add(a);
         }
