@@ -26,6 +26,7 @@ public sealed class RunCommandTests : IDisposable
     private readonly IAnsiConsole _savedErr = CliConsole.Err;
     private readonly TempDirectory _repo = new("cli-run");
     private readonly List<string> _specs = [];
+    private readonly Func<string, Func<UsageDetails, decimal?>?>? _savedPricing = CliServices.PricingFactory;
 
     public RunCommandTests()
     {
@@ -33,6 +34,8 @@ public sealed class RunCommandTests : IDisposable
         CliConsole.Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_err), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         CliServices.AgentToolsFactory = _ => [new TestReadTool(), new TestWriteTool()];
         CliServices.PermissionGateFactory = setup => Gate = new RecordingGate(setup);
+        // The scripted model's spec names no provider the price table could know.
+        CliServices.PricingFactory = null;
         // A repository whose test command passes only when greeting.txt says hello.
         _repo.Write("check.sh", "test \"$(cat greeting.txt 2>/dev/null)\" = hello || { echo 'greeting.txt is wrong'; exit 1; }\n");
     }
@@ -48,6 +51,7 @@ public sealed class RunCommandTests : IDisposable
         CliServices.ChatClientFactory = null;
         CliServices.AgentToolsFactory = null;
         CliServices.PermissionGateFactory = null;
+        CliServices.PricingFactory = _savedPricing;
         _repo.Dispose();
     }
 

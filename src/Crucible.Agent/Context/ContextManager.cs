@@ -105,7 +105,7 @@ public sealed class ContextManager(ContextPolicy policy, string workspaceRoot, I
         };
         var response = await client.GetResponseAsync(request, new ChatOptions { MaxOutputTokens = policy.SummaryMaxOutputTokens }, ct).ConfigureAwait(false);
         var details = response.Usage ?? new UsageDetails { InputTokenCount = TokenEstimator.Estimate(request), OutputTokenCount = TokenEstimator.Estimate(response.Messages) };
-        budget.Charge(new UsageTotals(UsageConversion.ToTokenUsage(details), pricing?.Invoke(details) ?? 0m, 1));
+        budget.Charge(new UsageTotals(UsageConversion.ToTokenUsage(details), Loop.AgentLoop.IsCacheReplay(response) ? 0m : pricing?.Invoke(details) ?? 0m, 1));
 
         var summary = new ChatMessage(ChatRole.User, ComposeSummary(response.Text, SystemPrompt.ReadNotes(workspaceRoot), todo, lastRequest));
         summary.AdditionalProperties = new AdditionalPropertiesDictionary { [KindProperty] = "compaction", ["crucible_todo"] = todo, ["crucible_request"] = lastRequest };

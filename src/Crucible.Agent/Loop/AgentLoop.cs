@@ -216,11 +216,20 @@ public sealed class AgentLoop
             OutputTokenCount = TokenEstimator.Estimate(response.Messages),
         };
         _options.Context?.ObserveUsage(response.Usage, prompt.Count);
-        var cost = _options.Pricing?.Invoke(details);
+        // Tokens count as reported (limits behave the same on a rerun), but a replay from the response cache cost nothing.
+        var cost = IsCacheReplay(response) ? 0m : _options.Pricing?.Invoke(details);
         var usage = new UsageTotals(UsageConversion.ToTokenUsage(details), cost ?? 0m, 1);
         budget.Charge(usage);
         return (usage, cost);
     }
+
+    /// <summary>
+    /// True when <paramref name="response"/> was replayed from the response cache (<c>--cache</c>) instead of calling the
+    /// provider. A streamed replay marks its updates, which <c>ToChatResponse</c> may put on the response or its messages.
+    /// </summary>
+    internal static bool IsCacheReplay(ChatResponse response) =>
+        Crucible.Models.Caching.CachingChatClient.IsReplay(response.AdditionalProperties)
+        || response.Messages.Any(m => Crucible.Models.Caching.CachingChatClient.IsReplay(m.AdditionalProperties));
 
     private async Task<(List<AIContent> Results, string Signature, string? Fatal)> RunToolsAsync(int step, List<FunctionCallContent> calls, AgentConversation conversation, CancellationToken ct)
     {

@@ -111,7 +111,9 @@ internal static class RunCommand
             {
                 WorkspaceRoot = workspace,
                 Sandbox = sandbox,
-                CommandPolicy = new SandboxPolicy { WorkspacePath = workspace },
+                // The agent's command policy (offline NuGet folders, dotnet environment, network settings): the bash tool
+                // and the harness's own test run after "done" both start from it.
+                CommandPolicy = CommandPolicies.Create(workspace, AgentToolOptions.FromSettings(CliServices.Settings), sandbox),
                 Verifier = CliServices.CreateVerifier(sandbox),
             },
             Options = new AgentOptions { Limits = limits, Pricing = CliServices.PricingFactory?.Invoke(r.Model!), Streaming = !r.Headless },
@@ -168,6 +170,7 @@ internal static class RunCommand
             Verifier = CliServices.CreateVerifier(sandbox),
             Model = model,
             Options = new AgentOptions { Pricing = CliServices.PricingFactory?.Invoke(model) },
+            CommandPolicy = ws => CommandPolicies.Create(ws, AgentToolOptions.FromSettings(CliServices.Settings), sandbox),
         });
     }
 
