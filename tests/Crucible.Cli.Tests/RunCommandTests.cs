@@ -24,6 +24,7 @@ public sealed class RunCommandTests : IDisposable
     private readonly StringWriter _err = new();
     private readonly IAnsiConsole _savedOut = CliConsole.Out;
     private readonly IAnsiConsole _savedErr = CliConsole.Err;
+    private readonly Func<string, Func<Microsoft.Extensions.AI.UsageDetails, decimal?>?>? _savedPricing = CliServices.PricingFactory;
     private readonly TempDirectory _repo = new("cli-run");
     private readonly List<string> _specs = [];
 
@@ -45,17 +46,23 @@ public sealed class RunCommandTests : IDisposable
     {
         CliConsole.Out = _savedOut;
         CliConsole.Err = _savedErr;
+        CliServices.PricingFactory = _savedPricing;
         CliServices.ChatClientFactory = null;
         CliServices.AgentToolsFactory = null;
         CliServices.PermissionGateFactory = null;
         _repo.Dispose();
     }
 
-    private void UseModel(ScriptedChatClient client) => CliServices.ChatClientFactory = spec =>
+    private void UseModel(ScriptedChatClient client)
     {
-        _specs.Add(spec);
-        return client;
-    };
+        // Scripted specs have no provider to price them.
+        CliServices.PricingFactory = null;
+        CliServices.ChatClientFactory = spec =>
+        {
+            _specs.Add(spec);
+            return client;
+        };
+    }
 
     private static RunCommand.RunRequest Headless(string task, string format, bool cont = false) =>
         new(task, null, "scripted:test", format, null, false, cont, null, null, null, null, NoSandbox: true, TestCommand: "sh check.sh");

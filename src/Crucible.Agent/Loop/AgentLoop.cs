@@ -13,8 +13,9 @@ namespace Crucible.Agent.Loop;
 /// <summary>
 /// The agent loop, in the spirit of mini-swe-agent: a linear history, the model picks tools, every call
 /// passes the permission gate, results (errors and denials included) go back to the model, and the run
-/// ends when the model answers without a tool call — after which the harness, not the model, runs the
-/// tests (<see cref="AgentOptions.VerifyWhenDone"/>). Limits, the stuck detector and fatal errors end
+/// ends when the model answers without a tool call — after which the constitution review
+/// (<see cref="AgentOptions.Review"/>) may send integrity findings back as a critique for a bounded
+/// number of rounds, and then the harness, not the model, runs the tests (<see cref="AgentOptions.VerifyWhenDone"/>). Limits, the stuck detector and fatal errors end
 /// the run early with a typed <see cref="AgentRunStatus"/>.
 /// </summary>
 public sealed class AgentLoop

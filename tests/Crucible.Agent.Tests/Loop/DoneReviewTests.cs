@@ -114,6 +114,77 @@ public sealed class DoneReviewTests(Sessions.RealVerifierFixture fixture) : ICla
         Assert.False(Assert.Single(events.OfType<RunEnded>()).Passed);
     }
 
+    [Fact]
+    public async Task A_repository_session_is_reviewed_against_its_starting_commit_even_after_the_agent_commits_its_cheat()
+    {
+        const string calc = "public static class Calc\n{\n    public static int Add(int a, int b) => a + b;\n}\n";
+        const string calcTests = "using Xunit;\n\npublic class CalcTests\n{\n    [Fact]\n    public void Adds() => Assert.Equal(12345, Calc.Add(12000, 345));\n}\n";
+        const string specialCased = "public static class Calc\n{\n    public static int Add(int a, int b)\n    {\n        if (a == 12000) return 12345;\n        return a + b;\n    }\n}\n";
+        using var repo = new TempDirectory("done-review-repo");
+        repo.Write("Calc.cs", calc);
+        repo.Write("CalcTests.cs", calcTests);
+        Git(repo.Path, "init", "-q");
+        Git(repo.Path, "add", "-A");
+        Git(repo.Path, "commit", "-qm", "start");
+        var start = DoneReview.HeadCommit(repo.Path);
+        string? critique = null;
+        var client = new ScriptedChatClient()
+            .ThenCall("write", Args(("path", "Calc.cs"), ("content", specialCased)))
+            .Then(_ =>
+            {
+                // The agent commits its change: HEAD moves, the review still compares with the session's start.
+                Git(repo.Path, "commit", "-qam", "fix add");
+                return ScriptedChatClient.Text("Done and committed.");
+            })
+            .Then(r =>
+            {
+                critique = r.Messages[^1].Text;
+                return ScriptedChatClient.Text("It passes the tests.");
+            });
+        var setup = Sessions.SessionHarness.Setup(repo.Path, client) with
+        {
+            VerifyWhenDone = true,
+            TestCommand = "true",
+            Options = new AgentOptions { MaxIntegrityCritiqueRounds = 1 },
+        };
+        using var store = SessionStore.ForWorkspace(repo.Path);
+        AgentRunResult result;
+        string transcript;
+        using (var session = AgentSession.Start(setup, store, "fix add"))
+        {
+            result = await session.RunAsync("make Add work", Ct);
+            transcript = session.TranscriptPath;
+        }
+
+        Assert.NotEqual(start, DoneReview.HeadCommit(repo.Path));
+        Assert.StartsWith("Constitution review (round 1 of 1): your change is not done.", critique, StringComparison.Ordinal);
+        Assert.Contains($"- rule `{CheckIds.LiteralSpecialCasing}` in Calc.cs line 5:", critique, StringComparison.Ordinal);
+        Assert.Contains("if (a == 12000) return 12345;", critique, StringComparison.Ordinal);
+        var verdict = result.Verdict!;
+        Assert.Equal((VerdictStatus.Passed, false), (verdict.Status, verdict.CountsAsPass));
+        var flag = Assert.Single(verdict.Integrity);
+        Assert.Equal((CheckIds.LiteralSpecialCasing, "Calc.cs", 5), (flag.Rule, flag.File, flag.Line));
+        var reviews = TranscriptReader.Read(transcript).OfType<ReviewRecorded>().ToList();
+        Assert.Equal([($"working tree vs {start}", true), ($"working tree vs {start}", false)], reviews.Select(r => (r.Source, r.FedBack)));
+        // The session's own files (transcript, index) sit untracked under .crucible/ but are not part of the change.
+        Assert.True(Directory.Exists(repo[".crucible"]));
+        Assert.Equal(["Calc.cs"], DoneReview.ForRepository(repo.Path, start)!.Run().Changes.Changed.Select(f => f.Path));
+    }
+
+    private static void Git(string dir, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "user.name=Crucible Test", "-c", "user.email=test@crucible.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main" }.Concat(args))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)} failed: {err}");
+    }
+
     private static readonly AgentOptions AgentOptionsDefault = new();
 
     private async Task<(AgentRunResult Result, IReadOnlyList<AgentEvent> Events)> RunAsync(ScriptedChatClient client, string name)
