@@ -199,6 +199,23 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal($"no session to continue in {_repo.Path}", e.Message);
     }
 
+    [Fact]
+    public void Text_output_shows_the_constitution_review_and_a_flagged_verdict_on_stderr()
+    {
+        var sink = new RunCommand.TextEventSink(_out, CliConsole.Err, streaming: false);
+        Crucible.Core.Verification.IntegrityFlag[] flags = [new("integrity.early-exit", "Environment.Exit ends the test run", "Leap.cs", 3, "Environment.Exit(0);")];
+
+        sink.OnEvent(new Crucible.Agent.Loop.ReviewRecorded(2, 1, "task leap workspace vs its starting files", flags, 0, [], FedBack: true));
+        sink.OnEvent(new Crucible.Agent.Loop.ReviewRecorded(4, 2, "task leap workspace vs its starting files", [], 1, [], FedBack: false));
+        sink.OnEvent(new Crucible.Agent.Loop.VerdictRecorded(new Crucible.Core.Verification.Verdict { TaskId = "leap", Status = Crucible.Core.Verification.VerdictStatus.Passed, Sandbox = "none", Integrity = flags }));
+
+        var err = _err.ToString().ReplaceLineEndings("\n");
+        Assert.Contains("review: 1 integrity finding(s), sent back to the model\n  integrity.early-exit Leap.cs:3 Environment.Exit ends the test run\n", err, StringComparison.Ordinal);
+        Assert.Contains("review: no integrity findings (1 quality finding(s))\n", err, StringComparison.Ordinal);
+        Assert.Contains("flag: 1 integrity finding(s): the pass does not count", err, StringComparison.Ordinal);
+        Assert.Equal("", _out.ToString());
+    }
+
     private sealed class RecordingGate(PermissionSetup setup) : IPermissionGate
     {
         public PermissionSetup Setup => setup;

@@ -289,7 +289,7 @@ internal static class RunCommand
     internal static object VerdictSummary(Verdict v) => new { status = v.Status, passed = v.CountsAsPass, v.Reasons, v.Counts, v.Tampering, v.Integrity, v.Sandbox };
 
     /// <summary>Prints the answer on stdout and a compact trace (tool calls, verdict, cost) on stderr.</summary>
-    private sealed class TextEventSink(TextWriter output, IAnsiConsole err, bool streaming) : IAgentEventSink
+    internal sealed class TextEventSink(TextWriter output, IAnsiConsole err, bool streaming) : IAgentEventSink
     {
         private bool _midLine;
 
