@@ -135,8 +135,8 @@ internal static class ReviewCommand
             critiques.Add(await critic.CritiqueAsync(task?.Instructions, diff, principle, cancellationToken: cancellationToken).ConfigureAwait(false));
         }
         var calls = ledger.Records.Skip(callsBefore).ToList();
-        // Dollars are known only when every call went through the ledger and had a price.
-        decimal? cost = calls.Count == critiques.Count && calls.All(c => c.CostUsd is not null) ? calls.Sum(c => c.CostUsd!.Value) : null;
+        // Dollars are known only when the calls went through the ledger (retried and failed ones included) and each had a price.
+        decimal? cost = calls.Count > 0 && calls.All(c => c.CostUsd is not null) ? calls.Sum(c => c.CostUsd!.Value) : null;
         var tokens = critiques.Aggregate(TokenUsage.Zero, (sum, c) => sum + c.Usage);
         return new AiReview(model, critiques, tokens, cost);
     }
