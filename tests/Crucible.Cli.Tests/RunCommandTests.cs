@@ -24,6 +24,7 @@ public sealed class RunCommandTests : IDisposable
     private readonly StringWriter _err = new();
     private readonly IAnsiConsole _savedOut = CliConsole.Out;
     private readonly IAnsiConsole _savedErr = CliConsole.Err;
+    private readonly Func<string, Func<Microsoft.Extensions.AI.UsageDetails, decimal?>?>? _savedPricing = CliServices.PricingFactory;
     private readonly TempDirectory _repo = new("cli-run");
     private readonly List<string> _specs = [];
     private readonly Func<string, Func<UsageDetails, decimal?>?>? _savedPricing = CliServices.PricingFactory;
@@ -48,6 +49,7 @@ public sealed class RunCommandTests : IDisposable
     {
         CliConsole.Out = _savedOut;
         CliConsole.Err = _savedErr;
+        CliServices.PricingFactory = _savedPricing;
         CliServices.ChatClientFactory = null;
         CliServices.AgentToolsFactory = null;
         CliServices.PermissionGateFactory = null;
@@ -55,11 +57,16 @@ public sealed class RunCommandTests : IDisposable
         _repo.Dispose();
     }
 
-    private void UseModel(ScriptedChatClient client) => CliServices.ChatClientFactory = spec =>
+    private void UseModel(ScriptedChatClient client)
     {
-        _specs.Add(spec);
-        return client;
-    };
+        // Scripted specs have no provider to price them.
+        CliServices.PricingFactory = null;
+        CliServices.ChatClientFactory = spec =>
+        {
+            _specs.Add(spec);
+            return client;
+        };
+    }
 
     private static RunCommand.RunRequest Headless(string task, string format, bool cont = false) =>
         new(task, null, "scripted:test", format, null, false, cont, null, null, null, null, NoSandbox: true, TestCommand: "sh check.sh");
@@ -194,6 +201,23 @@ public sealed class RunCommandTests : IDisposable
         var e = await Assert.ThrowsAsync<BadInputException>(() => RunCommand.RunAsync(Headless("x", "text", cont: true), _repo.Path, Ct));
 
         Assert.Equal($"no session to continue in {_repo.Path}", e.Message);
+    }
+
+    [Fact]
+    public void Text_output_shows_the_constitution_review_and_a_flagged_verdict_on_stderr()
+    {
+        var sink = new RunCommand.TextEventSink(_out, CliConsole.Err, streaming: false);
+        Crucible.Core.Verification.IntegrityFlag[] flags = [new("integrity.early-exit", "Environment.Exit ends the test run", "Leap.cs", 3, "Environment.Exit(0);")];
+
+        sink.OnEvent(new Crucible.Agent.Loop.ReviewRecorded(2, 1, "task leap workspace vs its starting files", flags, 0, [], FedBack: true));
+        sink.OnEvent(new Crucible.Agent.Loop.ReviewRecorded(4, 2, "task leap workspace vs its starting files", [], 1, [], FedBack: false));
+        sink.OnEvent(new Crucible.Agent.Loop.VerdictRecorded(new Crucible.Core.Verification.Verdict { TaskId = "leap", Status = Crucible.Core.Verification.VerdictStatus.Passed, Sandbox = "none", Integrity = flags }));
+
+        var err = _err.ToString().ReplaceLineEndings("\n");
+        Assert.Contains("review: 1 integrity finding(s), sent back to the model\n  integrity.early-exit Leap.cs:3 Environment.Exit ends the test run\n", err, StringComparison.Ordinal);
+        Assert.Contains("review: no integrity findings (1 quality finding(s))\n", err, StringComparison.Ordinal);
+        Assert.Contains("flag: 1 integrity finding(s): the pass does not count", err, StringComparison.Ordinal);
+        Assert.Equal("", _out.ToString());
     }
 
     private sealed class RecordingGate(PermissionSetup setup) : IPermissionGate

@@ -21,6 +21,7 @@ namespace Crucible.Agent.Loop;
 [JsonDerivedType(typeof(Nudged), "nudge")]
 [JsonDerivedType(typeof(Compacted), "compaction")]
 [JsonDerivedType(typeof(VerdictRecorded), "verdict")]
+[JsonDerivedType(typeof(ReviewRecorded), "review")]
 [JsonDerivedType(typeof(StepCompleted), "step")]
 [JsonDerivedType(typeof(RunEnded), "result")]
 [JsonDerivedType(typeof(SubAgentEvent), "subagent")]
@@ -93,6 +94,16 @@ public sealed record Compacted(int Step, long TokensBefore, long TokensAfter, [p
 /// <summary>The harness's verdict after the agent said it was done.</summary>
 /// <param name="Verdict">The verdict.</param>
 public sealed record VerdictRecorded(Verdict Verdict) : AgentEvent;
+
+/// <summary>The constitution review ran after the model said it was done.</summary>
+/// <param name="Step">1-based step at which the model said it was done.</param>
+/// <param name="Round">1-based review of this run.</param>
+/// <param name="Source">The change reviewed (e.g. <c>working tree vs COMMIT</c>).</param>
+/// <param name="Integrity">Integrity findings; any of them means the change is not done.</param>
+/// <param name="QualityFindings">Findings of the quality checks (reported, never fed back).</param>
+/// <param name="Errors">Checks that failed to run.</param>
+/// <param name="FedBack">True when the findings went back to the model as a critique and the run went on.</param>
+public sealed record ReviewRecorded(int Step, int Round, string Source, IReadOnlyList<IntegrityFlag> Integrity, int QualityFindings, IReadOnlyList<string> Errors, bool FedBack) : AgentEvent;
 
 /// <summary>A step finished; the transcript is flushed to disk here.</summary>
 /// <param name="Step">1-based step.</param>

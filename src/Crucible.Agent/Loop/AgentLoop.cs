@@ -13,8 +13,9 @@ namespace Crucible.Agent.Loop;
 /// <summary>
 /// The agent loop, in the spirit of mini-swe-agent: a linear history, the model picks tools, every call
 /// passes the permission gate, results (errors and denials included) go back to the model, and the run
-/// ends when the model answers without a tool call — after which the harness, not the model, runs the
-/// tests (<see cref="AgentOptions.VerifyWhenDone"/>). Limits, the stuck detector and fatal errors end
+/// ends when the model answers without a tool call — after which the constitution review
+/// (<see cref="AgentOptions.Review"/>) may send integrity findings back as a critique for a bounded
+/// number of rounds, and then the harness, not the model, runs the tests (<see cref="AgentOptions.VerifyWhenDone"/>). Limits, the stuck detector and fatal errors end
 /// the run early with a typed <see cref="AgentRunStatus"/>.
 /// </summary>
 public sealed class AgentLoop
@@ -64,6 +65,7 @@ public sealed class AgentLoop
         var stuck = new StuckDetector(_options.Stuck);
         var nudges = 0;
         var steps = 0;
+        var reviews = 0;
         string? finalText = null;
         conversation.Add(new ChatMessage(ChatRole.User, request));
 
@@ -126,6 +128,15 @@ public sealed class AgentLoop
                 {
                     // Done — but only the harness can say whether the work is right.
                     conversation.Emit(new StepCompleted(step));
+                    var (flags, critique) = Review(step, ++reviews, conversation);
+                    if (critique is not null)
+                    {
+                        conversation.Add(new ChatMessage(ChatRole.User, critique)
+                        {
+                            AdditionalProperties = new AdditionalPropertiesDictionary { [ContextManager.KindProperty] = "integrity-critique" },
+                        });
+                        continue;
+                    }
                     Core.Verification.Verdict? verdict = null;
                     if (_options.VerifyWhenDone is { } verify)
                     {
@@ -136,6 +147,10 @@ public sealed class AgentLoop
                         catch (Exception e) when (e is not OperationCanceledException)
                         {
                             return End(AgentRunStatus.Error, $"verification failed: {e.Message}");
+                        }
+                        if (flags.Count > 0)
+                        {
+                            verdict = verdict with { Integrity = [.. verdict.Integrity, .. flags] };
                         }
                         conversation.Emit(new VerdictRecorded(verdict));
                     }
@@ -177,6 +192,33 @@ public sealed class AgentLoop
             CloseOpenCalls(conversation, "the run's time limit was reached before this call ran");
             return End(AgentRunStatus.Timeout, $"wall-time limit reached ({_options.Limits.WallTime})");
         }
+    }
+
+    /// <summary>
+    /// Runs <see cref="AgentOptions.Review"/> (when set) and records it. Returns the critique to send when
+    /// integrity findings fired and rounds are left; otherwise the findings to attach to the verdict.
+    /// </summary>
+    private (IReadOnlyList<Core.Verification.IntegrityFlag> Flags, string? Critique) Review(int step, int round, AgentConversation conversation)
+    {
+        if (_options.Review is not { } review)
+        {
+            return ([], null);
+        }
+        Constitution.Review.ReviewResult result;
+        try
+        {
+            result = review.Run();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A review that cannot run (e.g. git failed) does not stop the run; the verdict still decides.
+            conversation.Emit(new ReviewRecorded(step, round, review.Source, [], 0, [$"the review could not run: {e.Message}"], FedBack: false));
+            return ([], null);
+        }
+        var flags = DoneReview.Flags(result);
+        var feedBack = flags.Count > 0 && round <= _options.MaxIntegrityCritiqueRounds;
+        conversation.Emit(new ReviewRecorded(step, round, review.Source, flags, result.Report.Findings.Count - flags.Count, result.Report.Errors, feedBack));
+        return feedBack ? (flags, DoneReview.Critique(flags, round, _options.MaxIntegrityCritiqueRounds)) : (flags, null);
     }
 
     private static string DescribeModelFailure(Exception e) => e is ModelCallException m

@@ -26,6 +26,22 @@ public sealed record AgentOptions
     /// </summary>
     public Func<CancellationToken, Task<Verdict>>? VerifyWhenDone { get; init; }
 
+    /// <summary>
+    /// The constitution review run when the model says it is done, before the harness verdict: its
+    /// integrity findings are fed back to the model as a critique (see <see cref="MaxIntegrityCritiqueRounds"/>).
+    /// Null means no review. Default: null (a session sets one when it also verifies, see
+    /// <c>AgentSessionSetup.ReviewWhenDone</c>).
+    /// </summary>
+    public DoneReview? Review { get; init; }
+
+    /// <summary>
+    /// How many times integrity findings of <see cref="Review"/> go back to the model as a critique before
+    /// the run ends anyway, with the findings attached to the verdict (<see cref="Verdict.Integrity"/>) so it
+    /// does not count as a pass. Bounded so a model that keeps cheating cannot loop; 0 flags at once.
+    /// Default: 2.
+    /// </summary>
+    public int MaxIntegrityCritiqueRounds { get; init; } = 2;
+
     /// <summary>Context window management; null disables compaction. Default: null.</summary>
     public ContextManager? Context { get; init; }
 

@@ -41,6 +41,16 @@ public sealed record AgentSessionSetup
     /// </summary>
     public bool VerifyWhenDone { get; init; } = true;
 
+    /// <summary>
+    /// Run the constitution review when the model is done, alongside the tests (only when
+    /// <see cref="VerifyWhenDone"/> is on too): its integrity findings go back to the model as a critique
+    /// for <see cref="AgentOptions.MaxIntegrityCritiqueRounds"/> rounds, then flag the verdict. A task is
+    /// reviewed against its starting files, a repository against the commit the session started from
+    /// (kept in the session's state folder, so a resumed session compares with the same commit).
+    /// Default: true.
+    /// </summary>
+    public bool ReviewWhenDone { get; init; } = true;
+
     /// <summary>Configured repository test command (from settings); null detects one. Default: null.</summary>
     public string? TestCommand { get; init; }
 
@@ -117,7 +127,29 @@ public sealed class AgentSession : IDisposable
                 options = options with { VerifyWhenDone = ct => repository.VerifyAsync(ctx.Sandbox, ctx.CommandPolicy, ct) };
             }
         }
+        if (options.Review is null && setup.VerifyWhenDone && setup.ReviewWhenDone)
+        {
+            var root = setup.ToolContext.WorkspaceRoot;
+            options = options with { Review = task is not null ? DoneReview.ForTask(task, root) : DoneReview.ForRepository(root, SessionBaseCommit(root, stateDirectory)) };
+        }
         _loop = new AgentLoop(setup.Client, setup.Tools, setup.Gate, setup.ToolContext with { SessionDirectory = stateDirectory }, options);
+    }
+
+    /// <summary>The commit a repository session started from: recorded in the state folder at the first start, read back on resume.</summary>
+    private static string? SessionBaseCommit(string workspace, string stateDirectory)
+    {
+        var file = Path.Combine(stateDirectory, "review-base-commit");
+        if (File.Exists(file))
+        {
+            return File.ReadAllText(file).Trim();
+        }
+        var head = DoneReview.HeadCommit(workspace);
+        if (head is not null)
+        {
+            Directory.CreateDirectory(stateDirectory);
+            File.WriteAllText(file, head);
+        }
+        return head;
     }
 
     /// <summary>The session id.</summary>

@@ -3,10 +3,12 @@ using System.Text.Json;
 using Crucible.Constitution;
 using Crucible.Constitution.Changes;
 using Crucible.Constitution.Checks;
+using Crucible.Constitution.Critique;
 using Crucible.Constitution.Loading;
 using Crucible.Constitution.Review;
 using Crucible.Core;
 using Crucible.Core.Tasks;
+using Crucible.Core.Usage;
 using Crucible.Flywheel.Storage;
 using Crucible.Verification.Tasks;
 using Spectre.Console;
@@ -14,10 +16,13 @@ using Spectre.Console;
 namespace Crucible.Cli.Commands;
 
 /// <summary>
-/// <c>crucible review [PATH | --diff REF] [--task TASK_DIR] [--constitution FILE] [--model SPEC] [--json]</c>:
-/// reviews a change against the constitution. Exit codes: 0 when no integrity check fired (quality
-/// findings are reported but do not fail), 1 when an integrity check fired (for CI and git hooks),
-/// 2 for bad input.
+/// <c>crucible review [PATH | --diff REF] [--task TASK_DIR] [--constitution FILE] [--model SPEC [--principles N]] [--json]</c>:
+/// reviews a change against the constitution. With <c>--model</c>, the model also critiques the change's
+/// diff against each principle (<see cref="PrincipleCritic"/>) and its assessment (satisfied, violated,
+/// unclear) is printed next to the principle's automated findings. Exit codes: 0 when no integrity
+/// check fired (quality findings and "violated" AI assessments are reported but do not fail: a model's
+/// opinion is advice, only the automated integrity checks are evidence), 1 when an integrity check
+/// fired (for CI and git hooks), 2 for bad input.
 /// </summary>
 internal static class ReviewCommand
 {
@@ -26,15 +31,34 @@ internal static class ReviewCommand
     /// <param name="Diff">The git revision to compare the working tree with (default: <c>HEAD</c>).</param>
     /// <param name="Task">A task folder giving instructions, protected files and allowed files.</param>
     /// <param name="Constitution">A constitution YAML file (default: the built-in one).</param>
-    /// <param name="Model">The model for the AI review (not available in this build yet).</param>
+    /// <param name="Model">The model for the AI review; null runs the automated checks only.</param>
     /// <param name="Json">Print JSON instead of a tree.</param>
-    internal sealed record Settings(string? Path, string? Diff, string? Task, string? Constitution, string? Model, bool Json);
+    /// <param name="Principles">With a model: critique only the first N principles, in constitution order (one model call each). Null: all.</param>
+    internal sealed record Settings(string? Path, string? Diff, string? Task, string? Constitution, string? Model, bool Json, int? Principles = null);
+
+    /// <summary>The model-driven half of a review.</summary>
+    /// <param name="Model">The model spec.</param>
+    /// <param name="Critiques">One critique per principle critiqued, in constitution order.</param>
+    /// <param name="Tokens">Tokens of the critique calls, as the provider reported them.</param>
+    /// <param name="Cost">Dollars of the calls as the usage ledger priced them; null when unknown.</param>
+    internal sealed record AiReview(string Model, IReadOnlyList<PrincipleCritique> Critiques, TokenUsage Tokens, decimal? Cost)
+    {
+        /// <summary>The critique of <paramref name="principleId"/>, or null when it was not critiqued.</summary>
+        public PrincipleCritique? For(string principleId) => Critiques.FirstOrDefault(c => c.PrincipleId == principleId);
+
+        /// <summary>One line: what was critiqued, the assessments, and what it cost.</summary>
+        public string Summary(int principles)
+        {
+            int Count(PrincipleAssessment a) => Critiques.Count(c => c.Assessment == a);
+            var cost = Cost is { } usd ? $"${usd.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}" : "cost unknown";
+            return $"AI review by {Model}: {Critiques.Count} of {principles} principle(s) critiqued ({Count(PrincipleAssessment.Satisfied)} satisfied, {Count(PrincipleAssessment.Violated)} violated, {Count(PrincipleAssessment.Unclear)} unclear); "
+                + $"{Tokens.TotalInputTokens:N0} input + {Tokens.OutputTokens:N0} output tokens, {cost}. AI assessments are advice: they do not change the exit code.";
+        }
+    }
 
     /// <summary>What the review says when no model was given.</summary>
     internal const string AiSkipped = "AI review skipped (no --model): only the automated checks ran.";
 
-    /// <summary>What the review says when a model was given: the model-driven review is not part of this build yet.</summary>
-    internal const string AiUnavailable = "AI review not available in this build yet: --model was given but the model-driven critique is not wired into 'crucible review'; only the automated checks ran.";
 
     public static Command Create()
     {
@@ -44,38 +68,77 @@ internal static class ReviewCommand
         var constitution = new Option<string?>("--constitution") { Description = "Constitution YAML file (default: the built-in code constitution)" };
         var model = new Option<string?>("--model") { Description = "Model spec for the AI review, e.g. anthropic:claude-sonnet-4-5" };
         var json = new Option<bool>("--json") { Description = "Print the review as JSON on stdout" };
+        var principles = new Option<int?>("--principles") { Description = "With --model: critique only the first N principles, in constitution order (one model call each; default: all)" };
         var command = new Command("review", "Review a change against the constitution (exit 1 when an integrity check fires, 2 on bad input).")
         {
-            path, diff, task, constitution, model, json,
+            path, diff, task, constitution, model, json, principles,
         };
-        command.SetAction(parse => Run(
-            new Settings(parse.GetValue(path), parse.GetValue(diff), parse.GetValue(task), parse.GetValue(constitution), parse.GetValue(model), parse.GetValue(json)),
-            CliConsole.Out, CliConsole.Err));
+        command.SetAction((parse, ct) => RunAsync(
+            new Settings(parse.GetValue(path), parse.GetValue(diff), parse.GetValue(task), parse.GetValue(constitution), parse.GetValue(model), parse.GetValue(json), parse.GetValue(principles)),
+            CliConsole.Out, CliConsole.Err, ct));
         return command;
     }
 
+    /// <summary>Runs the review without a model (<see cref="RunAsync"/> when one is given) and prints it; returns the exit code.</summary>
+    internal static int Run(Settings settings, IAnsiConsole output, IAnsiConsole errors) =>
+        RunAsync(settings, output, errors, CancellationToken.None).GetAwaiter().GetResult();
+
     /// <summary>Runs the review and prints it; returns the exit code.</summary>
-    /// <exception cref="BadInputException">A missing path, a folder that is neither a git repository nor a task workspace, a bad task or constitution.</exception>
-    internal static int Run(Settings settings, IAnsiConsole output, IAnsiConsole errors)
+    /// <exception cref="BadInputException">A missing path, a folder that is neither a git repository nor a task workspace, a bad task or constitution, a bad <c>--principles</c>.</exception>
+    internal static async Task<int> RunAsync(Settings settings, IAnsiConsole output, IAnsiConsole errors, CancellationToken cancellationToken)
     {
+        if (settings.Principles is < 1)
+        {
+            throw new BadInputException($"--principles {settings.Principles} is not a number of principles", "pass --principles 1 or more, or leave it out to critique every principle");
+        }
+        if (settings.Principles is not null && settings.Model is null)
+        {
+            throw new BadInputException("--principles was given without --model", "add --model SPEC for the AI review, or drop --principles");
+        }
         var constitution = settings.Constitution is null ? ConstitutionLoader.Default : ConstitutionLoader.Load(settings.Constitution);
         var task = settings.Task is null ? null : LoadTask(settings.Task);
         var changes = LoadChanges(settings, task);
         var result = AutomatedReview.Run(constitution, changes, task is null ? null : CheckContext.FromTask(task));
-        var ai = settings.Model is null ? AiSkipped : AiUnavailable;
+        var review = settings.Model is null ? null : await CritiqueAsync(settings.Model, settings.Principles, result, task, cancellationToken).ConfigureAwait(false);
+        var ai = review?.Summary(constitution.Principles.Count) ?? AiSkipped;
         foreach (var error in result.Report.Errors)
         {
             errors.MarkupLine($"[yellow]warning:[/] a check failed to run: {Markup.Escape(error)}");
         }
         if (settings.Json)
         {
-            output.Profile.Out.Writer.WriteLine(ToJson(result, task, ai));
+            output.Profile.Out.Writer.WriteLine(ToJson(result, task, ai, review));
         }
         else
         {
-            Print(output, result, task, ai);
+            Print(output, result, task, ai, review);
         }
         return result.IntegrityFailed ? ExitCodes.Failure : ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Asks the model to critique the change's diff against each principle (the first
+    /// <paramref name="limit"/>, in constitution order), one call per principle. Usage is read from the
+    /// process's usage ledger, which prices every call made through the model factory.
+    /// </summary>
+    private static async Task<AiReview> CritiqueAsync(string model, int? limit, ReviewResult result, TaskSpec? task, CancellationToken cancellationToken)
+    {
+        var factory = CliServices.ChatClientFactory ?? throw new BadInputException("no model provider available in this build", "use a build of crucible that includes the model providers, or drop --model");
+        var ledger = CliServices.ModelFactory.Ledger;
+        var callsBefore = ledger.Records.Count;
+        var diff = string.Concat(result.Changes.Changed.Select(f => UnifiedDiff.Compute(f.Path, f.Before, f.After)));
+        using var client = factory(model);
+        var critic = new PrincipleCritic(client);
+        var critiques = new List<PrincipleCritique>();
+        foreach (var principle in result.Constitution.Principles.Take(limit ?? int.MaxValue))
+        {
+            critiques.Add(await critic.CritiqueAsync(task?.Instructions, diff, principle, cancellationToken: cancellationToken).ConfigureAwait(false));
+        }
+        var calls = ledger.Records.Skip(callsBefore).ToList();
+        // Dollars are known only when the calls went through the ledger (retried and failed ones included) and each had a price.
+        decimal? cost = calls.Count > 0 && calls.All(c => c.CostUsd is not null) ? calls.Sum(c => c.CostUsd!.Value) : null;
+        var tokens = critiques.Aggregate(TokenUsage.Zero, (sum, c) => sum + c.Usage);
+        return new AiReview(model, critiques, tokens, cost);
     }
 
     private static TaskSpec LoadTask(string dir)
@@ -111,7 +174,7 @@ internal static class ReviewCommand
         throw new BadInputException($"'{path}' is not inside a git repository", "run 'crucible review' in a git working tree (it reviews the changes against HEAD), or pass --task TASK_DIR to review a task workspace against the task's starting files");
     }
 
-    private static void Print(IAnsiConsole output, ReviewResult result, TaskSpec? task, string ai)
+    private static void Print(IAnsiConsole output, ReviewResult result, TaskSpec? task, string ai, AiReview? review)
     {
         var changed = result.Changes.Changed.ToList();
         output.MarkupLine($"[bold]Review[/] of {Markup.Escape(result.Changes.Description)}: {changed.Count} changed file(s)");
@@ -134,6 +197,17 @@ internal static class ReviewCommand
                 {
                     AddFinding(checkNode, f);
                 }
+            }
+            if (review?.For(p.Principle.Id) is { } critique)
+            {
+                var assessmentColor = critique.Assessment switch
+                {
+                    PrincipleAssessment.Satisfied => "green",
+                    PrincipleAssessment.Violated => "red",
+                    _ => "grey",
+                };
+                var aiNode = node.AddNode($"AI assessment: [{assessmentColor}]{critique.Assessment.ToString().ToLowerInvariant()}[/]");
+                aiNode.AddNode(Markup.Escape(critique.Critique.Trim()));
             }
         }
         if (result.Unassigned.Count > 0)
@@ -166,7 +240,7 @@ internal static class ReviewCommand
         }
     }
 
-    private static string ToJson(ReviewResult result, TaskSpec? task, string ai) => JsonSerializer.Serialize(new
+    private static string ToJson(ReviewResult result, TaskSpec? task, string ai, AiReview? review) => JsonSerializer.Serialize(new
     {
         source = result.Changes.Description,
         changedFiles = result.Changes.Changed.Select(f => new { f.Path, kind = f.Kind.ToString() }),
@@ -180,9 +254,11 @@ internal static class ReviewCommand
             p.Principle.Weight,
             status = p.Status.ToString(),
             checks = p.Principle.Checks.Select(c => new { id = c, findings = result.Report.For(c) }),
+            ai = review?.For(p.Principle.Id) is { } c ? new { assessment = c.Assessment.ToString().ToLowerInvariant(), critique = c.Critique } : null,
         }),
         unassigned = result.Unassigned,
         aiReview = ai,
+        aiUsage = review is null ? null : new { model = review.Model, principles = review.Critiques.Count, review.Tokens.TotalInputTokens, review.Tokens.OutputTokens, costUsd = review.Cost },
         skipped = result.Changes.Skipped,
         errors = result.Report.Errors,
     }, new JsonSerializerOptions(ResultStore.Json) { WriteIndented = true });

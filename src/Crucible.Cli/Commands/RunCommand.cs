@@ -292,7 +292,7 @@ internal static class RunCommand
     internal static object VerdictSummary(Verdict v) => new { status = v.Status, passed = v.CountsAsPass, v.Reasons, v.Counts, v.Tampering, v.Integrity, v.Sandbox };
 
     /// <summary>Prints the answer on stdout and a compact trace (tool calls, verdict, cost) on stderr.</summary>
-    private sealed class TextEventSink(TextWriter output, IAnsiConsole err, bool streaming) : IAgentEventSink
+    internal sealed class TextEventSink(TextWriter output, IAnsiConsole err, bool streaming) : IAgentEventSink
     {
         private bool _midLine;
 
@@ -328,9 +328,22 @@ internal static class RunCommand
                 case VerdictRecorded v:
                     var color = v.Verdict.CountsAsPass ? "green" : "red";
                     err.MarkupLine($"[{color}]verdict: {v.Verdict.Status}[/] {v.Verdict.Counts.Passed}/{v.Verdict.Counts.Expected} tests{(v.Verdict.Reasons.Count > 0 ? $" [grey]{Markup.Escape(v.Verdict.Reasons[0])}[/]" : "")}");
+                    if (v.Verdict.Integrity.Count > 0)
+                    {
+                        err.MarkupLine($"[red]flag:[/] {v.Verdict.Integrity.Count} integrity finding(s): the pass does not count");
+                    }
                     foreach (var t in v.Verdict.Tampering)
                     {
                         err.MarkupLine($"[yellow]flag:[/] protected file {Markup.Escape(t.Path)} was {t.Change} (restored before the tests ran)");
+                    }
+                    break;
+                case ReviewRecorded rv:
+                    err.MarkupLine(rv.Integrity.Count == 0
+                        ? $"[green]review:[/] no integrity findings ({rv.QualityFindings} quality finding(s))"
+                        : $"[red]review:[/] {rv.Integrity.Count} integrity finding(s){(rv.FedBack ? ", sent back to the model" : ", the verdict is flagged")}");
+                    foreach (var f in rv.Integrity)
+                    {
+                        err.MarkupLine($"  [red]{Markup.Escape(f.Rule)}[/] {Markup.Escape(f.File ?? "")}{(f.Line is { } l ? $":{l}" : "")} {Markup.Escape(f.Message)}");
                     }
                     break;
                 case RunEnded r:
