@@ -27,7 +27,9 @@ public sealed class RunCommandTests : IDisposable
     private readonly Func<string, Func<Microsoft.Extensions.AI.UsageDetails, decimal?>?>? _savedPricing = CliServices.PricingFactory;
     private readonly TempDirectory _repo = new("cli-run");
     private readonly List<string> _specs = [];
-    private readonly Func<string, Func<UsageDetails, decimal?>?>? _savedPricing = CliServices.PricingFactory;
+    private readonly Func<string, IChatClient>? _savedChat = CliServices.ChatClientFactory;
+    private readonly Func<string, IReadOnlyList<Crucible.Agent.Tools.IAgentTool>>? _savedTools = CliServices.AgentToolsFactory;
+    private readonly Func<PermissionSetup, Crucible.Agent.Permissions.IPermissionGate>? _savedGate = CliServices.PermissionGateFactory;
 
     public RunCommandTests()
     {
@@ -49,11 +51,11 @@ public sealed class RunCommandTests : IDisposable
     {
         CliConsole.Out = _savedOut;
         CliConsole.Err = _savedErr;
+        // The hooks are process-wide: restore the real factories for the tests that run after this one.
         CliServices.PricingFactory = _savedPricing;
-        CliServices.ChatClientFactory = null;
-        CliServices.AgentToolsFactory = null;
-        CliServices.PermissionGateFactory = null;
-        CliServices.PricingFactory = _savedPricing;
+        CliServices.ChatClientFactory = _savedChat;
+        CliServices.AgentToolsFactory = _savedTools;
+        CliServices.PermissionGateFactory = _savedGate;
         _repo.Dispose();
     }
 
