@@ -42,8 +42,15 @@ public sealed class TmuxSession : IAsyncDisposable
     /// <summary>The program's exit status once it has ended, else null (the pane stays, remain-on-exit is on).</summary>
     public async Task<int?> ExitStatusAsync()
     {
-        var state = (await TmuxAsync("display-message", "-p", "-t", Target, "#{pane_dead} #{pane_dead_status}")).Trim().Split(' ');
-        return state[0] == "1" ? int.Parse(state[1], System.Globalization.CultureInfo.InvariantCulture) : null;
+        // tmux marks the pane dead a moment before it records how the program ended; until both are known
+        // the program counts as still running. A death by signal is reported as 128 + the signal number.
+        var state = (await TmuxAsync("display-message", "-p", "-t", Target, "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")).Trim().Split(':');
+        if (state is not ["1", var status, var signal])
+        {
+            return null;
+        }
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return status.Length > 0 ? int.Parse(status, culture) : signal.Length > 0 ? 128 + int.Parse(signal, culture) : null;
     }
 
     /// <summary>Waits until the program has ended, at most <paramref name="timeout"/>, and returns its exit status.</summary>
