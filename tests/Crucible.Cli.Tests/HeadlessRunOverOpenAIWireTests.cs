@@ -24,17 +24,7 @@ public sealed class HeadlessRunOverOpenAIWireTests : IDisposable
 
     public void Dispose() => _repo.Dispose();
 
-    private void Git(params string[] args)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = _repo.Path, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var git = Process.Start(start)!;
-        git.WaitForExit();
-        Assert.Equal(0, git.ExitCode);
-    }
+    private void Git(params string[] args) => TestGit.Run(_repo.Path, args);
 
     [Fact]
     public async Task Stream_json_shows_each_event_and_a_denied_write_is_reported_to_the_model_and_leaves_the_file()

@@ -43,17 +43,7 @@ public sealed class InteractiveRunThroughTmuxTests : IDisposable
 
     public void Dispose() => _repo.Dispose();
 
-    private void Git(params string[] args)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = _repo.Path, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var git = Process.Start(start)!;
-        git.WaitForExit();
-        Assert.Equal(0, git.ExitCode);
-    }
+    private void Git(params string[] args) => TestGit.Run(_repo.Path, args);
 
     [Fact]
     public async Task A_typed_task_shows_the_diff_of_each_edit_the_approval_and_the_denial_then_the_verdict_and_the_cost()

@@ -178,25 +178,7 @@ public sealed class ReviewCommandTests : IDisposable
     private int Review(ReviewCommand.Settings settings) =>
         ReviewCommand.Run(settings, Console(_out), Console(_err));
 
-    /// <summary>A plain, wide console (as when output is redirected), so lines are not wrapped.</summary>
-    private static IAnsiConsole Console(StringWriter writer)
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
-        console.Profile.Width = 240;
-        return console;
-    }
+    private static IAnsiConsole Console(StringWriter writer) => TestConsoles.Plain(writer);
 
-    private void Git(params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = _repo.Path, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", "user.name=Crucible Test", "-c", "user.email=test@crucible.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main" }.Concat(args))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)} failed: {err}");
-    }
+    private void Git(params string[] args) => TestGit.Run(_repo.Path, args);
 }

@@ -171,19 +171,7 @@ public sealed class DoneReviewTests(Sessions.RealVerifierFixture fixture) : ICla
         Assert.Equal(["Calc.cs"], DoneReview.ForRepository(repo.Path, start)!.Run().Changes.Changed.Select(f => f.Path));
     }
 
-    private static void Git(string dir, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", "user.name=Crucible Test", "-c", "user.email=test@crucible.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main" }.Concat(args))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)} failed: {err}");
-    }
+    private static void Git(string dir, params string[] args) => TestGit.Run(dir, args);
 
     private static readonly AgentOptions AgentOptionsDefault = new();
 

@@ -52,13 +52,13 @@ public sealed class ChangeSetBuilderTests
     public void A_git_working_tree_is_compared_with_head_ignoring_ignored_files()
     {
         using var repo = new TempDirectory("git-review");
-        GitRepo.Git(repo.Path, "init", "-q");
+        TestGit.Run(repo.Path, "init", "-q");
         repo.Write(".gitignore", "bin/\n");
         repo.Write("keep.cs", "class Keep {}\n");
         repo.Write("edit.cs", "class Edit {}\n");
         repo.Write("gone.cs", "class Gone {}\n");
-        GitRepo.Git(repo.Path, "add", "-A");
-        GitRepo.Git(repo.Path, "commit", "-qm", "first");
+        TestGit.Run(repo.Path, "add", "-A");
+        TestGit.Run(repo.Path, "commit", "-qm", "first");
         repo.Write("edit.cs", "class Edit { int X; }\n");
         File.Delete(repo["gone.cs"]);
         repo.Write("new.cs", "class New {}\n");
@@ -78,13 +78,13 @@ public sealed class ChangeSetBuilderTests
     public void A_git_diff_against_an_older_revision_includes_committed_changes()
     {
         using var repo = new TempDirectory("git-review");
-        GitRepo.Git(repo.Path, "init", "-q");
+        TestGit.Run(repo.Path, "init", "-q");
         repo.Write("a.cs", "one\n");
-        GitRepo.Git(repo.Path, "add", "-A");
-        GitRepo.Git(repo.Path, "commit", "-qm", "first");
-        GitRepo.Git(repo.Path, "tag", "base");
+        TestGit.Run(repo.Path, "add", "-A");
+        TestGit.Run(repo.Path, "commit", "-qm", "first");
+        TestGit.Run(repo.Path, "tag", "base");
         repo.Write("a.cs", "two\n");
-        GitRepo.Git(repo.Path, "commit", "-qam", "second");
+        TestGit.Run(repo.Path, "commit", "-qam", "second");
 
         Assert.Empty(ChangeSetBuilder.FromGit(repo.Path).Changed);
         Assert.Equal(new FileChange("a.cs", "one\n", "two\n"), Assert.Single(ChangeSetBuilder.FromGit(repo.Path, "base").Changed));
@@ -94,13 +94,13 @@ public sealed class ChangeSetBuilderTests
     public void Context_files_beyond_the_limit_are_skipped_with_one_line_and_a_subfolder_is_reviewed_on_its_own()
     {
         using var repo = new TempDirectory("git-review");
-        GitRepo.Git(repo.Path, "init", "-q");
+        TestGit.Run(repo.Path, "init", "-q");
         foreach (var name in new[] { "a.cs", "b.cs", "c.cs", "sub/d.cs" })
         {
             repo.Write(name, $"// {name}\n");
         }
-        GitRepo.Git(repo.Path, "add", "-A");
-        GitRepo.Git(repo.Path, "commit", "-qm", "first");
+        TestGit.Run(repo.Path, "add", "-A");
+        TestGit.Run(repo.Path, "commit", "-qm", "first");
         repo.Write("sub/d.cs", "// changed\n");
 
         var limited = ChangeSetBuilder.FromGit(repo.Path, options: new ChangeSetOptions { MaxUnchangedFiles = 1 });
@@ -117,28 +117,9 @@ public sealed class ChangeSetBuilderTests
         var notRepo = Assert.ThrowsAny<BadInputException>(() => ChangeSetBuilder.FromGit(plain.Path));
         Assert.Contains("not inside a git repository", notRepo.Message, StringComparison.Ordinal);
 
-        GitRepo.Git(plain.Path, "init", "-q");
+        TestGit.Run(plain.Path, "init", "-q");
         var noCommit = Assert.ThrowsAny<BadInputException>(() => ChangeSetBuilder.FromGit(plain.Path));
         Assert.Contains("'HEAD' does not exist", noCommit.Message, StringComparison.Ordinal);
         Assert.ThrowsAny<BadInputException>(() => ChangeSetBuilder.FromGit(plain["missing"]));
-    }
-}
-
-/// <summary>Runs git in test repositories.</summary>
-internal static class GitRepo
-{
-    /// <summary>Runs git with a fixed identity (tests must not depend on the machine's git config).</summary>
-    public static void Git(string dir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", "user.name=Crucible Test", "-c", "user.email=test@crucible.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main" }.Concat(args))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)} failed: {err}");
     }
 }
