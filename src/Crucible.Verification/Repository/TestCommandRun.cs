@@ -1,0 +1,54 @@
+using Crucible.Core.Sandbox;
+using Crucible.Core.Verification;
+
+namespace Crucible.Verification.Repository;
+
+/// <summary>
+/// What one run of a repository's test command produced. Test outcomes come only from result files the
+/// harness asked the test framework to write at a path the candidate cannot choose; never from stdout
+/// alone and never from the exit code alone.
+/// </summary>
+public sealed record TestCommandRun
+{
+    /// <summary>
+    /// One outcome per test id, sorted by id, harness canaries excluded. Ids: pytest node ids
+    /// (<c>tests/test_x.py::TestC::test_y[p]</c>); Go test names (<c>TestX</c>, <c>TestX/sub</c>), prefixed with
+    /// <c>&lt;package import path&gt;::</c> only when results come from more than one package; .NET
+    /// <c>&lt;className&gt;.&lt;testName&gt;</c> from the TRX file.
+    /// </summary>
+    public required IReadOnlyList<TestOutcome> Tests { get; init; }
+
+    /// <summary>True when the harness canaries came back as planted; false when they did not; null when the runner has none.</summary>
+    public bool? CanariesOk { get; init; }
+
+    /// <summary>The kind of result file read (<c>junit-xml</c>, <c>go-test-json</c>, <c>trx</c>); null when none was found.</summary>
+    public string? EvidenceKind { get; init; }
+
+    /// <summary>Why no results could be read (missing, malformed or oversized result file), or null.</summary>
+    public string? ResultsError { get; init; }
+
+    /// <summary>Exit code of the test command, if it ran to the end.</summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>Output of the test command, capped at head and tail. Shown to people, never parsed for grading.</summary>
+    public string Log { get; init; } = "";
+
+    /// <summary>Limits that fired.</summary>
+    public IReadOnlyList<LimitKind> LimitHits { get; init; } = [];
+
+    /// <summary>Wall time of the run.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>Name of the sandbox the command ran in (<c>none</c> without isolation).</summary>
+    public required string Sandbox { get; init; }
+}
+
+/// <summary>Runs a repository's test command on one tree, in the sandbox, and reads the harness-requested results.</summary>
+public interface ITestCommandRunner
+{
+    /// <summary>
+    /// Runs <paramref name="testCommand"/> (a <c>/bin/sh -c</c> command line) with <paramref name="treePath"/> as the
+    /// working folder. The tree is a throwaway copy: the run may write into it.
+    /// </summary>
+    Task<TestCommandRun> RunAsync(string treePath, string testCommand, CancellationToken cancellationToken);
+}
