@@ -11,8 +11,16 @@ public static class TestPaths
     /// <summary>The repository root (the folder holding <c>Crucible.slnx</c>).</summary>
     public static string RepoRoot => Root.Value;
 
-    /// <summary><c>../shared</c> relative to the repository root.</summary>
-    public static string Shared => RequireDirectory(Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared")));
+    /// <summary>The environment variable that points the tests at the shared data when it is not at <c>../shared</c>.</summary>
+    public const string SharedDataVariable = "CRUCIBLE_SHARED_DATA";
+
+    /// <summary>
+    /// The shared data: the folder named by <see cref="SharedDataVariable"/> when set, else <c>../shared</c>
+    /// relative to the repository root.
+    /// </summary>
+    public static string Shared => RequireDirectory(Environment.GetEnvironmentVariable(SharedDataVariable) is { Length: > 0 } fromEnvironment
+        ? Path.GetFullPath(fromEnvironment)
+        : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared")));
 
     /// <summary>The Exercism C# practice exercises.</summary>
     public static string ExercismPractice => RequireDirectory(Path.Combine(Shared, "benchmarks", "exercism-csharp", "exercises", "practice"));
@@ -44,5 +52,7 @@ public static class TestPaths
     private static string RequireDirectory(string path) =>
         Directory.Exists(path)
             ? path
-            : throw new DirectoryNotFoundException($"Test data folder {path} is missing; the shared data must sit at ../shared beside the repository.");
+            : throw new DirectoryNotFoundException(
+                $"Test data folder {path} is missing. The shared benchmark data must sit at ../shared beside the repository, " +
+                $"or set {SharedDataVariable} to its folder; scripts/fetch-test-data downloads it at the pinned upstream commits.");
 }
