@@ -56,7 +56,7 @@ public sealed class ToolRegistryTests : IDisposable
         var outcome = await _h.Registry.InvokeAsync("write", ToolHarness.Json(new { path = "a.txt", content = "x" }), _h.Context, gate, TestContext.Current.CancellationToken);
 
         Assert.True(outcome.Result.IsError);
-        Assert.StartsWith("Permission denied: 'write a.txt' needs the user's approval, and this session is headless", outcome.Result.Content, StringComparison.Ordinal);
+        Assert.StartsWith("permission denied: 'write a.txt' needs the user's approval, and this session is headless", outcome.Result.Content, StringComparison.Ordinal);
         Assert.False(File.Exists(_h.Workspace["a.txt"]));
         Assert.False(outcome.Decision!.Allowed);
     }
@@ -71,7 +71,7 @@ public sealed class ToolRegistryTests : IDisposable
 
         Assert.Equal(new ToolResult("Created 'a.txt' (1 lines).") { ChangedPaths = ["a.txt"] }, outcome.Result);
         Assert.Equal("x", _h.ReadFile("a.txt"));
-        Assert.Equal(new ToolCallOutcome(ToolResult.Error("There is no tool named 'rm'. Available tools: read, write, edit, glob, grep, bash, run_tests, notes, todo."), null, null), unknown);
+        Assert.Equal(new ToolCallOutcome(ToolResult.Error("unknown tool 'rm'; available tools: read, write, edit, glob, grep, bash, run_tests, notes, todo"), null, null), unknown);
     }
 
     [Fact]
