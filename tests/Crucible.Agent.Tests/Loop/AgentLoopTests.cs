@@ -88,7 +88,8 @@ public sealed class AgentLoopTests
         await h.RunAsync("go", Ct);
 
         var request = Assert.Single(h.Gate.Requests);
-        Assert.Equal(("write", "write: ./t/FooTests.cs", ["tests/FooTests.cs"]), (request.Tool, request.Summary, request.Paths.ToArray()));
+        Assert.Equal(("write", "write: ./t/FooTests.cs"), (request.Tool, request.Summary));
+        Assert.Equal(["tests/FooTests.cs"], request.Paths);
         Assert.Equal("original", File.ReadAllText(h.Workspace["tests/FooTests.cs"]));
     }
 

@@ -19,7 +19,8 @@ namespace Crucible.Agent.Tests.Loop;
 /// </summary>
 public sealed class ToolPipelineCompositionTests : IDisposable
 {
-    private const string Secret = "API_KEY=s3cr3t-7f1e";
+    private const string SecretValue = "s3cr3t-7f1e";
+    private const string Secret = "API_KEY=" + SecretValue;
     private const string OriginalTest = "public class CalcTests { [Fact] public void Adds() => Assert.Equal(4, Calc.Add(2, 2)); }\n";
     private const string TestDenial =
         "permission denied: tests/CalcTests.cs is a test file that existed when the session started. Existing tests are protected: the work is judged against the original tests, " +
@@ -120,8 +121,8 @@ public sealed class ToolPipelineCompositionTests : IDisposable
 
         Assert.Equal(ReadDenial, ResultOf(client.Requests[1]));
         Assert.Equal(ReadDenial, ResultOf(client.Requests[2]));
-        Assert.DoesNotContain("s3cr3t", SentToModel(client), StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cr3t", File.ReadAllText(TranscriptPath), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, SentToModel(client), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, File.ReadAllText(TranscriptPath), StringComparison.Ordinal);
         var started = TranscriptReader.Read(TranscriptPath).OfType<ToolCallStarted>().Select(c => (c.Summary, c.Allowed, c.Reason)).ToList();
         Assert.Equal([("read alias.txt", false, ReadDenial["permission denied: ".Length..]), ("read cfg/.env", false, ReadDenial["permission denied: ".Length..])], started);
     }
@@ -149,8 +150,8 @@ public sealed class ToolPipelineCompositionTests : IDisposable
         Assert.Equal(ReadDenial, ResultOf(client.Requests[3]));
         Assert.Equal("config/app.json", ResultOf(client.Requests[4]));
         Assert.Equal("No files match '*.txt' in '.'.", ResultOf(client.Requests[5]));
-        Assert.DoesNotContain("s3cr3t", SentToModel(client), StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cr3t", File.ReadAllText(TranscriptPath), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, SentToModel(client), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, File.ReadAllText(TranscriptPath), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -194,8 +195,8 @@ public sealed class ToolPipelineCompositionTests : IDisposable
 
         Assert.Equal(["read", "glob", "grep"], client.Requests[1].Options!.Tools!.Select(t => t.Name));
         Assert.StartsWith("[sub-agent completed after 2 step(s)", (string)ResultOf(client.Requests[3])!, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cr3t", SentToModel(client), StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cr3t", File.ReadAllText(TranscriptPath), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, SentToModel(client), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, File.ReadAllText(TranscriptPath), StringComparison.Ordinal);
         var sub = TranscriptReader.Read(TranscriptPath).OfType<SubAgentEvent>().Select(e => e.Event).OfType<ToolCallStarted>().Single();
         Assert.Equal(("read", "read alias.txt", false), (sub.Tool, sub.Summary, sub.Allowed));
     }
