@@ -44,7 +44,7 @@ public sealed class ToolRegistryTests : IDisposable
         var bash = ToolRegistry.CreateRequest(_h.Tool("bash"), ToolHarness.Json(new { command = "git status" }), _h.Context);
 
         Assert.Equal(("edit", true, "edit t/CalcTests.cs"), (edit.Tool, edit.IsMutating, edit.Summary));
-        Assert.Equal(["tests/CalcTests.cs"], edit.Paths);
+        Assert.Equal(["tests/CalcTests.cs", "t/CalcTests.cs"], edit.Paths);
         Assert.Equal(("bash: git status", "git status"), (bash.Summary, bash.Command));
     }
 
