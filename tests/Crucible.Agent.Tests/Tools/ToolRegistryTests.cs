@@ -109,6 +109,24 @@ public sealed class ToolRegistryTests : IDisposable
         Assert.Equal(("write", "write", false, "arguments could not be parsed"), (admissions.Single().Tool, admissions.Single().Summary, admissions.Single().Allowed, admissions.Single().Reason));
     }
 
+    [Fact]
+    public async Task Gate_that_throws_is_a_harness_failure_and_the_call_does_not_run()
+    {
+        var boom = new InvalidOperationException("the terminal went away");
+        var admissions = new List<ToolCallAdmission>();
+
+        var outcome = await _h.Registry.InvokeAsync(new FunctionCallContent("c1", "write", new Dictionary<string, object?> { ["path"] = "a.txt", ["content"] = "x" }), _h.Context, new ThrowingGate(boom), admissions.Add, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new ToolCallOutcome(ToolResult.Error(ToolRegistry.UnexpectedFailureMessage), null, null) { Failure = boom }, outcome);
+        Assert.Equal(("write", false, "the harness failed while checking the call"), (admissions.Single().Tool, admissions.Single().Allowed, admissions.Single().Reason));
+        Assert.False(File.Exists(_h.Workspace["a.txt"]));
+    }
+
+    private sealed class ThrowingGate(Exception failure) : IPermissionGate
+    {
+        public ValueTask<PermissionDecision> DecideAsync(PermissionRequest request, CancellationToken cancellationToken) => throw failure;
+    }
+
     private sealed class ThrowingTool(Exception failure) : IAgentTool
     {
         public string Name => "throws";
