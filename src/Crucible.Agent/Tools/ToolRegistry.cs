@@ -18,6 +18,9 @@ public sealed class ToolRegistry
     /// </summary>
     public const string UnexpectedFailureMessage = "the tool failed unexpectedly; the harness recorded the details for the user. This is not a problem with your call.";
 
+    /// <summary>Characters of a call's summary kept for the user's one-line display (longer ones end with <c>…</c>); the command itself is kept whole in the request.</summary>
+    public const int SummaryMaxChars = 80;
+
     private readonly Dictionary<string, IAgentTool> _byName;
 
     /// <summary>Registers <paramref name="tools"/>; names must be unique.</summary>
@@ -53,7 +56,9 @@ public sealed class ToolRegistry
     {
         ArgumentNullException.ThrowIfNull(tool);
         var description = tool.Describe(arguments, context);
-        return new PermissionRequest(tool.Name, arguments, tool.IsMutating, description.Summary)
+        // One line: a multi-line command (a heredoc) must not flood the approval prompt or the call list.
+        var summary = description.Summary.ReplaceLineEndings(" ");
+        return new PermissionRequest(tool.Name, arguments, tool.IsMutating, summary.Length > SummaryMaxChars ? summary[..(SummaryMaxChars - 1)] + "…" : summary)
         {
             Paths = description.Paths,
             Command = description.Command,

@@ -49,6 +49,18 @@ public sealed class ToolRegistryTests : IDisposable
     }
 
     [Fact]
+    public void Summary_is_one_line_of_at_most_80_characters_and_the_command_stays_whole()
+    {
+        var command = "cat > notes.txt <<'EOF'\n" + new string('x', 100) + "\nEOF";
+
+        var bash = ToolRegistry.CreateRequest(_h.Tool("bash"), ToolHarness.Json(new { command }), _h.Context);
+
+        Assert.Equal("bash: cat > notes.txt <<'EOF' " + new string('x', 49) + "…", bash.Summary);
+        Assert.Equal(ToolRegistry.SummaryMaxChars, bash.Summary.Length);
+        Assert.Equal(command, bash.Command);
+    }
+
+    [Fact]
     public async Task Denied_call_does_not_run_and_the_model_gets_the_reason()
     {
         var gate = PermissionGate.Headless(PermissionSettings.Default);
