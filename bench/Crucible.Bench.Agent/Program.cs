@@ -230,6 +230,7 @@ internal sealed class NoopTool : IAgentTool
     public string Description => "does nothing";
     public JsonElement InputSchema { get; } = JsonDocument.Parse("""{"type":"object","properties":{"n":{"type":"string"}}}""").RootElement.Clone();
     public bool IsMutating => false;
+    public CallDescription Describe(JsonElement arguments, ToolContext context) => new("noop");
     public Task<ToolResult> InvokeAsync(JsonElement arguments, ToolContext context, CancellationToken cancellationToken) => Task.FromResult(new ToolResult("ok"));
     public CallDescription Describe(JsonElement arguments, ToolContext context) => new(Name);
 }

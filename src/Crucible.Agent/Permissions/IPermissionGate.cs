@@ -11,8 +11,8 @@ namespace Crucible.Agent.Permissions;
 public sealed record PermissionRequest(string Tool, JsonElement Arguments, bool IsMutating, string Summary, bool TouchesProtectedTest = false)
 {
     /// <summary>
-    /// Workspace-relative paths the call reads or changes, links resolved (see <c>ToolRegistry.CreateRequest</c>).
-    /// When empty, gates fall back to the <c>path</c> argument as written.
+    /// Workspace-relative paths the call reads or changes, as the tool described them (<c>ToolRegistry.CreateRequest</c>):
+    /// links resolved, plus the path as written when a link made it differ. Gates judge these, never the arguments.
     /// </summary>
     public IReadOnlyList<string> Paths { get; init; } = [];
 

@@ -236,8 +236,9 @@ public sealed class PermissionGate : IPermissionGate
     }
 
     /// <summary>
-    /// The call's paths as the tool described them (links resolved, see <c>ToolRegistry.CreateRequest</c>). Never the
-    /// <c>path</c> argument as written: through a link it names a different file than the one the tool opens.
+    /// The call's paths as the tool described them (links resolved, and as written when a link made them differ; see
+    /// <c>ToolRegistry.CreateRequest</c>). Never the <c>path</c> argument alone: through a link it names a different file than
+    /// the one the tool opens.
     /// </summary>
     private static IReadOnlyList<string> Paths(PermissionRequest request) => request.Paths.Select(PathGlob.Normalize).ToList();
 

@@ -68,7 +68,11 @@ public abstract class AgentTool : IAgentTool
     /// <summary>The confinement for <paramref name="context"/>'s workspace with these options' protected paths.</summary>
     protected WorkspacePaths Paths(ToolContext context) => new(context.WorkspaceRoot, Options.ProtectedWritePaths);
 
-    /// <summary>Resolves <paramref name="path"/> to a workspace-relative path for a description, or returns it unchanged when it is refused.</summary>
+    /// <summary>
+    /// The workspace-relative paths a call on <paramref name="path"/> touches, for its description: the path with every link
+    /// resolved (what the tool opens) first, then — when a link made them differ — the path as written, so a deny rule or a
+    /// protected file naming either one applies. A refused path is returned unchanged (the call itself reports the refusal).
+    /// </summary>
     protected IReadOnlyList<string> DescribePath(string? path, ToolContext context, PathAccess access)
     {
         if (path is null)
@@ -77,7 +81,9 @@ public abstract class AgentTool : IAgentTool
         }
         try
         {
-            return [Paths(context).Resolve(path, access).RelativePath];
+            var paths = Paths(context);
+            var resolved = paths.Resolve(path, access).RelativePath;
+            return paths.Lexical(path) is { } written && written != resolved ? [resolved, written] : [resolved];
         }
         catch (ToolInputException)
         {
@@ -90,7 +96,7 @@ public abstract class AgentTool : IAgentTool
 /// <param name="Summary">One line for the user, e.g. <c>edit src/Foo.cs</c>.</param>
 public sealed record CallDescription(string Summary)
 {
-    /// <summary>Workspace-relative paths (links resolved) the call reads or changes.</summary>
+    /// <summary>Workspace-relative paths the call reads or changes: each with links resolved, and also as written when a link made it differ.</summary>
     public IReadOnlyList<string> Paths { get; init; } = [];
 
     /// <summary>The shell command, for <c>bash</c>.</summary>

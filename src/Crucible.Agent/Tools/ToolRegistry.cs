@@ -18,6 +18,9 @@ public sealed class ToolRegistry
     /// </summary>
     public const string UnexpectedFailureMessage = "the tool failed unexpectedly; the harness recorded the details for the user. This is not a problem with your call.";
 
+    /// <summary>Characters of a call's summary kept for the user's one-line display (longer ones end with <c>…</c>); the command itself is kept whole in the request.</summary>
+    public const int SummaryMaxChars = 80;
+
     private readonly Dictionary<string, IAgentTool> _byName;
 
     /// <summary>Registers <paramref name="tools"/>; names must be unique.</summary>
@@ -53,7 +56,9 @@ public sealed class ToolRegistry
     {
         ArgumentNullException.ThrowIfNull(tool);
         var description = tool.Describe(arguments, context);
-        return new PermissionRequest(tool.Name, arguments, tool.IsMutating, description.Summary)
+        // One line: a multi-line command (a heredoc) must not flood the approval prompt or the call list.
+        var summary = description.Summary.ReplaceLineEndings(" ");
+        return new PermissionRequest(tool.Name, arguments, tool.IsMutating, summary.Length > SummaryMaxChars ? summary[..(SummaryMaxChars - 1)] + "…" : summary)
         {
             Paths = description.Paths,
             Command = description.Command,
@@ -74,8 +79,9 @@ public sealed class ToolRegistry
     /// <summary>
     /// Runs one model call. An unknown tool, arguments that could not be parsed and a denial become error
     /// results naming the reason (the model sees them and can correct itself); otherwise the tool runs. A
-    /// tool that throws (anything but cancellation) gives the model <see cref="UnexpectedFailureMessage"/>
-    /// and the exception in <see cref="ToolCallOutcome.Failure"/> for the caller to record. Cancellation propagates.
+    /// tool that throws (anything but cancellation) — or a description or gate that throws, in which case the tool does not
+    /// run — gives the model <see cref="UnexpectedFailureMessage"/> and the exception in <see cref="ToolCallOutcome.Failure"/>
+    /// for the caller to record. Cancellation propagates.
     /// </summary>
     /// <param name="call">The model's call.</param>
     /// <param name="context">What the tools may use.</param>
@@ -102,8 +108,19 @@ public sealed class ToolRegistry
             admitted?.Invoke(new ToolCallAdmission(name, arguments, name, false, "arguments could not be parsed"));
             return new ToolCallOutcome(ToolResult.Error($"the arguments could not be parsed as JSON ({parseError.Message}); send a JSON object matching the tool's schema"), null, null);
         }
-        var request = CreateRequest(tool, arguments, context);
-        var decision = await gate.DecideAsync(request, cancellationToken).ConfigureAwait(false);
+        PermissionRequest request;
+        PermissionDecision decision;
+        try
+        {
+            request = CreateRequest(tool, arguments, context);
+            decision = await gate.DecideAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Describing a call never throws by contract, and a gate only denies: a throw here is the harness's failure too, and the call does not run.
+            admitted?.Invoke(new ToolCallAdmission(tool.Name, arguments, tool.Name, false, "the harness failed while checking the call"));
+            return new ToolCallOutcome(ToolResult.Error(UnexpectedFailureMessage), null, null) { Failure = e };
+        }
         admitted?.Invoke(new ToolCallAdmission(tool.Name, arguments, request.Summary, decision.Allowed, decision.Reason));
         if (!decision.Allowed)
         {

@@ -99,6 +99,21 @@ public sealed class WorkspacePaths
         return new ResolvedPath(real, relative, kind);
     }
 
+    /// <summary>
+    /// <paramref name="path"/> as written, normalised on its text only (<c>.</c> and <c>..</c>, no link followed), relative to
+    /// the workspace root; null when it is empty or lies outside. Permission rules see it beside the resolved path, so a rule
+    /// naming a link itself still matches.
+    /// </summary>
+    public string? Lexical(string path)
+    {
+        if (string.IsNullOrEmpty(path) || path.Contains('\0', StringComparison.Ordinal) || path.StartsWith('~'))
+        {
+            return null;
+        }
+        var full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(Root, path));
+        return IsInside(full, Root) ? Relative(full) : null;
+    }
+
     /// <summary>True when <paramref name="relativePath"/> (workspace-relative) may not be written by file tools.</summary>
     public bool IsProtected(string relativePath)
     {

@@ -123,6 +123,19 @@ public sealed class PermissionGateTests : IDisposable
     }
 
     [Fact]
+    public async Task Deny_rule_naming_the_link_itself_still_denies_reading_through_it()
+    {
+        _h.Workspace.Write("docs/keys.md", "KEY=secret\n");
+        File.CreateSymbolicLink(_h.Workspace["keys-link.md"], "docs/keys.md");
+        var gate = PermissionGate.Headless(PermissionSettings.Default with { Mode = PermissionMode.Auto, Deny = ["read(keys-link.md)"] });
+
+        var read = await Run(gate, "read", new { path = "./keys-link.md" });
+
+        Assert.Equal(["docs/keys.md", "keys-link.md"], read.Request!.Paths);
+        Assert.Equal(ToolResult.Error("permission denied: the settings deny this call (rule read(keys-link.md) in permissions.deny). Do not retry it; find another way or ask the user."), read.Result);
+    }
+
+    [Fact]
     public async Task Protected_test_edit_is_refused_headless_even_in_auto_mode_with_the_reason()
     {
         var tests = ProtectedTestFiles.Scan(_h.Root);

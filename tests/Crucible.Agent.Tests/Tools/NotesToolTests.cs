@@ -76,6 +76,6 @@ public sealed class NotesToolTests : IDisposable
         Assert.Equal(ToolResult.Error("Refused: .crucible/NOTES.md is a link to 'tests/CalcTests.cs'; the notes must be a plain file. Remove the link to use notes."), result);
         Assert.Equal("// test\n", _h.ReadFile("tests/CalcTests.cs"));
         Assert.Null(NotesTool.Load(_h.Root));
-        Assert.Equal(["tests/CalcTests.cs"], _h.Tool("notes").Describe(ToolHarness.Json(new { action = "append", text = "x" }), _h.Context).Paths);
+        Assert.Equal(["tests/CalcTests.cs", ".crucible/NOTES.md"], _h.Tool("notes").Describe(ToolHarness.Json(new { action = "append", text = "x" }), _h.Context).Paths);
     }
 }

@@ -44,8 +44,20 @@ public sealed class ToolRegistryTests : IDisposable
         var bash = ToolRegistry.CreateRequest(_h.Tool("bash"), ToolHarness.Json(new { command = "git status" }), _h.Context);
 
         Assert.Equal(("edit", true, "edit t/CalcTests.cs"), (edit.Tool, edit.IsMutating, edit.Summary));
-        Assert.Equal(["tests/CalcTests.cs"], edit.Paths);
+        Assert.Equal(["tests/CalcTests.cs", "t/CalcTests.cs"], edit.Paths);
         Assert.Equal(("bash: git status", "git status"), (bash.Summary, bash.Command));
+    }
+
+    [Fact]
+    public void Summary_is_one_line_of_at_most_80_characters_and_the_command_stays_whole()
+    {
+        var command = "cat > notes.txt <<'EOF'\n" + new string('x', 100) + "\nEOF";
+
+        var bash = ToolRegistry.CreateRequest(_h.Tool("bash"), ToolHarness.Json(new { command }), _h.Context);
+
+        Assert.Equal("bash: cat > notes.txt <<'EOF' " + new string('x', 49) + "…", bash.Summary);
+        Assert.Equal(ToolRegistry.SummaryMaxChars, bash.Summary.Length);
+        Assert.Equal(command, bash.Command);
     }
 
     [Fact]
@@ -107,6 +119,24 @@ public sealed class ToolRegistryTests : IDisposable
 
         Assert.Equal(new ToolCallOutcome(ToolResult.Error("the arguments could not be parsed as JSON (unexpected end); send a JSON object matching the tool's schema"), null, null), outcome);
         Assert.Equal(("write", "write", false, "arguments could not be parsed"), (admissions.Single().Tool, admissions.Single().Summary, admissions.Single().Allowed, admissions.Single().Reason));
+    }
+
+    [Fact]
+    public async Task Gate_that_throws_is_a_harness_failure_and_the_call_does_not_run()
+    {
+        var boom = new InvalidOperationException("the terminal went away");
+        var admissions = new List<ToolCallAdmission>();
+
+        var outcome = await _h.Registry.InvokeAsync(new FunctionCallContent("c1", "write", new Dictionary<string, object?> { ["path"] = "a.txt", ["content"] = "x" }), _h.Context, new ThrowingGate(boom), admissions.Add, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new ToolCallOutcome(ToolResult.Error(ToolRegistry.UnexpectedFailureMessage), null, null) { Failure = boom }, outcome);
+        Assert.Equal(("write", false, "the harness failed while checking the call"), (admissions.Single().Tool, admissions.Single().Allowed, admissions.Single().Reason));
+        Assert.False(File.Exists(_h.Workspace["a.txt"]));
+    }
+
+    private sealed class ThrowingGate(Exception failure) : IPermissionGate
+    {
+        public ValueTask<PermissionDecision> DecideAsync(PermissionRequest request, CancellationToken cancellationToken) => throw failure;
     }
 
     private sealed class ThrowingTool(Exception failure) : IAgentTool
