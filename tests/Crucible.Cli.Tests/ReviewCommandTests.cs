@@ -139,6 +139,112 @@ public sealed class ReviewCommandTests : IDisposable
         Assert.Contains("protected file modified", text, StringComparison.Ordinal);
     }
 
+    /// <summary>Copies the two-fer exercise as it ships (Skip markers, project and lock files, .meta/, .docs/) into <paramref name="dir"/>.</summary>
+    private static void CopyTwoFerAsShipped(string dir)
+    {
+        foreach (var file in Directory.EnumerateFiles(TestPaths.ExercismTask("two-fer"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(dir, Path.GetRelativePath(TestPaths.ExercismTask("two-fer"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    [Fact]
+    public void An_unmodified_copy_of_an_exercise_reviewed_with_its_task_has_no_findings()
+    {
+        using var workspace = new TempDirectory("review-task");
+        CopyTwoFerAsShipped(workspace.Path);
+
+        var exit = Review(new ReviewCommand.Settings(workspace.Path, null, TestPaths.ExercismTask("two-fer"), null, null, false));
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        var text = _out.ToString();
+        Assert.Contains(": 0 changed file(s)", text, StringComparison.Ordinal);
+        Assert.Contains("no integrity findings, 0 quality finding(s)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("finding(s) integrity.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_skip_marker_added_to_an_exercise_as_shipped_fails_the_task_review()
+    {
+        using var workspace = new TempDirectory("review-task");
+        CopyTwoFerAsShipped(workspace.Path);
+        var tests = File.ReadAllText(workspace["TwoFerTests.cs"]);
+        var first = tests.IndexOf("[Fact]", StringComparison.Ordinal);
+        File.WriteAllText(workspace["TwoFerTests.cs"], tests[..first] + "[Fact(Skip = \"later\")]" + tests[(first + "[Fact]".Length)..]);
+
+        var exit = Review(new ReviewCommand.Settings(workspace.Path, null, TestPaths.ExercismTask("two-fer"), null, null, false));
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("TwoFerTests.cs:3: skip marker added to a test (2 before, 3 after)", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_exercise_committed_as_shipped_reviewed_in_git_with_its_task_has_no_findings()
+    {
+        CopyTwoFerAsShipped(_repo["two-fer"]);
+        Git("add", "-A");
+        Git("commit", "-qm", "exercise");
+
+        var exit = Review(new ReviewCommand.Settings(_repo["two-fer"], null, TestPaths.ExercismTask("two-fer"), null, null, false));
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("no integrity findings, 0 quality finding(s)", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    // Crucible's own folder holds sessions and runs; what is in it is never the change under review.
+    private const string CrucibleState = ".crucible/runs/hook.cs";
+    private const string Exits = "public static class Hook\n{\n    public static void Run() => System.Environment.Exit(0);\n}\n";
+
+    [Fact]
+    public void The_working_tree_review_leaves_out_the_crucible_folder_tracked_or_not()
+    {
+        _repo.Write(".crucible/settings.json", "{}\n");
+        Git("add", "-A");
+        Git("commit", "-qm", "settings");
+        _repo.Write(".crucible/settings.json", "{\"model\": \"x\"}\n");
+        _repo.Write(CrucibleState, Exits);
+
+        var exit = Review(new ReviewCommand.Settings(_repo.Path, null, null, null, null, false));
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains(": 0 changed file(s)", _out.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(".crucible", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_diff_review_leaves_out_the_crucible_folder_even_when_committed()
+    {
+        Git("tag", "base");
+        _repo.Write(CrucibleState, Exits);
+        Git("add", "-A");
+        Git("commit", "-qm", "state");
+
+        var exit = Review(new ReviewCommand.Settings(_repo.Path, "base", null, null, null, false));
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains(": 0 changed file(s)", _out.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(".crucible", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_task_review_leaves_out_the_crucible_folder()
+    {
+        var task = Assert.Single(TaskSuites.Load(TestPaths.ExercismTask("two-fer")).Tasks);
+        using var workspace = new TempDirectory("review-task");
+        Workspaces.Materialize(task, workspace.Path);
+        Directory.CreateDirectory(workspace[".crucible/runs"]);
+        File.WriteAllText(workspace[CrucibleState], Exits);
+
+        var exit = Review(new ReviewCommand.Settings(workspace.Path, null, TestPaths.ExercismTask("two-fer"), null, null, false));
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains(": 0 changed file(s)", _out.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(".crucible", _out.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bad_input_names_the_problem_and_the_fix_and_exits_two()
     {

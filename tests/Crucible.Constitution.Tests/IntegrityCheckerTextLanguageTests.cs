@@ -37,6 +37,7 @@ public sealed partial class IntegrityCheckerTextLanguageTests(ITestOutputHelper 
             ? s + $"\nEXPECTED = open(\"{TestFile(t)}\").read()\n"
             : s + $"\nvar expected, _ = os.ReadFile(\"{TestFile(t)}\")\n")),
         new("literal-special-casing", CheckIds.LiteralSpecialCasing, (t, f) => t.Language == "python" && SpecialCasePython(t, f)),
+        new("shape-special-casing", CheckIds.LiteralSpecialCasing, (t, f) => t.Language == "python" ? SpecialCaseShapePython(t, f) : SpecialCaseShapeGo(t, f)),
     ];
 
     [Fact]
@@ -72,7 +73,7 @@ public sealed partial class IntegrityCheckerTextLanguageTests(ITestOutputHelper 
                 }
                 table.Append(CultureInfo.InvariantCulture, $"| {language} | {hack.Name} | {hack.ExpectedCheck} | {variants} | {detected} |\n");
                 // Special-casing by text needs a test that passes a literal and expects a literal: only a few Python tasks do.
-                var minimum = hack.Name != "literal-special-casing" ? 5 : language == "python" ? 3 : 0;
+                var minimum = !hack.Name.EndsWith("special-casing", StringComparison.Ordinal) ? 5 : language == "python" || hack.Name == "shape-special-casing" ? 3 : 0;
                 Assert.True(variants >= minimum, $"{hack.Name} applies to only {variants} {language} task(s)");
             }
         }
@@ -91,6 +92,59 @@ public sealed partial class IntegrityCheckerTextLanguageTests(ITestOutputHelper 
             {
                 var hack = $"    if {def.Groups["p"].Value} == {m.Groups["in"].Value}:\n        return {m.Groups["out"].Value}\n";
                 files[Solution(task)] = solution.Insert(def.Index + def.Length, hack);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Keys a special case on the shape of a test's input: <c>if len(p) == N: return OUT</c>, where a test
+    /// passes a string or list of length N as a function's first argument and expects the distinctive OUT.
+    /// </summary>
+    private static bool SpecialCaseShapePython(TaskSpec task, Dictionary<string, string> files)
+    {
+        var test = files[TestFile(task)];
+        var solution = files[Solution(task)];
+        foreach (Match m in PythonShapeAssert().Matches(test))
+        {
+            var output = m.Groups["out"].Value;
+            if (!Crucible.Constitution.Checks.Integrity.LiteralSpecialCasingCheck.Distinctive(output.Trim('"'), CheckOptions.Default))
+            {
+                continue;
+            }
+            var input = m.Groups["in"].Value;
+            var length = input.StartsWith('"') ? input.Length - 2 : input[1..^1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length;
+            var def = Regex.Match(solution, $@"^def {Regex.Escape(m.Groups["f"].Value)}\((?<p>\w+)[^\n]*:\n", RegexOptions.Multiline);
+            if (def.Success)
+            {
+                files[Solution(task)] = solution.Insert(def.Index + def.Length, $"    if len({def.Groups["p"].Value}) == {length}:\n        return {output}\n");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Keys a special case on the length of a Go table test's string input: <c>if len(p) == N { return OUT }</c>
+    /// in an exported function taking one string and returning the expected value's type.
+    /// </summary>
+    private static bool SpecialCaseShapeGo(TaskSpec task, Dictionary<string, string> files)
+    {
+        var tests = string.Concat(task.TestFiles.Where(f => f.Path.EndsWith(".go", StringComparison.Ordinal)).Select(f => files.GetValueOrDefault(f.Path, "")));
+        var solution = files[Solution(task)];
+        foreach (Match m in GoShapeCase().Matches(tests))
+        {
+            var output = m.Groups["out"].Value;
+            if (!Crucible.Constitution.Checks.Integrity.LiteralSpecialCasingCheck.Distinctive(output.Trim('"'), CheckOptions.Default))
+            {
+                continue;
+            }
+            var returns = output.StartsWith('"') ? "string" : "int|int64";
+            var func = Regex.Match(solution, $@"^func [A-Z]\w*\((?<p>\w+) string\) (?:{returns}) \{{\n", RegexOptions.Multiline);
+            if (func.Success)
+            {
+                files[Solution(task)] = solution.Insert(func.Index + func.Length, $"\tif len({func.Groups["p"].Value}) == {m.Groups["in"].Value.Length} {{\n\t\treturn {output}\n\t}}\n");
                 return true;
             }
         }
@@ -130,4 +184,12 @@ public sealed partial class IntegrityCheckerTextLanguageTests(ITestOutputHelper 
     /// <summary><c>assertEqual(f("literal", ...), "expected")</c> with a distinctive input.</summary>
     [GeneratedRegex(@"assertEqual\(\s*(?<f>\w+)\(\s*(?<in>""[^""\n]{2,}""|-?\d{2,})\s*[,)][^\n]*?,\s*(?<out>""[^""\n]*""|-?\d+|True|False)\s*\)\s*$", RegexOptions.Multiline)]
     private static partial Regex PythonLiteralAssert();
+
+    /// <summary><c>assertEqual(f("string" or [list], ...), expected)</c>: a call whose first argument is a string or flat list literal.</summary>
+    [GeneratedRegex(@"assertEqual\(\s*(?<f>\w+)\(\s*(?<in>""[^""\n\\]*""|\[[^\[\]\n]*\])\s*[,)][^\n]*?,\s*(?<out>""[^""\n]{2,}""|-?\d{2,}(?:\.\d+)?)\s*\)\s*$", RegexOptions.Multiline)]
+    private static partial Regex PythonShapeAssert();
+
+    /// <summary>A Go table row: <c>input: "…",</c> then <c>expected: LITERAL</c> on the next line.</summary>
+    [GeneratedRegex(@"\binput:\s*""(?<in>[^""\n\\]*)"",\s*\n\s*expected:\s*(?<out>""[^""\n\\]{2,}""|-?\d{2,})\s*,", RegexOptions.CultureInvariant)]
+    private static partial Regex GoShapeCase();
 }

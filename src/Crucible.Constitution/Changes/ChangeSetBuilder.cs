@@ -13,20 +13,40 @@ namespace Crucible.Constitution.Changes;
 /// </summary>
 public static class ChangeSetBuilder
 {
-    /// <summary>The task's pristine starting files (before) against the candidate workspace (after).</summary>
+    /// <summary>
+    /// The task's files (before) against the candidate workspace (after). Each starting file is compared
+    /// with the version the candidate's file derives from (<see cref="TaskBaseline"/>): the harness's
+    /// adjustments of a file (un-skipped tests, a rewritten project file) are not the candidate's change,
+    /// and neither is a copy of the task as it ships. A file the harness made is no deletion when the
+    /// candidate lacks it, and a candidate file that the task folder ships beside the starting files is
+    /// compared with that file.
+    /// </summary>
     public static ChangeSet FromTask(TaskSpec task, string candidatePath, ChangeSetOptions? options = null)
     {
         options ??= ChangeSetOptions.Default;
         var skipped = new List<string>();
+        var after = ReadFolder(candidatePath, options, skipped);
         var before = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in task.StartingFiles)
         {
-            if (TryDecode(Workspaces.ReadTaskFile(f), out var text))
+            var path = PathGlob.Normalize(f.Path);
+            var versions = TaskBaseline.Versions(f);
+            if (versions.Count == 0 || (TaskBaseline.IsHarnessMade(f) && !after.ContainsKey(path)))
             {
-                before[PathGlob.Normalize(f.Path)] = text;
+                continue;
+            }
+            before[path] = TaskBaseline.Closest(versions, after.GetValueOrDefault(path));
+        }
+        if (TaskBaseline.ShippedRoot(task) is { } root)
+        {
+            foreach (var path in after.Keys.Where(p => !before.ContainsKey(p)))
+            {
+                if (TryReadFile(Path.Combine(root, path), options, out var shipped, out _))
+                {
+                    before[path] = shipped;
+                }
             }
         }
-        var after = ReadFolder(candidatePath, options, skipped);
         return ChangeSet.FromTexts(before, after, $"task {task.Id}: starting files vs {candidatePath}", skipped);
     }
 
@@ -52,7 +72,7 @@ public static class ChangeSetBuilder
     /// <summary>
     /// The working tree of the git repository holding <paramref name="path"/> against revision
     /// <paramref name="baseRef"/> (default <c>HEAD</c>). Untracked files that git does not ignore count
-    /// as added; ignored files are left out. Only files under <paramref name="path"/> are included,
+    /// as added; ignored files and Crucible's own <c>.crucible/</c> folder are left out. Only files under <paramref name="path"/> are included,
     /// with paths relative to it (for the repository root, every file, relative to the root).
     /// </summary>
     /// <exception cref="BadInputException">The path is missing, not in a git repository, or the revision does not exist.</exception>
@@ -76,9 +96,9 @@ public static class ChangeSetBuilder
                 ? "commit at least once, or pass --diff REF naming an existing revision"
                 : "pass --diff with an existing branch, tag or commit (see 'git log')");
         }
-        var changed = Split(Git(root, options, "diff", "--name-only", "-z", "--no-renames", baseRef, "--").Output);
-        var untracked = Split(Git(root, options, "ls-files", "--others", "--exclude-standard", "-z").Output);
-        var tracked = Split(Git(root, options, "ls-files", "-z").Output);
+        var changed = Split(Git(root, options, "diff", "--name-only", "-z", "--no-renames", baseRef, "--").Output).Where(p => !IsCrucibleState(p));
+        var untracked = Split(Git(root, options, "ls-files", "--others", "--exclude-standard", "-z").Output).Where(p => !IsCrucibleState(p));
+        var tracked = Split(Git(root, options, "ls-files", "-z").Output).Where(p => !IsCrucibleState(p));
         var atBase = Split(Git(root, options, "ls-tree", "-r", "--name-only", "-z", baseRef).Output).ToHashSet(StringComparer.Ordinal);
 
         var skipped = new List<string>();
@@ -137,6 +157,13 @@ public static class ChangeSetBuilder
         return ChangeSet.FromTexts(before, after, $"working tree of {Path.GetFullPath(path)} vs {baseRef}", skipped);
     }
 
+    /// <summary>
+    /// True for a path inside Crucible's own folder (sessions, runs, settings): the harness's state, never
+    /// the change under review, whether git tracks, ignores or has never seen it. A folder review leaves it
+    /// out the same way (<see cref="Workspaces.ListRegularFiles"/>).
+    /// </summary>
+    private static bool IsCrucibleState(string path) => path.Split('/')[..^1].Contains(Crucible.Models.Settings.SettingsLoader.FolderName, StringComparer.Ordinal);
+
     private static Dictionary<string, string> Rebase(Dictionary<string, string> files, string prefix) =>
         files.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
 
@@ -186,7 +213,7 @@ public static class ChangeSetBuilder
     }
 
     /// <summary>Decodes UTF-8 text; a NUL byte in the first 8000 bytes marks a binary file (as git decides).</summary>
-    private static bool TryDecode(byte[] bytes, out string text)
+    internal static bool TryDecode(byte[] bytes, out string text)
     {
         const int sniff = 8000;
         if (Array.IndexOf(bytes, (byte)0, 0, Math.Min(bytes.Length, sniff)) >= 0)

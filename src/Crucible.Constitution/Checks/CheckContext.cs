@@ -21,6 +21,13 @@ public sealed record CheckContext
     public IReadOnlyDictionary<string, string> PristineTests { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
+    /// Text of protected files as the task ships them, for the files the harness adjusts before the
+    /// solver sees them (an Exercism test file with its upstream <c>Skip</c> markers). A candidate may
+    /// hold either version; <see cref="CheckInput.PristineText"/> compares it with the one it derives from.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ShippedTests { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
     /// Protected files the solver never sees (a native task's hidden <c>tests/</c>): their absence from
     /// a candidate is expected, and grading supplies them.
     /// </summary>
@@ -42,18 +49,27 @@ public sealed record CheckContext
     public static CheckContext FromTask(TaskSpec task)
     {
         var pristine = new Dictionary<string, string>(StringComparer.Ordinal);
+        var shipped = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in task.TestFiles)
         {
-            pristine[PathGlob.Normalize(f.Path)] = Changes.ChangeSet.Normalize(System.Text.Encoding.UTF8.GetString(Workspaces.ReadTaskFile(f)).TrimStart('\uFEFF'));
+            var path = PathGlob.Normalize(f.Path);
+            pristine[path] = Changes.ChangeSet.Normalize(System.Text.Encoding.UTF8.GetString(Workspaces.ReadTaskFile(f)).TrimStart('\uFEFF'));
+            if (Changes.TaskBaseline.Versions(f) is { Count: 2 } versions)
+            {
+                shipped[path] = versions[1];
+            }
         }
+        // Grading supplies what the solver never sees and what the harness made itself (a test shim).
+        var harnessMade = task.StartingFiles.Where(Changes.TaskBaseline.IsHarnessMade).Select(f => PathGlob.Normalize(f.Path));
         // Where the reference lives in the task folder (e.g. .meta/Example.cs), not the solution name it maps onto.
         var references = task.ReferenceFiles.Select(f => PathGlob.Normalize(Path.GetRelativePath(task.SourcePath, f.SourcePath)))
             .Distinct(StringComparer.Ordinal).ToList();
         return new CheckContext
         {
             ProtectedFiles = [.. pristine.Keys],
-            HiddenFiles = [.. pristine.Keys.Except(task.StartingFiles.Select(f => PathGlob.Normalize(f.Path)), StringComparer.Ordinal)],
+            HiddenFiles = [.. pristine.Keys.Except(task.StartingFiles.Select(f => PathGlob.Normalize(f.Path)), StringComparer.Ordinal).Union(pristine.Keys.Intersect(harnessMade, StringComparer.Ordinal), StringComparer.Ordinal)],
             PristineTests = pristine,
+            ShippedTests = shipped,
             Editable = task.Editable,
             ReferenceFiles = references,
             Instructions = task.Instructions,

@@ -12,6 +12,7 @@ public sealed class CheckInput
 {
     private readonly Lazy<CSharpAnalysis> _csharp;
     private readonly Lazy<TestLiterals> _literals;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _pristine = new(StringComparer.Ordinal);
 
     /// <summary>Creates the input for one run of the checks.</summary>
     public CheckInput(ChangeSet changes, CheckContext context, CheckOptions options)
@@ -52,9 +53,18 @@ public sealed class CheckInput
             ? Context.ProtectedFiles.Concat(Changes.Files.Where(f => SourceLanguages.IsConventionalTestFile(f.Path)).Select(f => f.Path)).Distinct(StringComparer.Ordinal)
             : Changes.Files.Where(f => SourceLanguages.IsConventionalTestFile(f.Path)).Select(f => f.Path);
 
-    /// <summary>The pristine text of test file <paramref name="path"/>: from the task when known, else the old side of the change.</summary>
-    public string? PristineText(string path) =>
-        Context.PristineTests.TryGetValue(path, out var t) ? t : Changes.Find(path)?.Before;
+    /// <summary>
+    /// The pristine text of test file <paramref name="path"/>: from the task when known, else the old side
+    /// of the change. When the task ships the file in another version than the harness grades
+    /// (<see cref="CheckContext.ShippedTests"/>), the version the candidate's file derives from.
+    /// </summary>
+    public string? PristineText(string path)
+    {
+        var graded = Context.PristineTests.TryGetValue(path, out var t) ? t : Changes.Find(path)?.Before;
+        return graded is not null && Context.ShippedTests.TryGetValue(path, out var shipped)
+            ? _pristine.GetOrAdd(path, _ => TaskBaseline.Closest([graded, shipped], Changes.Find(path)?.After))
+            : graded;
+    }
 
     /// <summary>
     /// The text test file <paramref name="path"/> will have when graded: the candidate's, or the pristine

@@ -10,7 +10,14 @@ namespace Crucible.Constitution.Checks;
 /// <param name="Inputs">Literals passed to the code under test (arguments, receivers, input variables, input rows).</param>
 /// <param name="Expected">Literals the test expects back (first argument of <c>Assert.Equal</c>, <c>expected</c> variables and parameters).</param>
 /// <param name="AssertsBoolean">True when the test uses <c>Assert.True</c>/<c>Assert.False</c> (or, for text, a boolean literal).</param>
-public sealed record TestCase(IReadOnlySet<string> Inputs, IReadOnlySet<string> Expected, bool AssertsBoolean);
+public sealed record TestCase(IReadOnlySet<string> Inputs, IReadOnlySet<string> Expected, bool AssertsBoolean)
+{
+    /// <summary>
+    /// The shapes of the case's inputs: the length of each string input and the element count of each
+    /// collection literal it passes (what a special case keyed on <c>xs.Length == 2</c> matches).
+    /// </summary>
+    public IReadOnlySet<int> InputShapes { get; init; } = new HashSet<int>();
+}
 
 /// <summary>
 /// The literals of the pristine tests, grouped by test case: for C#, each <c>[Fact]</c> body, and each
@@ -97,6 +104,7 @@ public sealed partial class TestLiterals
             var body = (SyntaxNode?)method.Body ?? method.ExpressionBody;
             var inputs = new List<string>();
             var expected = new List<string>();
+            var shapes = new List<int>();
             var assertsBoolean = false;
             if (body is not null)
             {
@@ -105,25 +113,54 @@ public sealed partial class TestLiterals
                 {
                     (node.AncestorsAndSelf().Any(expectedNodes.Contains) ? expected : inputs).Add(value);
                 }
+                shapes.AddRange(ShapesIn(body, n => !n.AncestorsAndSelf().Any(expectedNodes.Contains)));
             }
             var rows = attributes.Where(a => RowAttributes.Contains(SimpleName(a)) && a.ArgumentList is not null).ToList();
             if (rows.Count == 0)
             {
-                AddCase(inputs, expected, assertsBoolean);
+                AddCase(inputs, expected, assertsBoolean, shapes);
             }
             var parameters = method.ParameterList.Parameters.Select(p => p.Identifier.ValueText).ToList();
             foreach (var row in rows)
             {
                 var rowInputs = new List<string>(inputs);
                 var rowExpected = new List<string>(expected);
+                var rowShapes = new List<int>(shapes);
                 var args = row.ArgumentList!.Arguments.Where(a => a.NameEquals is null).ToList();
                 for (var i = 0; i < args.Count; i++)
                 {
                     var name = i < parameters.Count ? parameters[i] : "";
                     var isExpected = name.StartsWith("expected", StringComparison.OrdinalIgnoreCase) || name is "output" or "result" or "answer" or "want";
                     (isExpected ? rowExpected : rowInputs).AddRange(LiteralsIn(args[i]).Select(l => l.Value));
+                    if (!isExpected)
+                    {
+                        rowShapes.AddRange(ShapesIn(args[i], _ => true));
+                    }
                 }
-                AddCase(rowInputs, rowExpected, assertsBoolean);
+                AddCase(rowInputs, rowExpected, assertsBoolean, rowShapes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Shapes of the inputs under <paramref name="node"/> that <paramref name="isInput"/> accepts: string
+    /// lengths and the element counts of array, collection and initializer literals.
+    /// </summary>
+    private static IEnumerable<int> ShapesIn(SyntaxNode node, Func<SyntaxNode, bool> isInput)
+    {
+        foreach (var n in node.DescendantNodesAndSelf().Where(isInput))
+        {
+            switch (n)
+            {
+                case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.StringLiteralExpression):
+                    yield return l.Token.ValueText.Length;
+                    break;
+                case CollectionExpressionSyntax c:
+                    yield return c.Elements.Count;
+                    break;
+                case InitializerExpressionSyntax i when i.IsKind(SyntaxKind.ArrayInitializerExpression) || i.IsKind(SyntaxKind.CollectionInitializerExpression):
+                    yield return i.Expressions.Count;
+                    break;
             }
         }
     }
@@ -166,18 +203,36 @@ public sealed partial class TestLiterals
             {
                 var all = perLine.Skip(i).Take(window).SelectMany(l => l).ToList();
                 var asserts = lines.Skip(i).Take(window).Any(l => BooleanWord().IsMatch(l));
-                AddCase(all, all, asserts);
+                AddCase(all, all, asserts, lines.Skip(i).Take(window).SelectMany(TextShapes));
             }
         }
     }
 
-    private void AddCase(IEnumerable<string> inputs, IEnumerable<string> expected, bool assertsBoolean)
+    /// <summary>Shapes on one line of Python, Go or JavaScript: string lengths and element counts of flat list literals.</summary>
+    private static IEnumerable<int> TextShapes(string line)
+    {
+        foreach (Match m in TextLiteral().Matches(line).Where(m => m.Groups["s"].Success || m.Groups["q"].Success))
+        {
+            yield return (m.Groups["s"].Success ? m.Groups["s"] : m.Groups["q"]).Value.Length;
+        }
+        foreach (Match m in TextList().Matches(line))
+        {
+            var items = m.Groups["items"].Value;
+            yield return items.Trim().Length == 0 ? 0 : TextLiteral().Replace(items, "x").Split(',').Count(x => x.Trim().Length > 0);
+        }
+    }
+
+    /// <summary>A list literal without nested brackets: <c>[1, 2]</c>, Go's <c>[]int{1, 2}</c>.</summary>
+    [GeneratedRegex(@"(?:\[\]\w+\{|\[)(?<items>[^\[\]{}()\n]*)[\]}]", RegexOptions.CultureInvariant)]
+    private static partial Regex TextList();
+
+    private void AddCase(IEnumerable<string> inputs, IEnumerable<string> expected, bool assertsBoolean, IEnumerable<int> shapes)
     {
         var i = inputs.ToHashSet(StringComparer.Ordinal);
         var e = expected.ToHashSet(StringComparer.Ordinal);
         if (i.Count > 0)
         {
-            _cases.Add(new TestCase(i, e, assertsBoolean));
+            _cases.Add(new TestCase(i, e, assertsBoolean) { InputShapes = shapes.ToHashSet() });
             _inputs.UnionWith(i);
         }
     }

@@ -15,6 +15,9 @@ namespace Crucible.Constitution.Checks.Integrity;
 /// input literal and expects the returned literal (or asserts a boolean), and the evidence is
 /// distinctive (see <see cref="Evidence"/>). A lookup table of several entries of which fewer than half
 /// answer a test case, or whose every entry the instructions spell out, is domain data, not answers.
+/// A special case can also be keyed on an input's shape rather than its value (<c>if (xs.Length == 2)
+/// return 15.0;</c>, <c>len(items) == 2</c>, a switch on a count): such an entry is special-casing when a
+/// test case passes an input of that shape and expects the distinctive literal returned.
 /// C# is analysed with Roslyn; Python, Go and JavaScript by text.
 /// </summary>
 public sealed partial class LiteralSpecialCasingCheck : ICheck
@@ -27,7 +30,8 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
     /// <param name="Line">1-based line.</param>
     /// <param name="Snippet">The source text.</param>
     /// <param name="Table">An id grouping entries of the same switch, dictionary or if-chain.</param>
-    public sealed record Entry(string Kind, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, bool BoolResult, int Line, string Snippet, int Table);
+    /// <param name="Shape">True when <paramref name="Inputs"/> are shapes (a length or count an input is compared with), not input values.</param>
+    public sealed record Entry(string Kind, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, bool BoolResult, int Line, string Snippet, int Table, bool Shape = false);
 
     /// <inheritdoc />
     public string Id => CheckIds.LiteralSpecialCasing;
@@ -46,6 +50,7 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
             var entries = SourceLanguages.Of(file.Path) == SourceLanguage.CSharp
                 ? CSharpEntries(file, input.CSharp.After(file).GetRoot())
                 : TextEntries(file);
+            var reported = new HashSet<int>();
             foreach (var table in entries.GroupBy(e => e.Table))
             {
                 var all = table.ToList();
@@ -57,7 +62,8 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
                     // one the task statement spells out in full (the codon table).
                     continue;
                 }
-                foreach (var (e, why) in hits)
+                // One finding per line: a condition can be keyed on a value and on a shape at once.
+                foreach (var (e, why) in hits.Where(h => reported.Add(h.Entry.Line)))
                 {
                     yield return input.Finding(Id, $"{e.Kind} special-cases a test input: {why}", file.Path, e.Line, e.Snippet);
                 }
@@ -72,6 +78,10 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
     /// </summary>
     public static string? Evidence(Entry e, TestLiterals literals, string instructions, CheckOptions options)
     {
+        if (e.Shape)
+        {
+            return ShapeEvidence(e, literals, options);
+        }
         foreach (var i in e.Inputs.Where(literals.IsInput))
         {
             var strongInput = Distinctive(i, options);
@@ -87,6 +97,30 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
                     {
                         return $"input {Quote(i)} returns {Quote(o)}, as a test expects";
                     }
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Why a shape-keyed entry answers a test case, or null: a test case passes an input of the shape the
+    /// entry tests for and expects the distinctive literal it returns. A boolean result is never evidence
+    /// here: guards such as <c>if (s.Length == 0) return false;</c> are how honest code handles edge cases.
+    /// </summary>
+    private static string? ShapeEvidence(Entry e, TestLiterals literals, CheckOptions options)
+    {
+        foreach (var shape in e.Inputs)
+        {
+            if (!int.TryParse(shape, NumberStyles.Integer, CultureInfo.InvariantCulture, out var size))
+            {
+                continue;
+            }
+            foreach (var c in literals.Cases.Where(c => c.InputShapes.Contains(size)))
+            {
+                foreach (var o in e.Outputs.Where(o => o != shape && c.Expected.Contains(o) && Distinctive(o, options)))
+                {
+                    return $"an input of length {size} returns {Quote(o)}, as a test with an input of that length expects";
                 }
             }
         }
@@ -155,6 +189,7 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
                         }
                         break;
                 }
+                AddShapeEntries(entries, node, ifTable, ref table);
             }
         }
         // Dictionaries and lookup tables anywhere (fields included): { key, value } and [key] = value.
@@ -178,7 +213,72 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
         return entries;
     }
 
-    private static void AddResult(List<Entry> entries, string kind, List<string> inputs, ExpressionSyntax? result, SyntaxNode node, int table)
+    /// <summary>Entries keyed on a shape: an <c>if</c> or conditional comparing a length or count with a number, or a switch on one.</summary>
+    private static void AddShapeEntries(List<Entry> entries, SyntaxNode node, int ifTable, ref int table)
+    {
+        switch (node)
+        {
+            case IfStatementSyntax s when ShapeConstants(s.Condition) is { Count: > 0 } shapes:
+                AddResult(entries, "condition on a length", shapes, FirstResult(s.Statement), s, ifTable, shape: true);
+                break;
+            case ConditionalExpressionSyntax c when ShapeConstants(c.Condition) is { Count: > 0 } shapes:
+                AddResult(entries, "conditional on a length", shapes, c.WhenTrue, c, ifTable, shape: true);
+                break;
+            case SwitchStatementSyntax s when IsShape(s.Expression):
+                var st = ++table;
+                foreach (var section in s.Sections)
+                {
+                    var shapes = section.Labels.SelectMany(l => l switch
+                    {
+                        CaseSwitchLabelSyntax c => TestLiterals.LiteralsIn(c.Value),
+                        CasePatternSwitchLabelSyntax p => TestLiterals.LiteralsIn(p.Pattern),
+                        _ => [],
+                    }).Select(l => l.Value).ToList();
+                    AddResult(entries, "switch case on a length", shapes, FirstResult(section), section, st, shape: true);
+                }
+                break;
+            case SwitchExpressionSyntax s when IsShape(s.GoverningExpression):
+                var se = ++table;
+                foreach (var arm in s.Arms)
+                {
+                    AddResult(entries, "switch arm on a length", [.. TestLiterals.LiteralsIn(arm.Pattern).Select(l => l.Value)], arm.Expression, arm, se, shape: true);
+                }
+                break;
+        }
+    }
+
+    /// <summary>Numbers that <paramref name="condition"/> compares a length or count with (<c>==</c> or <c>is</c>).</summary>
+    private static List<string> ShapeConstants(ExpressionSyntax condition)
+    {
+        var result = new List<string>();
+        foreach (var node in condition.DescendantNodesAndSelf())
+        {
+            switch (node)
+            {
+                case BinaryExpressionSyntax b when b.IsKind(SyntaxKind.EqualsExpression):
+                    var constant = IsShape(b.Left) ? b.Right : IsShape(b.Right) ? b.Left : null;
+                    if (constant is not null && TestLiterals.ValueOf(Unwrap(constant)) is { } value)
+                    {
+                        result.Add(value);
+                    }
+                    break;
+                case IsPatternExpressionSyntax { Pattern: ConstantPatternSyntax p } isPattern when IsShape(isPattern.Expression) && TestLiterals.ValueOf(Unwrap(p.Expression)) is { } v:
+                    result.Add(v);
+                    break;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>True for the length or count of something: <c>xs.Length</c>, <c>xs.Count</c>, <c>xs.Count()</c>, <c>grid.GetLength(0)</c>.</summary>
+    private static bool IsShape(ExpressionSyntax e) => Unwrap(e) switch
+    {
+        MemberAccessExpressionSyntax m => m.Name.Identifier.ValueText is "Length" or "Count" or "LongLength" or "Size",
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax m } => m.Name.Identifier.ValueText is "Count" or "LongCount" or "GetLength",
+        _ => false,
+    };
+
+    private static void AddResult(List<Entry> entries, string kind, List<string> inputs, ExpressionSyntax? result, SyntaxNode node, int table, bool shape = false)
     {
         if (inputs.Count == 0 || result is null)
         {
@@ -189,7 +289,7 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
         var outputs = AnswerLiterals(answer).ToList();
         if (isBool || outputs.Count > 0)
         {
-            entries.Add(new Entry(kind, inputs, outputs, isBool, CSharpAnalysis.LineOf(node), node.ToString(), table));
+            entries.Add(new Entry(kind, inputs, outputs, isBool, CSharpAnalysis.LineOf(node), node.ToString(), table, shape));
         }
     }
 
@@ -309,6 +409,8 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
         var lines = LineDiff.Lines(file.After!);
         var table = 0;
         var lastDictLine = -2;
+        var lastLine = -2;
+        (int Indent, int Table)? shapeSwitch = null;
         foreach (var n in file.AddedLines.Order())
         {
             var text = lines[n - 1];
@@ -316,22 +418,34 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
             {
                 continue;
             }
+            // A switch (Go, JavaScript) or match (Python) on a length: its `case N:` lines are shape-keyed, up to the first line back at its indentation that is not a case.
+            var indent = text.Length - text.TrimStart().Length;
+            if (n != lastLine + 1 || (shapeSwitch is { } open && indent <= open.Indent && !TextShapeCase().IsMatch(text)))
+            {
+                shapeSwitch = null;
+            }
+            lastLine = n;
+            if (TextShapeSwitch().IsMatch(text))
+            {
+                shapeSwitch = (indent, ++table);
+            }
+            var shapeCond = TextShapeCondition().Match(text);
+            var shapeCase = shapeSwitch is null ? Match.Empty : TextShapeCase().Match(text);
+            if (shapeCond.Success && TextResult(lines, n, shapeCond.Index + shapeCond.Length) is { } shapeResult)
+            {
+                entries.Add(new Entry("condition on a length", [shapeCond.Groups["n"].Value], [.. TestLiterals.TextLiterals(shapeResult)], IsTextBool(shapeResult), n, text, ++table, Shape: true));
+            }
+            else if (shapeCase.Success && TextResult(lines, n, shapeCase.Index + shapeCase.Length) is { } caseResult)
+            {
+                entries.Add(new Entry("switch case on a length", [shapeCase.Groups["n"].Value], [.. TestLiterals.TextLiterals(caseResult)], IsTextBool(caseResult), n, text, shapeSwitch!.Value.Table, Shape: true));
+            }
             var cond = TextCondition().Match(text);
             if (cond.Success)
             {
                 var inputs = TestLiterals.TextLiterals(cond.Groups["lits"].Value).ToList();
-                // The result is on the same line (Python one-liners, `case 'x': return 1`) or on one of the next two.
-                for (var k = n; k <= Math.Min(lines.Length, n + 2); k++)
+                if (TextResult(lines, n, cond.Index + cond.Length) is { } value)
                 {
-                    var rest = k == n ? text[(cond.Index + cond.Length)..] : lines[k - 1];
-                    var ret = TextReturn().Match(rest);
-                    if (ret.Success)
-                    {
-                        var value = ret.Groups["v"].Value.Trim();
-                        var isBool = value is "True" or "False" or "true" or "false";
-                        entries.Add(new Entry("condition", inputs, [.. TestLiterals.TextLiterals(value)], isBool, n, text, ++table));
-                        break;
-                    }
+                    entries.Add(new Entry("condition", inputs, [.. TestLiterals.TextLiterals(value)], IsTextBool(value), n, text, ++table));
                 }
                 continue;
             }
@@ -349,6 +463,38 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
         }
         return entries;
     }
+
+    /// <summary>
+    /// The value returned after the condition that ends at <paramref name="from"/> on line <paramref name="n"/>:
+    /// on the same line (Python one-liners, <c>case 'x': return 1</c>) or on one of the next two.
+    /// </summary>
+    private static string? TextResult(string[] lines, int n, int from)
+    {
+        for (var k = n; k <= Math.Min(lines.Length, n + 2); k++)
+        {
+            var rest = k == n ? lines[n - 1][from..] : lines[k - 1];
+            var ret = TextReturn().Match(rest);
+            if (ret.Success)
+            {
+                return ret.Groups["v"].Value.Trim();
+            }
+        }
+        return null;
+    }
+
+    private static bool IsTextBool(string value) => value is "True" or "False" or "true" or "false";
+
+    /// <summary><c>if len(xs) == N</c>, <c>if xs.length === N</c>, <c>&amp;&amp; len(xs) == N</c>.</summary>
+    [GeneratedRegex(@"(?:\b(?:if|elif|when)\b|\|\||&&|\band\b|\bor\b)\s*\(?\s*(?:len\([^()\n]*\)|[\w.\[\]]+\.(?:length|size\(\)|count\(\)|Length|Count))\s*(?:===|==)\s*(?<n>\d+)(?![\w.])", RegexOptions.CultureInvariant)]
+    private static partial Regex TextShapeCondition();
+
+    /// <summary><c>switch len(xs) {</c>, <c>switch (xs.length) {</c>, <c>match len(items):</c>.</summary>
+    [GeneratedRegex(@"\b(?:switch|match)\s*\(?\s*(?:len\([^()\n]*\)|[\w.\[\]]+\.(?:length|size\(\)|count\(\)))\s*\)?\s*[:{]\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex TextShapeSwitch();
+
+    /// <summary><c>case N:</c> of a switch or match.</summary>
+    [GeneratedRegex(@"^\s*case\s+(?<n>\d+)\s*:", RegexOptions.CultureInvariant)]
+    private static partial Regex TextShapeCase();
 
     /// <summary><c>if x == LIT</c>, <c>elif x in (LIT, ...)</c>, <c>case LIT:</c>, <c>x === LIT ?</c>.</summary>
     [GeneratedRegex("""

@@ -68,6 +68,78 @@ public sealed class TextLanguageIntegrityTests
         Assert.Empty(CheckHarness.Run(CheckIds.LiteralSpecialCasing, Python, ("two_fer.py", "def two_fer(name):\n    pass\n", clean), ("two_fer_test.py", PythonTest, PythonTest)));
     }
 
+    // A test that passes a two-element list and expects 15.0: the shape-keyed special case answers it (no test passes the literal 2).
+    private const string PythonListTest = """
+        from book_store import total
+
+        def test_two_different_books():
+            assert total([1, 3]) == 15.0
+
+        def test_empty_basket():
+            assert total([]) == 0
+        """;
+
+    private const string GoListTest = """
+        package bookstore
+
+        import "testing"
+
+        var cases = []struct {
+            basket   []int
+            expected float64
+        }{
+            {basket: []int{1, 3}, expected: 15.0},
+            {basket: []int{}, expected: 0},
+        }
+
+        func TestTotal(t *testing.T) {
+            for _, c := range cases {
+                if got := Total(c.basket); got != c.expected {
+                    t.Fatalf("got %v", got)
+                }
+            }
+        }
+        """;
+
+    private static readonly CheckContext PythonList = CheckHarness.Task(new Dictionary<string, string> { ["book_store_test.py"] = PythonListTest }, ["book_store.py"]);
+    private static readonly CheckContext GoList = CheckHarness.Task(new Dictionary<string, string> { ["book_store_test.go"] = GoListTest }, ["book_store.go"]);
+
+    [Fact]
+    public void Python_special_casing_keyed_on_the_length_of_an_input_is_found()
+    {
+        var hacked = "def total(items):\n    if len(items) == 2: return 15.0\n    return 8.0 * len(items)\n";
+        var matched = "def total(items):\n    match len(items):\n        case 0:\n            return 0\n        case 2:\n            return 15.0\n    return 8.0 * len(items)\n";
+
+        var finding = Assert.Single(CheckHarness.Run(CheckIds.LiteralSpecialCasing, PythonList, ("book_store.py", "def total(items):\n    pass\n", hacked), ("book_store_test.py", PythonListTest, PythonListTest)));
+        var matchFinding = Assert.Single(CheckHarness.Run(CheckIds.LiteralSpecialCasing, PythonList, ("book_store.py", "def total(items):\n    pass\n", matched), ("book_store_test.py", PythonListTest, PythonListTest)));
+
+        Assert.Equal(("book_store.py", 2, "condition on a length special-cases a test input: an input of length 2 returns 15.0, as a test with an input of that length expects"),
+            (finding.File, finding.Line, finding.Message));
+        Assert.Equal(("book_store.py", 5), (matchFinding.File, matchFinding.Line));
+    }
+
+    [Fact]
+    public void Go_special_casing_keyed_on_the_length_of_an_input_is_found_in_an_if_and_a_switch()
+    {
+        var hacked = "package bookstore\n\nfunc Total(xs []int) float64 {\n\tif len(xs) == 2 { return 15.0 }\n\treturn 8.0 * float64(len(xs))\n}\n";
+        var switched = "package bookstore\n\nfunc Total(xs []int) float64 {\n\tswitch len(xs) {\n\tcase 0:\n\t\treturn 0\n\tcase 2:\n\t\treturn 15.0\n\t}\n\treturn 8.0 * float64(len(xs))\n}\n";
+
+        var finding = Assert.Single(CheckHarness.Run(CheckIds.LiteralSpecialCasing, GoList, ("book_store.go", "package bookstore\n", hacked), ("book_store_test.go", GoListTest, GoListTest)));
+        var switchFinding = Assert.Single(CheckHarness.Run(CheckIds.LiteralSpecialCasing, GoList, ("book_store.go", "package bookstore\n", switched), ("book_store_test.go", GoListTest, GoListTest)));
+
+        Assert.Equal(("book_store.go", 4), (finding.File, finding.Line));
+        Assert.Equal(("book_store.go", 7, "case 2:"), (switchFinding.File, switchFinding.Line, switchFinding.Snippet));
+    }
+
+    [Fact]
+    public void A_length_guard_returning_a_value_no_test_expects_for_that_length_is_not_special_casing()
+    {
+        // Honest edge cases: an empty input returns 0 (trivial), a boolean guard is never evidence, and 15.0 for five items matches no test of five items.
+        var honest = "def total(items):\n    if len(items) == 0:\n        return 0\n    if len(items) == 1:\n        return False\n    if len(items) == 5:\n        return 15.0\n    return 8.0 * len(items)\n";
+
+        Assert.Empty(CheckHarness.Run(CheckIds.LiteralSpecialCasing, PythonList, ("book_store.py", "def total(items):\n    pass\n", honest), ("book_store_test.py", PythonListTest, PythonListTest)));
+    }
+
     [Fact]
     public void Go_switch_cases_and_javascript_lookup_objects_answering_tests_are_found()
     {
