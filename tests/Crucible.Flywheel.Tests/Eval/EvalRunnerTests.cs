@@ -43,8 +43,10 @@ public sealed class EvalRunnerTests : IClassFixture<EvalFixture>
     {
         var suite = TaskSuites.Filter(TaskSuites.Load(TestPaths.Examples), "slugify");
         using var store = new ResultStore(Path.Combine(_f.StateDirectory, "artifacts.db"));
-        var created = await EvalFixture.NewRunAsync(store, _f.StateDirectory, suite, new StubSolver());
-        var run = created with { OptionsJson = """{"solver":"stub","note":"say \"hi\" – ok"}""" };
+        var id = $"art-{Guid.NewGuid():N}"[..16];
+        var run = new StoredRun(id, suite.Path, "stub", """{"solver":"stub","note":"say \"hi\" – ok"}""", Path.Combine(_f.StateDirectory, "runs", id), DateTimeOffset.UtcNow, null, "created");
+        Directory.CreateDirectory(run.Folder);
+        await store.CreateRunAsync(run);
 
         await new EvalRunner(_f.Verifier, store).RunAsync(run, suite, new StubSolver(), new EvalOptions(), cancellationToken: TestContext.Current.CancellationToken);
 
