@@ -122,7 +122,7 @@ public sealed class CliContextTests : IDisposable
         var (outA, errA, outB, errB) = (new StringWriter(), new StringWriter(), new StringWriter(), new StringWriter());
         using var a = new CliContext(TestContexts.Setup(first.Path, outA, errA, _home.Path));
         using var b = new CliContext(TestContexts.Setup(second.Path, outB, errB, _home.Path) with { StateDirectory = secondState.Path });
-        string[] Eval(string solver) => ["eval", TestPaths.Examples, "--filter", "slugify", "--solver", solver, "--no-sandbox", "--json"];
+        string[] Eval(string solver) => ["eval", TestPaths.Examples, "--filter", "slugify", "--solver", solver, "--json"];
 
         var codes = await Task.WhenAll(Task.Run(() => CliApp.RunAsync(Eval("reference"), a)), Task.Run(() => CliApp.RunAsync(Eval("stub"), b)));
 
