@@ -54,7 +54,7 @@ public static class CliApp
             var commandPath = string.Join(' ', names);
             foreach (var error in parse.Errors)
             {
-                WriteBadInput(context.Err, new BadInputException(error.Message, $"see 'crucible {(commandPath.Length > 0 ? commandPath + " " : "")}--help'"));
+                WriteBadInput(context.Err, new BadInputException(Describe(error.Message), $"see 'crucible {(commandPath.Length > 0 ? commandPath + " " : "")}--help'"));
             }
             return ExitCodes.BadInput;
         }
@@ -89,6 +89,34 @@ public static class CliApp
         ["help", .. var rest] => [.. rest, "--help"],
         _ => args,
     };
+
+    /// <summary>
+    /// A parse error in the user's words: System.CommandLine names the .NET type a value failed to convert to
+    /// (<c>System.Nullable`1[System.Int32]</c>); the user is told what kind of value the option takes instead.
+    /// </summary>
+    internal static string Describe(string parseError)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(parseError, @"^Cannot parse argument '(?<value>.*)' for (?<kind>option|command) '(?<name>[^']*)' as expected type '(?<type>[^']*)'\.?$");
+        if (!m.Success)
+        {
+            return parseError;
+        }
+        var type = m.Groups["type"].Value;
+        var expected = ValueKinds.FirstOrDefault(k => type.Contains(k.Type, StringComparison.Ordinal)).Description ?? "a value of another kind";
+        var target = m.Groups["kind"].Value == "option" ? m.Groups["name"].Value : $"the argument of '{m.Groups["name"].Value}'";
+        return $"'{m.Groups["value"].Value}' is not a valid value for {target}: expected {expected}";
+    }
+
+    /// <summary>What each .NET value type of an option is called in an error message.</summary>
+    private static readonly (string Type, string Description)[] ValueKinds =
+    [
+        ("System.Int32", "a whole number"),
+        ("System.Int64", "a whole number"),
+        ("System.Decimal", "a number"),
+        ("System.Double", "a number"),
+        ("System.Boolean", "true or false"),
+        ("System.TimeSpan", "a duration"),
+    ];
 
     /// <summary>Prints a bad-input error with its fix to <paramref name="err"/>.</summary>
     internal static void WriteBadInput(IAnsiConsole err, BadInputException e)

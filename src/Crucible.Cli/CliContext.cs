@@ -169,7 +169,10 @@ internal sealed class CliContext : IDisposable
     /// <exception cref="Core.BadInputException">The spec is malformed or its key is missing.</exception>
     public IChatClient CreateChatClient(string spec) => Setup.ChatClients is { } clients ? clients(spec) : Models.Create(spec);
 
-    /// <summary>Prices a model's calls from its spec; the function returns null for unknown prices.</summary>
+    /// <summary>
+    /// Prices a model's calls from its spec; null when the price table (built in, or the user's) has no price for the
+    /// model, so callers report the cost as unknown rather than as $0.
+    /// </summary>
     public Func<UsageDetails, decimal?>? Pricing(string spec)
     {
         if (Setup.Pricing is { } pricing)
@@ -177,6 +180,10 @@ internal sealed class CliContext : IDisposable
             return pricing(spec);
         }
         var parsed = Models.Parse(spec);
+        if (Models.Options.Prices.Find(parsed.Model, parsed.Provider) is null)
+        {
+            return null;
+        }
         var costs = Models.Costs;
         return usage => costs.Cost(UsageConversion.ToTokenUsage(usage), parsed.Model, parsed.Provider);
     }

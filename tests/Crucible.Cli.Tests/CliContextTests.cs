@@ -112,4 +112,30 @@ public sealed class CliContextTests : IDisposable
         Assert.Equal(Path.Combine(state.Path, "sessions", session.Id + ".jsonl"), JsonDocument.Parse(invocation.Out.ToString()).RootElement.GetProperty("transcript").GetString());
         Assert.False(Directory.Exists(Path.Combine(invocation.Repo.Path, ".crucible", "sessions")));
     }
+
+    [Fact]
+    public async Task Two_evals_in_parallel_with_different_contexts_store_their_runs_in_their_own_state_folders()
+    {
+        using var first = new TempDirectory("cli-context-eval-a");
+        using var second = new TempDirectory("cli-context-eval-b");
+        using var secondState = new TempDirectory("cli-context-eval-b-state");
+        var (outA, errA, outB, errB) = (new StringWriter(), new StringWriter(), new StringWriter(), new StringWriter());
+        using var a = new CliContext(TestContexts.Setup(first.Path, outA, errA, _home.Path));
+        using var b = new CliContext(TestContexts.Setup(second.Path, outB, errB, _home.Path) with { StateDirectory = secondState.Path });
+        string[] Eval(string solver) => ["eval", TestPaths.Examples, "--filter", "slugify", "--solver", solver, "--json"];
+
+        var codes = await Task.WhenAll(Task.Run(() => CliApp.RunAsync(Eval("reference"), a)), Task.Run(() => CliApp.RunAsync(Eval("stub"), b)));
+
+        Assert.True(codes.All(c => c == ExitCodes.Ok), $"exit codes {string.Join(", ", codes)}\n{errA}\n{errB}");
+        foreach (var (output, state, solver, passed) in new[] { (outA, Path.Combine(first.Path, ".crucible"), "reference", 1), (outB, secondState.Path, "stub", 0) })
+        {
+            var summary = JsonDocument.Parse(output.ToString()).RootElement;
+            var run = summary.GetProperty("run");
+            Assert.Equal((solver, passed), (run.GetProperty("solver").GetString(), summary.GetProperty("passed").GetInt32()));
+            Assert.Equal(Path.Combine(state, "runs", run.GetProperty("id").GetString()!), run.GetProperty("folder").GetString());
+            Assert.True(File.Exists(Path.Combine(state, "crucible.db")));
+            Assert.True(File.Exists(Path.Combine(run.GetProperty("folder").GetString()!, "tasks", "slugify", "0", "verdict.json")));
+        }
+        Assert.False(Directory.Exists(Path.Combine(second.Path, ".crucible")));
+    }
 }

@@ -166,6 +166,33 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_repo.Path, ".crucible")));
     }
 
+    [Fact]
+    public async Task A_model_with_no_known_price_shows_its_cost_as_unknown_never_as_zero_dollars()
+    {
+        var text = await RunAsync(Headless("write hello", "text"), new ScriptedChatClient().ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello"))).ThenText("done"));
+        Assert.Equal(ExitCodes.Ok, text);
+        Assert.Matches(@"completed · 2 step\(s\) · [0-9,]+ tokens · cost unknown\n", _err.ToString().ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("$0", _err.ToString(), StringComparison.Ordinal);
+
+        _out.GetStringBuilder().Clear();
+        var json = await RunAsync(Headless("again", "json", cont: true), new ScriptedChatClient().ThenText("still done"));
+
+        Assert.Equal(ExitCodes.Ok, json);
+        var usage = JsonDocument.Parse(_out.ToString()).RootElement.GetProperty("usage");
+        Assert.Equal((false, false, 1), (usage.TryGetProperty("costUsd", out _), usage.GetProperty("costKnown").GetBoolean(), usage.GetProperty("calls").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_priced_model_shows_its_cost_in_dollars()
+    {
+        var client = new ScriptedChatClient().ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello"))).ThenText("done");
+        using var context = new CliContext(Context(client).Setup with { Pricing = _ => _ => 0.25m });
+
+        Assert.Equal(ExitCodes.Ok, await RunCommand.RunAsync(Headless("write hello", "text"), context, Ct));
+
+        Assert.Matches(@"completed · 2 step\(s\) · [0-9,]+ tokens · \$0\.5000\n", _err.ToString().ReplaceLineEndings("\n"));
+    }
+
     [Theory]
     [InlineData("--output-format", "xml", "unknown output format 'xml'")]
     [InlineData("--permission-mode", "yolo", "unknown permission mode 'yolo'")]

@@ -99,7 +99,7 @@ internal static class EvalCommand
         if (resumeId is null)
         {
             Directory.CreateDirectory(run.Folder);
-            await File.WriteAllTextAsync(Path.Combine(run.Folder, "run.json"), JsonSerializer.Serialize(new { run.Id, settings, sandbox = sandbox.Name, tasks = suite.Tasks.Select(t => t.Id), created = run.CreatedAt }, new JsonSerializerOptions(ResultStore.Json) { WriteIndented = true }), ct);
+            await File.WriteAllTextAsync(Path.Combine(run.Folder, "run.json"), JsonSerializer.Serialize(new { run.Id, settings, sandbox = sandbox.Name, tasks = suite.Tasks.Select(t => t.Id), created = run.CreatedAt }, ResultStore.ArtifactJson), ct);
             await store.CreateRunAsync(run);
         }
 
@@ -143,7 +143,8 @@ internal static class EvalCommand
         }
         else
         {
-            Render(context, summary);
+            // Only model-driven solvers cost anything; a model with no known price is reported as unknown, not as $0.
+            Render(context, summary, costKnown: settings.Solver != "agent" || context.Pricing(settings.Model!) is not null);
         }
         if (summary.Interrupted)
         {
@@ -182,7 +183,7 @@ internal static class EvalCommand
         var other => throw new BadInputException($"unknown solver '{other}'", $"use one of: {string.Join(", ", Solvers.Keys)}"),
     };
 
-    private static void Render(CliContext context, EvalSummary s)
+    private static void Render(CliContext context, EvalSummary s, bool costKnown)
     {
         var o = context.Out;
         var failing = s.Results.Where(r => !r.Verdict.CountsAsPass).ToList();
@@ -214,7 +215,11 @@ internal static class EvalCommand
             $"{s.P95.TotalSeconds:F2}s",
             Markup.Escape(string.Join(", ", s.ByStatus.OrderByDescending(k => k.Value).Select(k => $"{k.Key} {k.Value}"))));
         o.Write(summary);
-        if (s.CostUsd > 0)
+        if (!costKnown)
+        {
+            o.MarkupLine("cost: unknown (no price for this model; add one to the price table, see docs/models.md)");
+        }
+        else if (s.CostUsd > 0)
         {
             o.MarkupLine($"cost: ${s.CostUsd:F4}");
         }

@@ -92,7 +92,7 @@ internal static class ModelsCommand
         var rows = ConfiguredModels(settings, ctx.Setup.Environment).Select(c => Describe(factory, c)).ToList();
         if (json)
         {
-            ctx.Out.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { settings = settings.Sources, models = rows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            ctx.Out.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { settings = settings.Sources, models = rows }, Crucible.Flywheel.Storage.ResultStore.ArtifactJson));
             return ExitCodes.Ok;
         }
         if (rows.Count == 0)

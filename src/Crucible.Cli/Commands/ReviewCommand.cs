@@ -261,5 +261,5 @@ internal static class ReviewCommand
         aiUsage = review is null ? null : new { model = review.Model, principles = review.Critiques.Count, review.Tokens.TotalInputTokens, review.Tokens.OutputTokens, costUsd = review.Cost },
         skipped = result.Changes.Skipped,
         errors = result.Report.Errors,
-    }, new JsonSerializerOptions(ResultStore.Json) { WriteIndented = true });
+    }, ResultStore.ArtifactJson);
 }

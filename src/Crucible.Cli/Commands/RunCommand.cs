@@ -81,10 +81,13 @@ internal static class RunCommand
             context.Warn("--no-sandbox: commands run on the host without isolation; verdicts record sandbox 'none'.");
         }
         var defaults = AgentLimits.Default;
+        var pricing = context.Pricing(r.Model!);
+        // Without a price the loop counts each call as $0: say "unknown" instead of showing that as the cost.
+        var costKnown = pricing is not null;
         var assembly = new AgentAssembly(context.AgentOptions(sandbox) with
         {
             Model = r.Model,
-            Pricing = context.Pricing(r.Model!),
+            Pricing = pricing,
             Limits = defaults with
             {
                 MaxSteps = r.MaxSteps ?? defaults.MaxSteps,
@@ -101,12 +104,12 @@ internal static class RunCommand
         AgentSession? session = null;
         var setup = assembly.CreateSetup(workspace, client, () => session);
         var output = context.Out.Profile.Out.Writer;
-        IAgentEventSink sink = !r.Headless ? new TextEventSink(output, context.Err, streaming: true)
+        IAgentEventSink sink = !r.Headless ? new TextEventSink(output, context.Err, streaming: true, costKnown)
             : r.OutputFormat switch
             {
                 "stream-json" => new StreamJsonSink(output),
                 "json" => new NullSink(),
-                _ => new TextEventSink(output, context.Err, streaming: false),
+                _ => new TextEventSink(output, context.Err, streaming: false, costKnown),
             };
         using var store = new SessionStore(context.SessionsDirectory);
         using (session = OpenSession(r, setup, store, sink))
@@ -116,7 +119,7 @@ internal static class RunCommand
                 var result = await session.RunAsync(r.Print!, ct);
                 if (r.OutputFormat == "json")
                 {
-                    output.WriteLine(JsonSerializer.Serialize(ResultDocument(session, result), AgentJson.Options));
+                    output.WriteLine(JsonSerializer.Serialize(ResultDocument(session, result, costKnown), AgentJson.Options));
                 }
                 output.Flush();
                 return ExitCode(result);
@@ -244,14 +247,15 @@ internal static class RunCommand
         _ => ExitCodes.Failure,
     };
 
-    private static object ResultDocument(AgentSession session, AgentRunResult result) => new
+    private static object ResultDocument(AgentSession session, AgentRunResult result, bool costKnown) => new
     {
         type = "result",
         sessionId = session.Id,
         status = result.Status.ToWire(),
         message = result.Message,
         steps = result.Steps,
-        usage = result.Usage,
+        // When the model has no known price, costUsd is left out (never reported as 0) and costKnown says why.
+        usage = new { result.Usage.Tokens, costUsd = costKnown ? result.Usage.CostUsd : (decimal?)null, costKnown, result.Usage.Calls },
         verdict = result.Verdict is { } v ? VerdictSummary(v) : null,
         finalText = result.FinalText,
         transcript = session.TranscriptPath,
@@ -260,7 +264,11 @@ internal static class RunCommand
     internal static object VerdictSummary(Verdict v) => new { status = v.Status, passed = v.CountsAsPass, v.Reasons, v.Counts, v.Tampering, v.Integrity, v.Sandbox };
 
     /// <summary>Prints the answer on stdout and a compact trace (tool calls, verdict, cost) on stderr.</summary>
-    internal sealed class TextEventSink(TextWriter output, IAnsiConsole err, bool streaming) : IAgentEventSink
+    /// <param name="output">Where the answer goes.</param>
+    /// <param name="err">Where the trace goes.</param>
+    /// <param name="streaming">True to print the answer as it streams.</param>
+    /// <param name="costKnown">False when the model has no known price: the cost is shown as unknown, never as $0.</param>
+    internal sealed class TextEventSink(TextWriter output, IAnsiConsole err, bool streaming, bool costKnown = true) : IAgentEventSink
     {
         private bool _midLine;
 
@@ -316,7 +324,8 @@ internal static class RunCommand
                     break;
                 case RunEnded r:
                     var tokens = AgentBudget.TotalTokens(r.Usage.Tokens);
-                    err.MarkupLine($"[grey]{r.Status.ToWire()} · {r.Steps} step(s) · {tokens.ToString("N0", CultureInfo.InvariantCulture)} tokens · ${r.Usage.CostUsd:F4}{(r.Message is { } m ? $" · {Markup.Escape(m)}" : "")}[/]");
+                    var cost = costKnown ? string.Create(CultureInfo.InvariantCulture, $"${r.Usage.CostUsd:F4}") : "cost unknown";
+                    err.MarkupLine($"[grey]{r.Status.ToWire()} · {r.Steps} step(s) · {tokens.ToString("N0", CultureInfo.InvariantCulture)} tokens · {cost}{(r.Message is { } m ? $" · {Markup.Escape(m)}" : "")}[/]");
                     break;
             }
         }

@@ -37,7 +37,7 @@ internal static class TasksCommand
                     format = s.Format,
                     tasks = s.Tasks.Select(t => new { t.Id, t.Language, runner = t.Runner.Kind, t.Difficulty, t.Editable, tests = t.TestFiles.Select(f => f.Path), hasReference = t.ReferenceFiles.Count > 0, t.Tags, t.Adjustments }),
                     unsupported = s.Unsupported,
-                }, new JsonSerializerOptions(ResultStore.Json) { WriteIndented = true }));
+                }, ResultStore.ArtifactJson));
                 return Task.FromResult(ExitCodes.Ok);
             }
             var table = new Table().AddColumn("id").AddColumn("language").AddColumn("difficulty").AddColumn("editable").AddColumn("tests").AddColumn("reference").AddColumn("notes");
@@ -98,7 +98,7 @@ internal static class TasksCommand
                     repeat = parse.GetValue(repeat),
                     checks = checks.Select(c => new { c.TaskId, status = c.Status.ToString(), c.IsValid, c.Reason, referencePassed = c.Reference.Count(v => v.CountsAsPass), stubPassed = c.Stub.Count(v => v.CountsAsPass) }),
                     unsupported = s.Unsupported,
-                }, new JsonSerializerOptions(ResultStore.Json) { WriteIndented = true }));
+                }, ResultStore.ArtifactJson));
             }
             else
             {

@@ -153,7 +153,7 @@ public sealed class EvalRunner
             }
             SaveCandidate(task, workspace, Path.Combine(attemptDir, "candidate"));
             var result = new StoredResult(run.Id, task.Id, attempt, solved.Status, verdict, clock.Elapsed, solved.Usage?.CostUsd);
-            await File.WriteAllTextAsync(Path.Combine(attemptDir, "verdict.json"), JsonSerializer.Serialize(new { solver = solver.Name, solverStatus = solved.Status, solverMessage = solved.Message, usage = solved.Usage, durationMs = (long)clock.Elapsed.TotalMilliseconds, verdict }, ResultStore.Json), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(attemptDir, "verdict.json"), JsonSerializer.Serialize(new { solver = solver.Name, solverStatus = solved.Status, solverMessage = solved.Message, usage = solved.Usage, durationMs = (long)clock.Elapsed.TotalMilliseconds, verdict }, ResultStore.ArtifactJson), ct).ConfigureAwait(false);
             return result;
         }
         finally
@@ -177,7 +177,8 @@ public sealed class EvalRunner
     {
         var doc = new
         {
-            run = s.Run,
+            // The stored options are JSON text: embed them as an object, never as a string holding JSON.
+            run = new { s.Run.Id, s.Run.Suite, s.Run.Solver, options = JsonDocument.Parse(s.Run.OptionsJson).RootElement, s.Run.Folder, s.Run.CreatedAt, s.Run.FinishedAt, s.Run.Status },
             interrupted = s.Interrupted,
             attempts = s.Results.Count,
             passed = s.Passed,
@@ -189,6 +190,6 @@ public sealed class EvalRunner
             unsupported = s.Unsupported,
             results = s.Results.Select(r => new { r.TaskId, r.Attempt, status = r.Verdict.Status, countsAsPass = r.Verdict.CountsAsPass, durationMs = (long)r.Duration.TotalMilliseconds, r.Verdict.Reasons }),
         };
-        File.WriteAllText(Path.Combine(s.Run.Folder, "summary.json"), JsonSerializer.Serialize(doc, new JsonSerializerOptions(ResultStore.Json) { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(s.Run.Folder, "summary.json"), JsonSerializer.Serialize(doc, ResultStore.ArtifactJson));
     }
 }

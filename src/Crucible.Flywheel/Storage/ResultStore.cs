@@ -39,6 +39,17 @@ public sealed class ResultStore : IDisposable
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
+    /// <summary>
+    /// JSON options of the files people read (<c>verdict.json</c>, <c>summary.json</c>, <c>run.json</c>, <c>--json</c>
+    /// output): camelCase keys, enums as names, indented, and quotes and non-ASCII text written as they are rather than
+    /// as <c>\uXXXX</c> escapes.
+    /// </summary>
+    public static JsonSerializerOptions ArtifactJson { get; } = new(Json)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     private readonly SqliteConnection _db;
     private readonly SemaphoreSlim _gate = new(1, 1);
 

@@ -39,6 +39,30 @@ public sealed class EvalRunnerTests : IClassFixture<EvalFixture>
     }
 
     [Fact]
+    public async Task Verdict_and_summary_files_are_indented_camel_case_json_and_the_run_options_are_an_object_not_a_string()
+    {
+        var suite = TaskSuites.Filter(TaskSuites.Load(TestPaths.Examples), "slugify");
+        using var store = new ResultStore(Path.Combine(_f.StateDirectory, "artifacts.db"));
+        var id = $"art-{Guid.NewGuid():N}"[..16];
+        var run = new StoredRun(id, suite.Path, "stub", """{"solver":"stub","note":"say \"hi\" – ok"}""", Path.Combine(_f.StateDirectory, "runs", id), DateTimeOffset.UtcNow, null, "created");
+        Directory.CreateDirectory(run.Folder);
+        await store.CreateRunAsync(run);
+
+        await new EvalRunner(_f.Verifier, store).RunAsync(run, suite, new StubSolver(), new EvalOptions(), cancellationToken: TestContext.Current.CancellationToken);
+
+        var verdictText = File.ReadAllText(Path.Combine(run.Folder, "tasks", "slugify", "0", "verdict.json"));
+        Assert.StartsWith("{\n  \"solver\": \"stub\",\n  \"solverStatus\": ", verdictText.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("\n  \"verdict\": {\n    \"schemaVersion\": 1,\n    \"taskId\": \"slugify\",", verdictText.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u0022", verdictText, StringComparison.Ordinal);
+        var summaryText = File.ReadAllText(Path.Combine(run.Folder, "summary.json"));
+        Assert.Contains("\n  \"run\": {\n    \"id\": ", summaryText.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(summaryText);
+        var options = summary.RootElement.GetProperty("run").GetProperty("options");
+        Assert.Equal((JsonValueKind.Object, "stub", "say \"hi\" – ok"), (options.ValueKind, options.GetProperty("solver").GetString(), options.GetProperty("note").GetString()));
+        Assert.Contains("\"say \\\"hi\\\" – ok\"", summaryText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_interrupted_run_resumes_without_redoing_finished_attempts()
     {
         var suite = TaskSuites.Load(TestPaths.Examples);
