@@ -68,9 +68,9 @@ public class TestResultFilesTests
 
         Assert.Equal(
             [
-                new RawTestResult("bob_test.BobTest.test_a", TestOutcomeKind.Passed, TimeSpan.FromMilliseconds(1), null),
-                new RawTestResult("bob_test.BobTest.test_b", TestOutcomeKind.Failed, TimeSpan.FromSeconds(0.5), "assert 1 == 2"),
-                new RawTestResult("bob_test.BobTest.test_c", TestOutcomeKind.Skipped, TimeSpan.Zero, "later"),
+                new RawTestResult("bob_test.BobTest.test_a", TestOutcomeKind.Passed, TimeSpan.FromMilliseconds(1), null) { ClassName = "bob_test.BobTest" },
+                new RawTestResult("bob_test.BobTest.test_b", TestOutcomeKind.Failed, TimeSpan.FromSeconds(0.5), "assert 1 == 2") { ClassName = "bob_test.BobTest" },
+                new RawTestResult("bob_test.BobTest.test_c", TestOutcomeKind.Skipped, TimeSpan.Zero, "later") { ClassName = "bob_test.BobTest" },
             ],
             TestResultFiles.ReadJUnit(xml));
     }
