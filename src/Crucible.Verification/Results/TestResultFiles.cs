@@ -186,7 +186,9 @@ public static class TestResultFiles
     /// Reads <c>go test -json</c> events grouped by package, in the order packages first appear. Each
     /// package carries its tests that reached a final action (subtests as <c>Parent/Sub</c>), its own
     /// final action (null when the stream ended before it, e.g. the run was killed) and its
-    /// package-level output (build errors, <c>ok</c>/<c>FAIL</c> lines), capped.
+    /// package-level output (build errors, <c>ok</c>/<c>FAIL</c> lines), capped. A plain
+    /// <c>FAIL\t&lt;package&gt; [build failed]</c> (or <c>[setup failed]</c>) line, which is all Go before 1.24
+    /// writes for a package that does not build, counts as that package failing.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is missing or too large.</exception>
     public static IReadOnlyList<GoPackageResults> ReadGoTestPackages(string path)
@@ -195,6 +197,15 @@ public static class TestResultFiles
         var packages = new Dictionary<string, GoPackageBuilder>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines(path))
         {
+            // Go before 1.24 reports a package that does not build only as a plain line, not as an event.
+            if (line.StartsWith("FAIL\t", StringComparison.Ordinal) && (line.EndsWith(" [build failed]", StringComparison.Ordinal) || line.EndsWith(" [setup failed]", StringComparison.Ordinal)))
+            {
+                var failed = line[5..line.LastIndexOf(" [", StringComparison.Ordinal)].Trim();
+                var builder = packages.TryGetValue(failed, out var known) ? known : packages[failed] = new GoPackageBuilder();
+                builder.Outcome = TestOutcomeKind.Failed;
+                builder.Output.Append(line).Append('\n');
+                continue;
+            }
             if (line.Length == 0 || line[0] != '{')
             {
                 continue;
