@@ -291,8 +291,8 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
     /// <summary>
     /// Writes a canary test file into every directory Go could build as a package with tests (directories
     /// named <c>testdata</c> or <c>vendor</c>, or starting with <c>.</c> or <c>_</c>, are skipped as <c>go</c>
-    /// skips them; links are not followed). The package clause is copied from one of the directory's test
-    /// files, preferring the in-package one, whose tests run before the external <c>_test</c> package's.
+    /// skips them; links are not followed). The package clause is the directory's most common one, preferring
+    /// the in-package one, whose tests run before the external <c>_test</c> package's.
     /// </summary>
     private static List<string> WriteGoCanaries(string tree, Canaries canaries)
     {
@@ -300,7 +300,8 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
         var pending = new Stack<string>([tree]);
         while (pending.TryPop(out var dir))
         {
-            var tests = new List<string>();
+            var goFiles = new List<string>();
+            var hasTests = false;
             foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
             {
                 if (entry.LinkTarget is not null)
@@ -314,19 +315,32 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
                         pending.Push(d.FullName);
                     }
                 }
-                else if (entry.Name.EndsWith("_test.go", StringComparison.Ordinal) && entry.Name[0] is not ('.' or '_'))
+                else if (entry.Name.EndsWith(".go", StringComparison.Ordinal) && entry.Name[0] is not ('.' or '_'))
                 {
-                    tests.Add(entry.FullName);
+                    goFiles.Add(entry.FullName);
+                    hasTests |= entry.Name.EndsWith("_test.go", StringComparison.Ordinal);
                 }
             }
-            var packages = tests.Order(StringComparer.Ordinal)
-                .Select(f => PackageClause().Match(ReadHead(f)))
-                .Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
-            if (packages.Count == 0)
+            if (!hasTests)
             {
                 continue;
             }
-            var package = packages.FirstOrDefault(p => !p.EndsWith("_test", StringComparison.Ordinal)) ?? packages[0];
+            // The clause most files of the directory share, in-package before external "_test"; ties go to the
+            // first file by name. Files behind a build constraint count only when every file has one: a
+            // "//go:build ignore" generator in package main must not decide the package.
+            var heads = goFiles.Order(StringComparer.Ordinal).Select(ReadHead).ToList();
+            var unconstrained = heads.Where(h => !BuildConstraint().IsMatch(h)).ToList();
+            var clauses = (unconstrained.Count > 0 ? unconstrained : heads)
+                .Select(h => PackageClause().Match(h))
+                .Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+            var package = clauses.GroupBy(c => c, StringComparer.Ordinal)
+                .OrderBy(g => g.Key.EndsWith("_test", StringComparison.Ordinal))
+                .ThenByDescending(g => g.Count())
+                .Select(g => g.Key).FirstOrDefault();
+            if (package is null)
+            {
+                continue;
+            }
             var file = Path.Combine(dir, GoCanaryFile(canaries));
             File.WriteAllText(file, $$"""
                 package {{package}}
@@ -572,4 +586,7 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
 
     [GeneratedRegex(@"(?m)^package\s+(\w+)")]
     private static partial Regex PackageClause();
+
+    [GeneratedRegex(@"(?m)^//(go:build|\s*\+build)\s")]
+    private static partial Regex BuildConstraint();
 }
