@@ -65,6 +65,8 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
             goCanaries.AddRange(WriteGoCanaries(tree, harness.Canaries));
 
             var (env, readOnly) = Toolchains.OfflineDotnet(options.NuGetPackagesDirectory, options.LocalPackageSources);
+            // Go's module and build caches live in the sandbox's fresh /tmp: no cache is shared between runs, so a
+            // run cannot poison what a later run (another revision of the tree) builds from.
             env["GOPATH"] = "/tmp/go";
             env["GOCACHE"] = "/tmp/go-cache";
             env["GOPROXY"] = "off";
@@ -109,12 +111,42 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
             // The tree is handed back as the command left it: the harness's canary files go, the harness folder too.
             foreach (var file in goCanaries)
             {
-                File.Delete(file);
+                DeleteBestEffort(file);
             }
-            if (Directory.Exists(harness.Root))
+            DeleteBestEffort(harness.Root);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a file or folder the command may have tampered with (made read-only, replaced by a folder).
+    /// Folder permissions are restored first; what still cannot be deleted is left in the work folder rather
+    /// than hiding the run's result behind a clean-up error.
+    /// </summary>
+    private static void DeleteBestEffort(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null)
             {
-                Directory.Delete(harness.Root, recursive: true);
+                var pending = new Stack<string>([path]);
+                while (pending.TryPop(out var dir))
+                {
+                    File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    foreach (var sub in new DirectoryInfo(dir).EnumerateDirectories().Where(d => d.LinkTarget is null))
+                    {
+                        pending.Push(sub.FullName);
+                    }
+                }
+                Directory.Delete(path, recursive: true);
             }
+            else
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left behind; see the summary.
         }
     }
 
