@@ -1,11 +1,6 @@
 using Crucible.Agent.Loop;
-using Crucible.Agent.Permissions;
 using Crucible.Agent.Sessions;
-using Crucible.Agent.SubAgents;
-using Crucible.Agent.Tools;
-using Crucible.Core.Sandbox;
 using Crucible.Core.Solving;
-using Crucible.Core.Verification;
 using Microsoft.Extensions.AI;
 
 namespace Crucible.Agent;

@@ -5,12 +5,9 @@ using Crucible.Agent;
 using Crucible.Agent.Loop;
 using Crucible.Agent.Permissions;
 using Crucible.Agent.Sessions;
-using Crucible.Agent.SubAgents;
-using Crucible.Agent.Tools;
 using Crucible.Core;
 using Crucible.Core.Sandbox;
 using Crucible.Core.Verification;
-using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace Crucible.Cli.Commands;
