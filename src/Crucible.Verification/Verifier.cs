@@ -67,7 +67,7 @@ public sealed class Verifier : IVerifier
             var verdict = Grade(task, runner, expected, context, outcome, inputs) with { Duration = clock.Elapsed };
             if (options?.ArtifactsPath is { } artifacts)
             {
-                WriteArtifacts(artifacts, outcome);
+                WriteArtifacts(artifacts, outcome, runner.CanaryNames(context));
             }
             return verdict;
         }
@@ -250,10 +250,19 @@ public sealed class Verifier : IVerifier
         _ => $"{r.Count} results",
     };
 
-    private static void WriteArtifacts(string dir, RunOutcome outcome)
+    private static void WriteArtifacts(string dir, RunOutcome outcome, (string Pass, string Fail) canaries)
     {
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "build.log"), outcome.Build.Log);
-        File.WriteAllText(Path.Combine(dir, "test.log"), outcome.TestLog);
+        File.WriteAllText(Path.Combine(dir, "test.log"), CanaryNote(canaries) + outcome.TestLog);
     }
+
+    /// <summary>
+    /// The header of every <c>test.log</c>: the log below always shows one failing test the candidate did not write,
+    /// and a reader must not mistake it for the candidate's failure.
+    /// </summary>
+    internal static string CanaryNote((string Pass, string Fail) canaries) =>
+        $"# crucible: the harness added two canary tests to this run: {canaries.Pass} must pass and {canaries.Fail} must fail\n" +
+        "# with a secret nonce. The canary's failure (and the failed count of 1 it adds) is expected: it proves the results\n" +
+        "# channel was not tampered with. It is not counted in the verdict.\n\n";
 }

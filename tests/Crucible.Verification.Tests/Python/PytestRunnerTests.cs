@@ -28,4 +28,24 @@ public sealed class PytestRunnerTests(VerifierFixture f) : IClassFixture<Verifie
         Assert.Equal(VerdictStatus.Passed, v.Status);
         Assert.Equal(new TestCounts(11, 11, 11, 0, 0, 0), v.Counts);
     }
+
+    [Fact]
+    public async Task The_test_log_of_a_passing_attempt_explains_the_canary_failure_it_shows()
+    {
+        var task = Polyglot("python/go-counting");
+        using var ws = new TempDirectory("candidate");
+        using var artifacts = new TempDirectory("artifacts");
+        Crucible.Verification.Grading.Workspaces.Materialize(task, ws.Path, task.ReferenceFiles);
+
+        var v = await f.Verifier.VerifyAsync(task, ws.Path, new VerifyOptions { ArtifactsPath = artifacts.Path }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(VerdictStatus.Passed, v.Status);
+        var log = File.ReadAllText(Path.Combine(artifacts.Path, "test.log"));
+        var note = log.Split("\n\n", 2)[0];
+        Assert.StartsWith("# crucible: the harness added two canary tests", note, StringComparison.Ordinal);
+        Assert.Contains("is expected", note, StringComparison.Ordinal);
+        // The must-fail canary named in the note is the one failure the log itself reports.
+        var failing = System.Text.RegularExpressions.Regex.Match(note, @"(test_crucible_canary_\w+\.test_fails_\w+) must fail").Groups[1].Value.Split('.')[^1];
+        Assert.Contains(failing, log[note.Length..], StringComparison.Ordinal);
+    }
 }
