@@ -118,6 +118,13 @@ public sealed class EvalCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir.Path, ".crucible", "crucible.db")));
         var runFolder = Assert.Single(Directory.GetDirectories(Path.Combine(_dir.Path, ".crucible", "runs")));
         Assert.Equal(tasks, Directory.GetDirectories(Path.Combine(runFolder, "tasks")).Length);
+        // --json keeps stdout to the summary, and progress still reaches stderr: the run header and a line per attempt.
+        Assert.Contains($"run {Path.GetFileName(runFolder)}", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"[{tasks}/{tasks}]", r.Stderr, StringComparison.Ordinal);
+        foreach (var dir in Directory.GetDirectories(TestPaths.Examples))
+        {
+            Assert.Matches($@"{Path.GetFileName(dir)}#\d+: Passed", r.Stderr);
+        }
     }
 
     [Fact]

@@ -105,7 +105,7 @@ internal static class EvalCommand
 
         var runner = new EvalRunner(context.CreateVerifier(sandbox), store, context.CreateIntegrityChecker());
         var options = new EvalOptions { Jobs = settings.Jobs, Repeat = settings.Repeat };
-        if (!json)
+        // Progress and status go to stderr whatever the output format: --json keeps stdout clean, not the terminal silent.
         {
             context.Err.MarkupLine($"[bold]run {run.Id}[/]: {suite.Tasks.Count} task(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}");
         }
@@ -129,7 +129,7 @@ internal static class EvalCommand
         {
             var progress = new SyncProgress<EvalProgress>(p =>
             {
-                if (!json && p.Last is { } l)
+                if (p.Last is { } l)
                 {
                     context.Err.WriteLine($"[{p.Completed}/{p.Total}] {l.TaskId}#{l.Attempt}: {l.Verdict.Status}{(l.Verdict.Integrity.Count > 0 ? " (integrity flags)" : "")} {l.Duration.TotalSeconds:F1}s");
                 }

@@ -83,7 +83,7 @@ internal static class TasksCommand
             var progress = new SyncProgress<TaskCheck>(c =>
             {
                 done++;
-                if (!parse.GetValue(json))
+                // Progress goes to stderr with or without --json (stdout carries only the result).
                 {
                     var color = c.IsValid ? "green" : "red";
                     context.Err.MarkupLine($"[grey][[{done}/{s.Tasks.Count}]][/] {Markup.Escape(c.TaskId)}: [{color}]{c.Status}[/]{(c.Reason is null ? "" : $" [grey]{Markup.Escape(c.Reason)}[/]")}");
