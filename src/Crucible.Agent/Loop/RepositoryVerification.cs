@@ -67,28 +67,8 @@ public sealed class RepositoryVerification
     public static IReadOnlyList<string> FindTestFiles(string workspace) =>
         TestConvention.Scan(workspace).Select(f => f.Path).ToList();
 
-    /// <summary>The usual test command for the repository's build files, or null.</summary>
-    public static string? DetectTestCommand(string workspace)
-    {
-        bool Has(string pattern) => Directory.EnumerateFiles(workspace, pattern, SearchOption.TopDirectoryOnly).Any();
-        if (Has("*.sln") || Has("*.slnx") || Has("*.csproj"))
-        {
-            return "dotnet test";
-        }
-        if (Has("go.mod"))
-        {
-            return "go test ./...";
-        }
-        if (Has("pyproject.toml") || Has("pytest.ini") || Has("setup.cfg") || Has("setup.py") || FindTestFiles(workspace).Any(f => f.EndsWith(".py", StringComparison.Ordinal)))
-        {
-            return "python3 -m pytest -q";
-        }
-        if (Has("package.json"))
-        {
-            return "npm test";
-        }
-        return null;
-    }
+    /// <summary>The usual test command for the repository's build files, or null (<see cref="TestCommands.Detect"/>).</summary>
+    public static string? DetectTestCommand(string workspace) => TestCommands.Detect(workspace);
 
     /// <summary>Restores protected files, runs the tests and returns the verdict (<see cref="VerdictStatus.HarnessError"/> when no test command is known).</summary>
     public async Task<Verdict> VerifyAsync(ISandbox sandbox, SandboxPolicy policy, CancellationToken ct)
