@@ -12,5 +12,6 @@ internal static class CommandTree
         yield return Commands.RunCommand.Create();
         yield return Commands.ModelsCommand.Create();
         yield return Commands.ReviewCommand.Create();
+        yield return Commands.VerifyCommand.Create();
     }
 }

@@ -56,12 +56,31 @@ public sealed record RepositoryVerifierOptions
 /// made in throwaway folders from git's objects and the working tree's files; nothing is built or written inside
 /// the user's working tree, and the folders are removed on every exit path.
 /// </summary>
-/// <param name="runner">Runs the test command on one tree and reads the harness-requested results.</param>
-/// <param name="toolchain">Fingerprint of the toolchains and sandbox the runner uses (<see cref="ToolchainFingerprint"/>): part of the base cache key.</param>
-/// <param name="options">Settings; default <see cref="RepositoryVerifierOptions.Default"/>.</param>
-public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolchain, RepositoryVerifierOptions? options = null)
+public sealed class RepositoryVerifier
 {
-    private readonly RepositoryVerifierOptions _options = options ?? RepositoryVerifierOptions.Default;
+    private readonly RepositoryVerifierOptions _options;
+    private readonly Lazy<ITestCommandRunner> _runner;
+    private readonly Lazy<string> _toolchain;
+
+    /// <summary>Creates a verifier whose runner is made only once the input is known to be good (a repository, a base, a test command).</summary>
+    /// <param name="runnerFactory">Makes the runner that runs the test command on one tree and reads the harness-requested results.</param>
+    /// <param name="toolchainFactory">Fingerprint of the toolchains and sandbox the runner uses (<see cref="ToolchainFingerprint"/>): part of the base cache key.</param>
+    /// <param name="options">Settings; default <see cref="RepositoryVerifierOptions.Default"/>.</param>
+    public RepositoryVerifier(Func<ITestCommandRunner> runnerFactory, Func<string> toolchainFactory, RepositoryVerifierOptions? options = null)
+    {
+        _runner = new Lazy<ITestCommandRunner>(runnerFactory);
+        _toolchain = new Lazy<string>(toolchainFactory);
+        _options = options ?? RepositoryVerifierOptions.Default;
+    }
+
+    /// <summary>Creates a verifier with a ready runner.</summary>
+    /// <param name="runner">Runs the test command on one tree and reads the harness-requested results.</param>
+    /// <param name="toolchain">Fingerprint of the toolchains and sandbox the runner uses: part of the base cache key.</param>
+    /// <param name="options">Settings; default <see cref="RepositoryVerifierOptions.Default"/>.</param>
+    public RepositoryVerifier(ITestCommandRunner runner, string toolchain, RepositoryVerifierOptions? options = null)
+        : this(() => runner, () => toolchain, options)
+    {
+    }
 
     /// <summary>Verifies the change described by <paramref name="request"/>.</summary>
     /// <exception cref="BadInputException">Not a git repository, an unknown revision, no commit to compare with, or no test command.</exception>
@@ -94,7 +113,7 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
                 {
                     TreeFiles.Copy(pristine, tree);
                     TreeFiles.Overlay(tree, git.Root, overlay);
-                    var run = await runner.RunAsync(tree, testCommand, cancellationToken).ConfigureAwait(false);
+                    var run = await _runner.Value.RunAsync(tree, testCommand, cancellationToken).ConfigureAwait(false);
                     runs.Add((Summarise(name, null, run, cached: false), run));
                     return run;
                 }
@@ -109,6 +128,9 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
                 return run;
             }
 
+            // The runner first: the toolchain fingerprint may name the sandbox the runner chose.
+            _ = _runner.Value;
+            var toolchain = _toolchain.Value;
             var cache = request.CacheDirectory is null ? null : new BaseResultCache(request.CacheDirectory);
             TestCommandRun baseRun;
             if (cache?.TryGet(baseCommit, testCommand, toolchain) is { } hit)
