@@ -51,7 +51,13 @@ internal static class VerifyCommand
 
     /// <summary>Verifies and prints the verdict to <paramref name="output"/>; returns the exit code.</summary>
     /// <exception cref="BadInputException">Not a git repository, an unknown revision, or no test command.</exception>
-    internal static async Task<int> RunAsync(Request request, string cwd, IAnsiConsole output, RunnerFactory runnerFactory, CancellationToken cancellationToken)
+    /// <param name="request">The parsed command line.</param>
+    /// <param name="cwd">The folder relative paths are resolved against.</param>
+    /// <param name="output">Where the verdict is printed.</param>
+    /// <param name="runnerFactory">Makes the test-command runner (called only once the input proved good).</param>
+    /// <param name="cancellationToken">Ctrl-C.</param>
+    /// <param name="cacheDirectory">Where base results are cached; null: <see cref="DefaultCacheDirectory"/>.</param>
+    internal static async Task<int> RunAsync(Request request, string cwd, IAnsiConsole output, RunnerFactory runnerFactory, CancellationToken cancellationToken, string? cacheDirectory = null)
     {
         // The runner (and its sandbox check) is made only after the repository, base and test command proved good.
         string? sandboxName = null;
@@ -70,7 +76,7 @@ internal static class VerifyCommand
             TestCommand = request.TestCommand,
             KnownFailures = request.KnownFailures,
             Strict = request.Strict,
-            CacheDirectory = DefaultCacheDirectory(),
+            CacheDirectory = cacheDirectory ?? DefaultCacheDirectory(),
         }, cancellationToken).ConfigureAwait(false);
         if (request.Json)
         {

@@ -1,7 +1,7 @@
 using Crucible.Core.Verification;
 using Crucible.Verification.Repository;
 
-namespace Crucible.Verification.Tests.Repository;
+namespace Crucible.Testing;
 
 /// <summary>
 /// Test double for <see cref="ITestCommandRunner"/>: grades a tree by reading its files instead of running a test
