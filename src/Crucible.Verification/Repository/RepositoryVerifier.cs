@@ -208,6 +208,11 @@ public sealed class RepositoryVerifier
         {
             entries[path] = FileChangeKind.Added;
         }
+        foreach (var own in entries.Keys.Where(IsCrucibleRecord).ToList())
+        {
+            // Crucible's own records (sessions, runs, caches) are not part of the code under test.
+            entries.Remove(own);
+        }
         var baseFiles = TestConvention.ListFiles(pristine, _options.Convention with { SkippedFolders = [] });
         var changeFiles = baseFiles.Where(f => !entries.TryGetValue(f, out var k) || k != FileChangeKind.Deleted)
             .Concat(entries.Where(e => e.Value == FileChangeKind.Added).Select(e => e.Key)).Distinct(StringComparer.Ordinal).ToList();
@@ -231,6 +236,9 @@ public sealed class RepositoryVerifier
         }
         return result;
     }
+
+    private bool IsCrucibleRecord(string path) =>
+        path.StartsWith(".crucible/", StringComparison.Ordinal) && path != _options.SettingsPath;
 
     private static int Severity(TestFileRole role) => role switch { TestFileRole.Infrastructure => 2, TestFileRole.Test => 1, _ => 0 };
 

@@ -415,6 +415,20 @@ public sealed class RepositoryVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task Crucibles_own_records_are_not_part_of_the_change()
+    {
+        CommitBase();
+        _repo.Write(".crucible/sessions/s1/events.jsonl", "{}");
+        _repo.Write("double.txt", "8");
+
+        var verdict = await Verify();
+
+        Assert.Empty(verdict.TestChanges);
+        Assert.DoesNotContain(".crucible/sessions/s1/events.jsonl", _runner.Calls.Single(c => c.RunName == RunNames.Evidence).Files);
+        Assert.True(verdict.Verified);
+    }
+
+    [Fact]
     public async Task Deleted_binary_and_executable_files_are_carried_into_the_trees_byte_for_byte()
     {
         CommitBase(("tool.sh", "#!/bin/sh\n"), ("old.txt", "gone soon"));
