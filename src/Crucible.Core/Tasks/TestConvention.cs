@@ -116,11 +116,19 @@ public sealed partial class TestConvention
         ["Microsoft.NET.Test.Sdk", "xunit", "NUnit", "MSTest", "TUnit", "<IsTestProject>true</IsTestProject>", "Microsoft.Testing.Platform"];
 
     private readonly IReadOnlyDictionary<string, string> _wired;
+    private readonly IReadOnlyList<(string Prefix, string Reason)> _testProjectFolders;
 
-    private TestConvention(IReadOnlyDictionary<string, string> wired) => _wired = wired;
+    private TestConvention(IReadOnlyDictionary<string, string> wired, IReadOnlyList<(string, string)> testProjectFolders)
+    {
+        _wired = wired;
+        _testProjectFolders = testProjectFolders;
+    }
 
     /// <summary>The convention without knowledge of a tree: name and content rules only.</summary>
-    public static TestConvention Default { get; } = new(new Dictionary<string, string>());
+    public static TestConvention Default { get; } = new(new Dictionary<string, string>(), []);
+
+    /// <summary>Folders of the tree's .NET test projects (with a trailing slash), sorted: every file below one is a test.</summary>
+    public IReadOnlyList<string> TestProjectFolders => _testProjectFolders.Select(f => f.Prefix).ToList();
 
     /// <summary>Files this convention knows are wired into the test run (tree-relative path → reason), sorted.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> WiredFiles => _wired.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
@@ -150,9 +158,15 @@ public sealed partial class TestConvention
         string? Read(string rel) => ReadText(Path.Combine(root, rel), options);
 
         var plugins = new List<(string Module, string Why)>();
+        var testProjects = new List<(string, string)>();
         foreach (var rel in all.Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(rel);
+            if (IsProjectFile(name) && ContentInfrastructure(rel, Read(rel) ?? "") is not null)
+            {
+                var folder = Path.GetDirectoryName(rel)!.Replace('\\', '/');
+                testProjects.Add((folder.Length == 0 ? "" : folder + "/", $"in the test project {rel}"));
+            }
             switch (name)
             {
                 case "conftest.py":
@@ -228,7 +242,7 @@ public sealed partial class TestConvention
                 Wire(candidate, why);
             }
         }
-        return new TestConvention(wired);
+        return new TestConvention(wired, testProjects.OrderBy(t => t.Item1, StringComparer.Ordinal).ToList());
     }
 
     /// <summary>
@@ -320,6 +334,19 @@ public sealed partial class TestConvention
         return ClassifyByTestName(path);
     }
 
+    private TestFileClassification ClassifyByTestName(string path)
+    {
+        foreach (var (prefix, reason) in _testProjectFolders)
+        {
+            // A test project at the root would make every file a test; only sub-folders count.
+            if (prefix.Length > 0 && path.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return new(TestFileRole.Test, reason);
+            }
+        }
+        return ClassifyByTestNameOnly(path);
+    }
+
     /// <summary>
     /// The role of a change to <paramref name="path"/>: <paramref name="before"/> and <paramref name="after"/> are
     /// its texts on each side, null where the file does not exist (added or deleted). A file whose test part did
@@ -370,7 +397,7 @@ public sealed partial class TestConvention
         return sides.FirstOrDefault(c => c.Role == TestFileRole.Infrastructure) ?? sides.FirstOrDefault() ?? Classify(path);
     }
 
-    private static TestFileClassification ClassifyByTestName(string path)
+    private static TestFileClassification ClassifyByTestNameOnly(string path)
     {
         foreach (var glob in TestGlobs)
         {

@@ -166,8 +166,27 @@ public sealed class TestConventionTests
             [
                 new ClassifiedFile("Calc.slnx", TestFileRole.Infrastructure, ".NET solution: decides which projects are built and tested"),
                 new ClassifiedFile("tests/Calc.Tests/Calc.Tests.csproj", TestFileRole.Infrastructure, "test project: references a test SDK or framework"),
-                new ClassifiedFile("tests/Calc.Tests/CalcTests.cs", TestFileRole.Test, "test by name (**/*Tests.cs)"),
+                new ClassifiedFile("tests/Calc.Tests/CalcTests.cs", TestFileRole.Test, "in the test project tests/Calc.Tests/Calc.Tests.csproj"),
             ],
             scanned);
+    }
+
+    [Fact]
+    public void Every_file_of_a_dotnet_test_project_is_a_test_whatever_its_name()
+    {
+        using var tree = new TempDirectory();
+        tree.Write("src/Markdown.Tests/Markdown.Tests.csproj", "<Project><ItemGroup><PackageReference Include=\"NUnit\" /></ItemGroup></Project>");
+        tree.Write("src/Markdown.Tests/TestPipeTable.cs", "");
+        tree.Write("src/Markdown.Tests/Specs/PipeTableSpecs.md", "");
+        tree.Write("src/Markdown/Markdown.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+        tree.Write("src/Markdown/Parser.cs", "");
+
+        var c = TestConvention.ForTree(tree.Path);
+
+        Assert.Equal(["src/Markdown.Tests/"], c.TestProjectFolders);
+        Assert.Equal(new TestFileClassification(TestFileRole.Test, "in the test project src/Markdown.Tests/Markdown.Tests.csproj"), c.Classify("src/Markdown.Tests/Specs/PipeTableSpecs.md"));
+        Assert.Equal(TestFileRole.Test, c.ClassifyChange("src/Markdown.Tests/TestPipeTable.cs", "a", "b").Role);
+        Assert.Equal(TestFileRole.Source, c.Classify("src/Markdown/Parser.cs").Role);
+        Assert.Equal(TestFileRole.Source, TestConvention.Default.Classify("src/Markdown.Tests/TestPipeTable.cs").Role);
     }
 }
