@@ -15,5 +15,6 @@ internal static class CommandTree
         yield return Commands.RunCommand.Create(context);
         yield return Commands.ModelsCommand.Create(context);
         yield return Commands.ReviewCommand.Create(context);
+        yield return Commands.VerifyCommand.Create(context);
     }
 }
