@@ -24,11 +24,10 @@ public sealed record VerifierOptions
     /// The NuGet package folder templates restore into and graded builds read from (read-only in the
     /// sandbox). Default: <c>$NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>.
     /// </summary>
-    public string NuGetPackagesDirectory { get; init; } =
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+    public string NuGetPackagesDirectory { get; init; } = DefaultNuGetPackagesDirectory();
 
     /// <summary>Extra read-only package folders offered to restores as local sources. Default: <c>/opt/nuget/packages</c> when it exists.</summary>
-    public IReadOnlyList<string> LocalPackageSources { get; init; } = Directory.Exists("/opt/nuget/packages") ? ["/opt/nuget/packages"] : [];
+    public IReadOnlyList<string> LocalPackageSources { get; init; } = DefaultLocalPackageSources();
 
     /// <summary>
     /// Whether the one-time preparation of a test template (a NuGet restore of harness-written project
@@ -42,6 +41,13 @@ public sealed record VerifierOptions
     /// when listed. Default: the regular-expression generator, used by <c>[GeneratedRegex]</c>.
     /// </summary>
     public IReadOnlyList<string> CSharpGenerators { get; init; } = ["System.Text.RegularExpressions.Generator.dll"];
+
+    /// <summary>The default NuGet package folder described on <see cref="NuGetPackagesDirectory"/>.</summary>
+    public static string DefaultNuGetPackagesDirectory() =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    /// <summary>The default local package sources described on <see cref="LocalPackageSources"/>.</summary>
+    public static IReadOnlyList<string> DefaultLocalPackageSources() => Directory.Exists("/opt/nuget/packages") ? ["/opt/nuget/packages"] : [];
 
     /// <summary>The default cache folder described on <see cref="CacheDirectory"/>.</summary>
     public static string DefaultCacheDirectory()

@@ -13,11 +13,8 @@ namespace Crucible.Agent.Loop;
 /// </summary>
 public sealed class RepositoryVerification
 {
-    /// <summary>Globs of test files protected at session start.</summary>
-    public static IReadOnlyList<string> TestFilePatterns { get; } =
-        ["**/*Tests.cs", "**/*Test.cs", "**/test_*.py", "**/*_test.py", "**/*_test.go", "**/*.test.js", "**/*.test.ts", "**/*.spec.js", "**/*.spec.ts"];
-
-    private static readonly HashSet<string> SkippedFolders = new(StringComparer.Ordinal) { ".git", ".crucible", "bin", "obj", "node_modules", ".venv", "__pycache__" };
+    /// <summary>Globs of test files protected at session start: the name rules of <see cref="TestConvention"/>.</summary>
+    public static IReadOnlyList<string> TestFilePatterns => TestConvention.TestPatterns;
 
     private readonly string _workspace;
     private readonly string _snapshot;
@@ -63,55 +60,15 @@ public sealed class RepositoryVerification
         return new RepositoryVerification(workspace, snapshotDirectory, files, testCommand ?? DetectTestCommand(workspace));
     }
 
-    /// <summary>Test files under <paramref name="workspace"/> (workspace-relative, sorted).</summary>
-    public static IReadOnlyList<string> FindTestFiles(string workspace)
-    {
-        var found = new List<string>();
-        var pending = new Stack<string>([workspace]);
-        while (pending.TryPop(out var dir))
-        {
-            foreach (var sub in Directory.EnumerateDirectories(dir))
-            {
-                if (!SkippedFolders.Contains(Path.GetFileName(sub)) && !new DirectoryInfo(sub).Attributes.HasFlag(FileAttributes.ReparsePoint))
-                {
-                    pending.Push(sub);
-                }
-            }
-            foreach (var file in Directory.EnumerateFiles(dir))
-            {
-                var rel = Path.GetRelativePath(workspace, file).Replace('\\', '/');
-                if (PathGlob.MatchesAny(rel, TestFilePatterns) && !new FileInfo(file).Attributes.HasFlag(FileAttributes.ReparsePoint))
-                {
-                    found.Add(rel);
-                }
-            }
-        }
-        found.Sort(StringComparer.Ordinal);
-        return found;
-    }
+    /// <summary>
+    /// Test and test-infrastructure files under <paramref name="workspace"/> (workspace-relative, sorted), as
+    /// <see cref="TestConvention.Scan"/> finds them outside build, dependency and version-control folders.
+    /// </summary>
+    public static IReadOnlyList<string> FindTestFiles(string workspace) =>
+        TestConvention.Scan(workspace).Select(f => f.Path).ToList();
 
-    /// <summary>The usual test command for the repository's build files, or null.</summary>
-    public static string? DetectTestCommand(string workspace)
-    {
-        bool Has(string pattern) => Directory.EnumerateFiles(workspace, pattern, SearchOption.TopDirectoryOnly).Any();
-        if (Has("*.sln") || Has("*.slnx") || Has("*.csproj"))
-        {
-            return "dotnet test";
-        }
-        if (Has("go.mod"))
-        {
-            return "go test ./...";
-        }
-        if (Has("pyproject.toml") || Has("pytest.ini") || Has("setup.cfg") || Has("setup.py") || FindTestFiles(workspace).Any(f => f.EndsWith(".py", StringComparison.Ordinal)))
-        {
-            return "python3 -m pytest -q";
-        }
-        if (Has("package.json"))
-        {
-            return "npm test";
-        }
-        return null;
-    }
+    /// <summary>The usual test command for the repository's build files, or null (<see cref="TestCommands.Detect"/>).</summary>
+    public static string? DetectTestCommand(string workspace) => TestCommands.Detect(workspace);
 
     /// <summary>Restores protected files, runs the tests and returns the verdict (<see cref="VerdictStatus.HarnessError"/> when no test command is known).</summary>
     public async Task<Verdict> VerifyAsync(ISandbox sandbox, SandboxPolicy policy, CancellationToken ct)

@@ -12,18 +12,10 @@ public sealed class ProtectedTestFiles
     private readonly HashSet<string> _paths;
 
     /// <summary>
-    /// Conventional test file locations (workspace-relative globs): C# <c>*Tests.cs</c>/<c>*Test.cs</c>,
-    /// <c>tests/</c>, <c>test/</c> and <c>__tests__/</c> folders, Python <c>test_*.py</c>/<c>*_test.py</c>/<c>conftest.py</c>,
-    /// Go <c>*_test.go</c>, JavaScript/TypeScript <c>*.test.*</c>/<c>*.spec.*</c>, Java <c>*Test.java</c>/<c>*Tests.java</c>.
+    /// The name rules of <see cref="TestConvention"/> (workspace-relative globs): its test patterns followed by
+    /// its infrastructure patterns. <see cref="Scan"/> without patterns also applies the convention's content rules.
     /// </summary>
-    public static IReadOnlyList<string> DefaultPatterns { get; } =
-    [
-        "**/*Tests.cs", "**/*Test.cs", "**/tests/**", "**/test/**", "**/__tests__/**",
-        "**/test_*.py", "**/*_test.py", "**/conftest.py", "**/*_test.go",
-        "**/*.test.js", "**/*.test.ts", "**/*.test.jsx", "**/*.test.tsx", "**/*.test.mjs",
-        "**/*.spec.js", "**/*.spec.ts", "**/*.spec.jsx", "**/*.spec.tsx",
-        "**/*Test.java", "**/*Tests.java",
-    ];
+    public static IReadOnlyList<string> DefaultPatterns { get; } = [.. TestConvention.TestPatterns, .. TestConvention.InfrastructurePatterns];
 
     /// <summary>Creates the set from workspace-relative paths.</summary>
     public ProtectedTestFiles(IEnumerable<string> paths)
@@ -41,17 +33,26 @@ public sealed class ProtectedTestFiles
     public bool Contains(string relativePath) => _paths.Contains(PathGlob.Normalize(relativePath));
 
     /// <summary>
-    /// Scans <paramref name="workspaceRoot"/> at session start: every existing file matching
-    /// <paramref name="patterns"/> (default <see cref="DefaultPatterns"/>; git-ignored files and <c>.git</c>
-    /// skipped), plus all of the task's <see cref="TaskSpec.TestFiles"/> (the grading tests, present or not).
+    /// Scans <paramref name="workspaceRoot"/> at session start: every existing test or test-infrastructure file
+    /// (<see cref="TestConvention.Scan"/>, or the files matching <paramref name="patterns"/> when given; git-ignored
+    /// files and <c>.git</c> skipped), plus all of the task's <see cref="TaskSpec.TestFiles"/> (the grading tests, present or not).
     /// </summary>
     public static ProtectedTestFiles Scan(string workspaceRoot, TaskSpec? task = null, IEnumerable<string>? patterns = null)
     {
         var workspace = new WorkspacePaths(workspaceRoot);
-        var globs = (patterns ?? DefaultPatterns).Select(p => new PathGlob(p)).ToList();
         var walker = new WorkspaceWalker(workspace);
         var root = workspace.Resolve(".", PathAccess.Read);
-        var found = walker.Files(root).Where(f => globs.Any(g => g.IsMatch(f))).ToList();
+        var files = walker.Files(root).ToList();
+        List<string> found;
+        if (patterns is null)
+        {
+            found = TestConvention.Scan(workspace.Root, files).Select(f => f.Path).ToList();
+        }
+        else
+        {
+            var globs = patterns.Select(p => new PathGlob(p)).ToList();
+            found = files.Where(f => globs.Any(g => g.IsMatch(f))).ToList();
+        }
         if (task is not null)
         {
             found.AddRange(task.TestFiles.Select(t => PathGlob.Normalize(t.Path)));

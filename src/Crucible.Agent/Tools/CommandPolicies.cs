@@ -22,15 +22,8 @@ public static class CommandPolicies
         var verifierDefaults = new VerifierOptions { Sandbox = sandbox };
         var nuget = options.NuGetPackagesDirectory ?? verifierDefaults.NuGetPackagesDirectory;
         var sources = options.LocalPackageSources ?? verifierDefaults.LocalPackageSources;
-        var env = new Dictionary<string, string>(Toolchains.DotnetEnvironment(Directory.Exists(nuget) ? nuget : null), StringComparer.Ordinal);
-        if (sources.Count > 0)
-        {
-            // MSBuild reads environment variables as properties: restores also look in the local folders, offline.
-            env["RestoreAdditionalProjectSources"] = string.Join(';', sources);
-        }
-        var readOnly = new List<string>();
-        readOnly.AddRange(new[] { nuget }.Concat(sources).Concat(Toolchains.DotnetMounts()).Where(Directory.Exists)
-            .Select(p => WorkspacePaths.RealPath(Path.GetFullPath(p))));
+        var (env, toolPaths) = Toolchains.OfflineDotnet(nuget, sources);
+        var readOnly = toolPaths.Select(WorkspacePaths.RealPath).ToList();
         return new SandboxPolicy
         {
             WorkspacePath = root,

@@ -118,34 +118,9 @@ public sealed class RunTestsTool(AgentToolOptions options) : AgentTool(options)
     }
 }
 
-/// <summary>Guesses a repository's test command from its files (the first rule that fits wins).</summary>
+/// <summary>Guesses a repository's test command from its files: <see cref="Core.Tasks.TestCommands.Detect"/>.</summary>
 public static class TestCommandDetector
 {
-    /// <summary>The command for <paramref name="workspaceRoot"/>, or null when nothing is recognised.</summary>
-    /// <remarks>
-    /// Rules, in order: a <c>.sln</c>/<c>.slnx</c> or a <c>*.csproj</c> at the root → <c>dotnet test</c>;
-    /// <c>go.mod</c> → <c>go test ./...</c>; <c>pyproject.toml</c>, <c>pytest.ini</c>, <c>setup.cfg</c> or <c>tox.ini</c> → <c>python3 -m pytest -q</c>;
-    /// <c>package.json</c> with a <c>test</c> script → <c>npm test</c>; <c>Cargo.toml</c> → <c>cargo test</c>.
-    /// </remarks>
-    public static string? Detect(string workspaceRoot)
-    {
-        bool Has(string pattern) => Directory.Exists(workspaceRoot) && Directory.EnumerateFiles(workspaceRoot, pattern).Any();
-        if (Has("*.sln") || Has("*.slnx") || Has("*.csproj"))
-        {
-            return "dotnet test";
-        }
-        if (Has("go.mod"))
-        {
-            return "go test ./...";
-        }
-        if (Has("pyproject.toml") || Has("pytest.ini") || Has("setup.cfg") || Has("tox.ini"))
-        {
-            return "python3 -m pytest -q";
-        }
-        if (Has("package.json") && File.ReadAllText(Path.Combine(workspaceRoot, "package.json")).Contains("\"test\"", StringComparison.Ordinal))
-        {
-            return "npm test";
-        }
-        return Has("Cargo.toml") ? "cargo test" : null;
-    }
+    /// <summary>The command for <paramref name="workspaceRoot"/>, or null when nothing is recognised (<see cref="Core.Tasks.TestCommands.Detect"/>).</summary>
+    public static string? Detect(string workspaceRoot) => Core.Tasks.TestCommands.Detect(workspaceRoot);
 }

@@ -1,3 +1,5 @@
+using Crucible.Core.Tasks;
+
 namespace Crucible.Constitution.Checks;
 
 /// <summary>The languages the checks know, recognised by file extension.</summary>
@@ -28,18 +30,9 @@ public static class SourceLanguages
         _ => SourceLanguage.Other,
     };
 
-    /// <summary>True when the file name follows a test convention (<c>*Tests.cs</c>, <c>test_*.py</c>, <c>*_test.go</c>, <c>*.test.js</c>, ...).</summary>
-    public static bool IsConventionalTestFile(string path)
-    {
-        var name = Path.GetFileName(path);
-        var stem = Path.GetFileNameWithoutExtension(path);
-        return Of(path) switch
-        {
-            SourceLanguage.CSharp => stem.EndsWith("Tests", StringComparison.Ordinal) || stem.EndsWith("Test", StringComparison.Ordinal),
-            SourceLanguage.Python => name.StartsWith("test_", StringComparison.Ordinal) || stem.EndsWith("_test", StringComparison.Ordinal),
-            SourceLanguage.Go => stem.EndsWith("_test", StringComparison.Ordinal),
-            SourceLanguage.JavaScript => stem.EndsWith(".test", StringComparison.Ordinal) || stem.EndsWith(".spec", StringComparison.Ordinal),
-            _ => false,
-        };
-    }
+    /// <summary>
+    /// True when <see cref="TestConvention"/> names the path a test or test infrastructure (<c>*Tests.cs</c>,
+    /// <c>test_*.py</c>, <c>conftest.py</c>, <c>*_test.go</c>, <c>*.test.js</c>, files under <c>tests/</c>, ...), by name.
+    /// </summary>
+    public static bool IsConventionalTestFile(string path) => TestConvention.Default.Classify(path).IsProtected;
 }

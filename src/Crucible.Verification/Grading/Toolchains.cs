@@ -40,6 +40,26 @@ public static class Toolchains
         return env;
     }
 
+    /// <summary>
+    /// The offline NuGet setup every sandboxed <c>dotnet</c> command gets (the agent's commands and a
+    /// repository's test command alike): <see cref="DotnetEnvironment"/> with <c>NUGET_PACKAGES</c> set when
+    /// <paramref name="nugetPackages"/> exists, the <paramref name="localSources"/> offered to restores as
+    /// additional sources, and the existing folders a restore reads, to mount read-only (absolute, links not resolved: callers that
+    /// need real paths resolve them).
+    /// </summary>
+    public static (Dictionary<string, string> Environment, IReadOnlyList<string> ReadOnlyPaths) OfflineDotnet(string nugetPackages, IReadOnlyList<string> localSources)
+    {
+        var env = new Dictionary<string, string>(DotnetEnvironment(Directory.Exists(nugetPackages) ? nugetPackages : null), StringComparer.Ordinal);
+        if (localSources.Count > 0)
+        {
+            // MSBuild reads environment variables as properties: restores also look in the local folders, offline.
+            env["RestoreAdditionalProjectSources"] = string.Join(';', localSources);
+        }
+        var readOnly = new[] { nugetPackages }.Concat(localSources).Concat(DotnetMounts()).Where(Directory.Exists)
+            .Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
+        return (env, readOnly);
+    }
+
     /// <summary>Host paths a dotnet command needs mounted read-only (the SDK when it lives outside the default system mounts).</summary>
     public static IReadOnlyList<string> DotnetMounts() => DotnetRoot.StartsWith("/usr/", StringComparison.Ordinal) ? [] : [DotnetRoot];
 

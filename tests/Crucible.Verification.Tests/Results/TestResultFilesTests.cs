@@ -68,9 +68,9 @@ public class TestResultFilesTests
 
         Assert.Equal(
             [
-                new RawTestResult("bob_test.BobTest.test_a", TestOutcomeKind.Passed, TimeSpan.FromMilliseconds(1), null),
-                new RawTestResult("bob_test.BobTest.test_b", TestOutcomeKind.Failed, TimeSpan.FromSeconds(0.5), "assert 1 == 2"),
-                new RawTestResult("bob_test.BobTest.test_c", TestOutcomeKind.Skipped, TimeSpan.Zero, "later"),
+                new RawTestResult("bob_test.BobTest.test_a", TestOutcomeKind.Passed, TimeSpan.FromMilliseconds(1), null) { ClassName = "bob_test.BobTest" },
+                new RawTestResult("bob_test.BobTest.test_b", TestOutcomeKind.Failed, TimeSpan.FromSeconds(0.5), "assert 1 == 2") { ClassName = "bob_test.BobTest" },
+                new RawTestResult("bob_test.BobTest.test_c", TestOutcomeKind.Skipped, TimeSpan.Zero, "later") { ClassName = "bob_test.BobTest" },
             ],
             TestResultFiles.ReadJUnit(xml));
     }
@@ -100,5 +100,55 @@ public class TestResultFilesTests
                 new RawTestResult("package:bowling", TestOutcomeKind.Failed, TimeSpan.FromSeconds(0.5), ""),
             ],
             results);
+    }
+
+    [Fact]
+    public void Reads_trx_names_qualified_with_the_class_of_their_definition()
+    {
+        using var dir = new TempDirectory();
+        var trx = dir.Write("r.trx", """
+            <TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+              <Results>
+                <UnitTestResult testId="1" testName="Foo(&quot;a&quot;)" outcome="Passed" duration="00:00:00" />
+                <UnitTestResult testId="2" testName="Ns.XTests.Bar" outcome="Failed" duration="00:00:00" />
+                <UnitTestResult testId="3" testName="Orphan" outcome="NotExecuted" duration="00:00:00" />
+              </Results>
+              <TestDefinitions>
+                <UnitTest id="1" name="Foo(&quot;a&quot;)"><TestMethod className="Ns.NTests" name="Foo" /></UnitTest>
+                <UnitTest id="2" name="Ns.XTests.Bar"><TestMethod className="Ns.XTests" name="Bar" /></UnitTest>
+              </TestDefinitions>
+            </TestRun>
+            """);
+
+        Assert.Equal(
+            [
+                new RawTestResult("Ns.NTests.Foo(\"a\")", TestOutcomeKind.Passed, TimeSpan.Zero, null),
+                new RawTestResult("Ns.XTests.Bar", TestOutcomeKind.Failed, TimeSpan.Zero, null),
+                new RawTestResult("Orphan", TestOutcomeKind.Skipped, TimeSpan.Zero, null),
+            ],
+            TestResultFiles.ReadTrxQualified(trx));
+    }
+
+    [Fact]
+    public void Reads_go_events_per_package_with_a_plain_build_failure_line_as_a_failed_package()
+    {
+        using var dir = new TempDirectory();
+        var json = dir.Write("r.json", """
+            {"Action":"run","Package":"m/a","Test":"TestA"}
+            {"Action":"pass","Package":"m/a","Test":"TestA","Elapsed":0.01}
+            {"Action":"output","Package":"m/a","Output":"ok  \tm/a\t0.01s\n"}
+            {"Action":"pass","Package":"m/a","Elapsed":0.02}
+            FAIL	m/b [build failed]
+            {"Action":"pass","Package":"m/c","Test":"TestA","Elapsed":0}
+            """);
+
+        var packages = TestResultFiles.ReadGoTestPackages(json);
+
+        Assert.Equal(["m/a", "m/b", "m/c"], packages.Select(p => p.Package));
+        Assert.Equal(new GoPackageResults("m/a", TestOutcomeKind.Passed, TimeSpan.FromSeconds(0.02), "ok  \tm/a\t0.01s\n", []), packages[0] with { Tests = [] });
+        Assert.Equal([new RawTestResult("TestA", TestOutcomeKind.Passed, TimeSpan.FromSeconds(0.01), null)], packages[0].Tests);
+        Assert.Equal(new GoPackageResults("m/b", TestOutcomeKind.Failed, TimeSpan.Zero, "FAIL\tm/b [build failed]\n", []), packages[1] with { Tests = [] });
+        Assert.Empty(packages[1].Tests);
+        Assert.Null(packages[2].Outcome);
     }
 }
