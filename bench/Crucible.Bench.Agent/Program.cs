@@ -231,6 +231,7 @@ internal sealed class NoopTool : IAgentTool
     public JsonElement InputSchema { get; } = JsonDocument.Parse("""{"type":"object","properties":{"n":{"type":"string"}}}""").RootElement.Clone();
     public bool IsMutating => false;
     public Task<ToolResult> InvokeAsync(JsonElement arguments, ToolContext context, CancellationToken cancellationToken) => Task.FromResult(new ToolResult("ok"));
+    public CallDescription Describe(JsonElement arguments, ToolContext context) => new(Name);
 }
 
 internal sealed class AllowAllGate : IPermissionGate

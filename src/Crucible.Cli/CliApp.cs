@@ -7,59 +7,92 @@ namespace Crucible.Cli;
 /// <summary>Builds and runs the <c>crucible</c> command tree.</summary>
 public static class CliApp
 {
-    /// <summary>Builds the root command with every sub-command.</summary>
-    public static RootCommand Build()
+    /// <summary>The description shown at the top of <c>crucible --help</c>.</summary>
+    internal const string Description = "Crucible: a coding agent whose work counts only when the harness has run it and proven it.";
+
+    /// <summary>Builds the root command with every sub-command, each bound to <paramref name="context"/>.</summary>
+    internal static RootCommand Build(CliContext context)
     {
-        var root = new RootCommand("Crucible: a coding agent whose work counts only when the harness has run it and proven it.");
-        foreach (var command in CommandTree.All())
+        var root = new RootCommand(Description);
+        foreach (var command in CommandTree.All(context))
         {
             root.Subcommands.Add(command);
         }
         return root;
     }
 
-    /// <summary>Parses <paramref name="args"/>, runs the chosen command and returns its exit code.</summary>
+    /// <summary>Parses <paramref name="args"/>, runs the chosen command in this process's context and returns its exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = Build();
-        var parse = root.Parse(args);
+        using var context = CliContext.ForProcess();
+        return await RunAsync(args, context);
+    }
+
+    /// <summary>Parses <paramref name="args"/>, runs the chosen command with <paramref name="context"/> and returns its exit code.</summary>
+    internal static async Task<int> RunAsync(string[] args, CliContext context)
+    {
+        var root = Build(context);
+        var parse = root.Parse(HelpArguments(args));
+        var invocation = new InvocationConfiguration
+        {
+            // Exceptions reach the handlers below (bad input → 2); Ctrl-C cancels the action's token.
+            // No termination timeout: the first Ctrl-C cancels the running step (the interactive agent keeps its session),
+            // and commands end themselves promptly on cancellation.
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+            Output = context.Out.Profile.Out.Writer,
+            Error = context.Err.Profile.Out.Writer,
+        };
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
         {
             // Parse errors are bad input: report them with the usage hint and exit 2, not the library's default 1.
+            var names = new List<string>();
+            for (var r = parse.CommandResult; r.Command != root && r.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent)
+            {
+                names.Insert(0, r.Command.Name);
+            }
+            var commandPath = string.Join(' ', names);
             foreach (var error in parse.Errors)
             {
-                WriteBadInput(new BadInputException(error.Message, $"see 'crucible {string.Join(' ', parse.CommandResult.Command.Name == root.Name ? [] : new[] { parse.CommandResult.Command.Name })} --help'".Replace("  ", " ", StringComparison.Ordinal)));
+                WriteBadInput(context.Err, new BadInputException(error.Message, $"see 'crucible {(commandPath.Length > 0 ? commandPath + " " : "")}--help'"));
             }
             return ExitCodes.BadInput;
         }
         try
         {
-            // Exceptions reach the handlers below (bad input → 2); Ctrl-C cancels the action's token.
-            // No termination timeout: the first Ctrl-C cancels the running step (the interactive agent keeps its session),
-            // and commands end themselves promptly on cancellation.
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+            return await parse.InvokeAsync(invocation, context.Setup.Cancellation);
         }
         catch (BadInputException e)
         {
-            WriteBadInput(e);
+            WriteBadInput(context.Err, e);
             return ExitCodes.BadInput;
         }
         catch (Core.Sandbox.SandboxUnavailableException e)
         {
-            WriteBadInput(new BadInputException(e.Message, "install and enable the sandbox as described, or pass --no-sandbox to run without isolation (recorded in results)"));
+            WriteBadInput(context.Err, new BadInputException(e.Message, "install and enable the sandbox as described, or pass --no-sandbox to run without isolation (recorded in results)"));
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException)
         {
-            CliConsole.Err.MarkupLine("[yellow]interrupted[/]");
+            context.Err.MarkupLine("[yellow]interrupted[/]");
             return ExitCodes.Interrupted;
         }
     }
 
-    /// <summary>Prints a bad-input error with its fix to stderr.</summary>
-    public static void WriteBadInput(BadInputException e)
+    /// <summary>
+    /// Bare <c>crucible</c> shows the help, and <c>crucible help [COMMAND...]</c> is <c>crucible [COMMAND...] --help</c>,
+    /// as in <c>git</c>, <c>gh</c> and <c>cargo</c>.
+    /// </summary>
+    internal static string[] HelpArguments(string[] args) => args switch
     {
-        var err = CliConsole.Err;
+        [] => ["--help"],
+        ["help", .. var rest] => [.. rest, "--help"],
+        _ => args,
+    };
+
+    /// <summary>Prints a bad-input error with its fix to <paramref name="err"/>.</summary>
+    internal static void WriteBadInput(IAnsiConsole err, BadInputException e)
+    {
         err.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
         if (e.Fix is { Length: > 0 } fix)
         {

@@ -2,22 +2,14 @@ using Spectre.Console;
 
 namespace Crucible.Cli;
 
-/// <summary>The consoles commands write to: results on stdout, progress and diagnostics on stderr.</summary>
+/// <summary>Creates the consoles of the process: results on stdout, progress and diagnostics on stderr (see <see cref="CliContext"/>).</summary>
 internal static class CliConsole
 {
     /// <summary>Width used when output is redirected: wide enough that tables never wrap ids or paths.</summary>
     public const int RedirectedWidth = 1000;
 
-    /// <summary>Standard output (results, tables, JSON).</summary>
-    public static IAnsiConsole Out { get; set; } = Create(Console.Out, Console.IsOutputRedirected);
-
-    /// <summary>Standard error (progress bars, warnings, errors), so <c>--json</c> output stays clean.</summary>
-    public static IAnsiConsole Err { get; set; } = Create(Console.Error, Console.IsErrorRedirected);
-
-    /// <summary>True when stderr is an interactive terminal (progress bars are drawn only then).</summary>
-    public static bool ErrIsTerminal => !Console.IsErrorRedirected && Err.Profile.Capabilities.Interactive;
-
-    private static IAnsiConsole Create(TextWriter writer, bool redirected)
+    /// <summary>A console over <paramref name="writer"/>: plain text, no colours and <see cref="RedirectedWidth"/> columns when redirected.</summary>
+    public static IAnsiConsole Create(TextWriter writer, bool redirected)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -32,7 +24,4 @@ internal static class CliConsole
         }
         return console;
     }
-
-    /// <summary>Writes a warning line to stderr.</summary>
-    public static void Warn(string message) => Err.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
 }

@@ -2,15 +2,18 @@ using System.CommandLine;
 
 namespace Crucible.Cli;
 
-/// <summary>The list of top-level commands. Each area adds its own factory here.</summary>
+/// <summary>
+/// The list of top-level commands. Each command is a class with <c>static Command Create(CliContext context)</c>
+/// (see "Adding a command" in DEVELOPERS.md); add its factory here.
+/// </summary>
 internal static class CommandTree
 {
-    public static IEnumerable<Command> All()
+    public static IEnumerable<Command> All(CliContext context)
     {
-        yield return Commands.EvalCommand.Create();
-        yield return Commands.TasksCommand.Create();
-        yield return Commands.RunCommand.Create();
-        yield return Commands.ModelsCommand.Create();
-        yield return Commands.ReviewCommand.Create();
+        yield return Commands.EvalCommand.Create(context);
+        yield return Commands.TasksCommand.Create(context);
+        yield return Commands.RunCommand.Create(context);
+        yield return Commands.ModelsCommand.Create(context);
+        yield return Commands.ReviewCommand.Create(context);
     }
 }

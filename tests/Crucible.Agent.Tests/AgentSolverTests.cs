@@ -27,16 +27,15 @@ public sealed class AgentSolverTests(RealVerifierFixture fixture) : IClassFixtur
         var client = new ScriptedChatClient { UsagePerResponse = new UsageDetails { InputTokenCount = 100, OutputTokenCount = 20 } }
             .ThenCall("write", Args(("path", "TwoFer.cs"), ("content", solution)))
             .ThenText("done");
-        var solver = new AgentSolver(new AgentSolverOptions
+        var solver = new AgentSolver(new AgentAssembly(new AgentAssemblyOptions
         {
-            ClientFactory = () => client,
-            ToolsFactory = _ => [new TestReadTool(), new TestWriteTool()],
-            GateFactory = _ => new TestGate(),
+            Tools = _ => [new TestReadTool(), new TestWriteTool()],
+            Gate = _ => new TestGate(),
             Sandbox = fixture.Sandbox,
             Verifier = fixture.Verifier,
             Model = "scripted",
-            Options = new AgentOptions { Pricing = _ => 0.01m },
-        });
+            Pricing = _ => 0.01m,
+        }), () => client);
 
         var result = await solver.SolveAsync(new SolveContext(task, workspace, Path.Combine(work.Path, "artifacts")), Ct);
 

@@ -31,8 +31,16 @@ public sealed class ModelsCommandTests : IDisposable
         _project.Dispose();
     }
 
-    private ModelsCommand.Context Context(Dictionary<string, string>? env = null, Func<ProviderConnection, IChatClient>? provider = null) =>
-        new(_home.Path, _project.Path, name => env?.GetValueOrDefault(name), Console(_out), Console(_err), provider);
+    private CliContext Context(Dictionary<string, string>? env = null, Func<ProviderConnection, IChatClient>? provider = null) =>
+        new(new CliSetup
+        {
+            WorkingDirectory = _project.Path,
+            Home = _home.Path,
+            Environment = name => env?.GetValueOrDefault(name),
+            Out = Console(_out),
+            Err = Console(_err),
+            ProviderFactory = provider,
+        });
 
     private static IAnsiConsole Console(TextWriter writer)
     {
@@ -46,7 +54,8 @@ public sealed class ModelsCommandTests : IDisposable
     [Fact]
     public void Models_and_check_are_registered_on_the_root_command()
     {
-        var models = Assert.Single(CliApp.Build().Subcommands, c => c.Name == "models");
+        using var context = Context();
+        var models = Assert.Single(CliApp.Build(context).Subcommands, c => c.Name == "models");
         Assert.Contains(models.Subcommands, c => c.Name == "check");
     }
 

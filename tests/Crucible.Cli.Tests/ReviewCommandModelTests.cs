@@ -14,7 +14,6 @@ namespace Crucible.Cli.Tests;
 /// <c>crucible review --model</c> against a real local OpenAI-compatible wire server, through the real
 /// model factory (provider client, retries, usage ledger): one critique call per principle.
 /// </summary>
-[Collection(nameof(CliGlobalState))]
 public sealed class ReviewCommandModelTests : IDisposable
 {
     private const string Calc = "public static class Calc\n{\n    public static int Add(int a, int b) => a + b;\n}\n";
@@ -24,12 +23,10 @@ public sealed class ReviewCommandModelTests : IDisposable
     private readonly TempDirectory _repo = new("review-model-repo");
     private readonly StringWriter _out = new();
     private readonly StringWriter _err = new();
-    private readonly Func<string, Microsoft.Extensions.AI.IChatClient>? _previousFactory = CliServices.ChatClientFactory;
+    private readonly TempDirectory _home = new("review-model-home");
 
     public ReviewCommandModelTests()
     {
-        // Other tests in this collection replace the factory; these use the real one.
-        CliServices.ChatClientFactory = spec => CliServices.ModelFactory.Create(spec);
         Git("init", "-q");
         _repo.Write("Calc.cs", Calc);
         _repo.Write("CalcTests.cs", CalcTests);
@@ -39,8 +36,8 @@ public sealed class ReviewCommandModelTests : IDisposable
 
     public void Dispose()
     {
-        CliServices.ChatClientFactory = _previousFactory;
         _repo.Dispose();
+        _home.Dispose();
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -136,10 +133,12 @@ public sealed class ReviewCommandModelTests : IDisposable
         _ => [],
     };
 
-    private Task<int> ReviewAsync(ReviewCommand.Settings settings) =>
-        ReviewCommand.RunAsync(settings, Console(_out), Console(_err), Ct);
-
-    private static IAnsiConsole Console(StringWriter writer) => TestConsoles.Plain(writer);
+    /// <summary>Reviews with the real model factory of a fresh context (no user settings: the home is empty).</summary>
+    private async Task<int> ReviewAsync(ReviewCommand.Settings settings)
+    {
+        using var context = new CliContext(TestContexts.Setup(_repo.Path, _out, _err, _home.Path));
+        return await ReviewCommand.RunAsync(settings, context, Ct);
+    }
 
     private void Git(params string[] args) => TestGit.Run(_repo.Path, args);
 }

@@ -163,8 +163,9 @@ public sealed class ReviewCommandTests : IDisposable
     [Fact]
     public async Task Eval_attaches_the_constitution_integrity_flags_to_verdicts()
     {
-        // `crucible eval` builds its runner with CliServices.CreateIntegrityChecker(); the constitution supplies it.
-        var checker = Assert.IsType<Crucible.Constitution.IntegrityChecker>(CliServices.CreateIntegrityChecker());
+        // `crucible eval` builds its runner with the context's integrity checker; by default the constitution supplies it.
+        using var context = new CliContext(TestContexts.Setup(_repo.Path, _out, _err, _repo.Path));
+        var checker = Assert.IsType<Crucible.Constitution.IntegrityChecker>(context.CreateIntegrityChecker());
         var task = Assert.Single(TaskSuites.Load(TestPaths.ExercismTask("two-fer")).Tasks);
         using var workspace = new TempDirectory("review-eval");
         Workspaces.Materialize(task, workspace.Path, task.ReferenceFiles);
@@ -175,10 +176,11 @@ public sealed class ReviewCommandTests : IDisposable
         Assert.Equal(("integrity.early-exit", "TwoFer.cs", 3), (flag.Rule, flag.File, flag.Line));
     }
 
-    private int Review(ReviewCommand.Settings settings) =>
-        ReviewCommand.Run(settings, Console(_out), Console(_err));
-
-    private static IAnsiConsole Console(StringWriter writer) => TestConsoles.Plain(writer);
+    private int Review(ReviewCommand.Settings settings)
+    {
+        using var context = new CliContext(TestContexts.Setup(_repo.Path, _out, _err, _repo.Path));
+        return ReviewCommand.Run(settings, context);
+    }
 
     private void Git(params string[] args) => TestGit.Run(_repo.Path, args);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Crucible.Agent;
 using Crucible.Agent.Permissions;
 using Crucible.Agent.Sessions;
 using Crucible.Agent.Tests.Loop;
@@ -10,35 +11,20 @@ using Spectre.Console;
 
 namespace Crucible.Cli.Tests;
 
-[CollectionDefinition(nameof(CliGlobalState), DisableParallelization = true)]
-public sealed class CliGlobalState;
-
 /// <summary>
-/// <c>crucible run</c> headless, with the scripted model and the agent's test tools plugged into the CLI's
-/// hooks, real files and the real test command (run without the sandbox to keep the tests fast).
+/// <c>crucible run</c> headless, with the scripted model and the agent's test tools plugged into the test's own
+/// <see cref="CliContext"/>, real files and the real test command (run without the sandbox to keep the tests fast).
 /// </summary>
-[Collection(nameof(CliGlobalState))]
 public sealed class RunCommandTests : IDisposable
 {
     private readonly StringWriter _out = new();
     private readonly StringWriter _err = new();
-    private readonly IAnsiConsole _savedOut = CliConsole.Out;
-    private readonly IAnsiConsole _savedErr = CliConsole.Err;
-    private readonly Func<string, Func<Microsoft.Extensions.AI.UsageDetails, decimal?>?>? _savedPricing = CliServices.PricingFactory;
     private readonly TempDirectory _repo = new("cli-run");
+    private readonly TempDirectory _home = new("cli-run-home");
     private readonly List<string> _specs = [];
-    private readonly Func<string, IChatClient>? _savedChat = CliServices.ChatClientFactory;
-    private readonly Func<string, IReadOnlyList<Crucible.Agent.Tools.IAgentTool>>? _savedTools = CliServices.AgentToolsFactory;
-    private readonly Func<PermissionSetup, Crucible.Agent.Permissions.IPermissionGate>? _savedGate = CliServices.PermissionGateFactory;
 
     public RunCommandTests()
     {
-        CliConsole.Out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        CliConsole.Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_err), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        CliServices.AgentToolsFactory = _ => [new TestReadTool(), new TestWriteTool()];
-        CliServices.PermissionGateFactory = setup => Gate = new RecordingGate(setup);
-        // The scripted model's spec names no provider the price table could know.
-        CliServices.PricingFactory = null;
         // A repository whose test command passes only when greeting.txt says hello.
         _repo.Write("check.sh", "test \"$(cat greeting.txt 2>/dev/null)\" = hello || { echo 'greeting.txt is wrong'; exit 1; }\n");
     }
@@ -49,25 +35,29 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose()
     {
-        CliConsole.Out = _savedOut;
-        CliConsole.Err = _savedErr;
-        // The hooks are process-wide: restore the real factories for the tests that run after this one.
-        CliServices.PricingFactory = _savedPricing;
-        CliServices.ChatClientFactory = _savedChat;
-        CliServices.AgentToolsFactory = _savedTools;
-        CliServices.PermissionGateFactory = _savedGate;
         _repo.Dispose();
+        _home.Dispose();
     }
 
-    private void UseModel(ScriptedChatClient client)
+    /// <summary>The context of one invocation in the test repository: the scripted model, the test tools, a recording gate.</summary>
+    private CliContext Context(ScriptedChatClient client, TextReader? input = null) => new(TestContexts.Setup(_repo.Path, _out, _err, _home.Path) with
     {
-        // Scripted specs have no provider to price them.
-        CliServices.PricingFactory = null;
-        CliServices.ChatClientFactory = spec =>
+        Input = input ?? TextReader.Null,
+        ChatClients = spec =>
         {
             _specs.Add(spec);
             return client;
-        };
+        },
+        // Scripted specs have no provider to price them.
+        Pricing = _ => null,
+        AgentTools = _ => [new TestReadTool(), new TestWriteTool()],
+        PermissionGate = setup => Gate = new RecordingGate(setup),
+    });
+
+    private async Task<int> RunAsync(RunCommand.RunRequest request, ScriptedChatClient client, TextReader? input = null)
+    {
+        using var context = Context(client, input);
+        return await RunCommand.RunAsync(request, context, Ct);
     }
 
     private static RunCommand.RunRequest Headless(string task, string format, bool cont = false) =>
@@ -78,11 +68,11 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task Headless_stream_json_prints_each_event_as_a_json_line_and_exits_0_when_the_verdict_passes()
     {
-        UseModel(new ScriptedChatClient()
+        var client = new ScriptedChatClient()
             .ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello")), "Writing the greeting.")
-            .ThenText("Done."));
+            .ThenText("Done.");
 
-        var code = await RunCommand.RunAsync(Headless("write hello to greeting.txt", "stream-json"), _repo.Path, Ct);
+        var code = await RunAsync(Headless("write hello to greeting.txt", "stream-json"), client);
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal(["scripted:test"], _specs);
@@ -101,11 +91,11 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task Headless_json_prints_one_result_and_exits_1_when_the_harness_tests_fail_whatever_the_model_says()
     {
-        UseModel(new ScriptedChatClient()
+        var client = new ScriptedChatClient()
             .ThenCall("write", Args(("path", "greeting.txt"), ("content", "goodbye")))
-            .ThenText("All done, tests pass!"));
+            .ThenText("All done, tests pass!");
 
-        var code = await RunCommand.RunAsync(Headless("write hello", "json"), _repo.Path, Ct);
+        var code = await RunAsync(Headless("write hello", "json"), client);
 
         Assert.Equal(ExitCodes.Failure, code);
         var doc = JsonDocument.Parse(_out.ToString()).RootElement;
@@ -119,8 +109,8 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task Continue_resumes_the_latest_session_of_the_folder_with_its_conversation()
     {
-        UseModel(new ScriptedChatClient().ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello"))).ThenText("first done"));
-        Assert.Equal(ExitCodes.Ok, await RunCommand.RunAsync(Headless("first", "text"), _repo.Path, Ct));
+        var first = new ScriptedChatClient().ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello"))).ThenText("first done");
+        Assert.Equal(ExitCodes.Ok, await RunAsync(Headless("first", "text"), first));
         Assert.Equal("first done\n", _out.ToString().Replace("\r", "", StringComparison.Ordinal));
         string firstId;
         using (var store = SessionStore.ForWorkspace(_repo.Path))
@@ -128,13 +118,13 @@ public sealed class RunCommandTests : IDisposable
             firstId = store.Index.Latest(_repo.Path)!.Id;
         }
 
-        UseModel(new ScriptedChatClient().Then(r =>
+        var second = new ScriptedChatClient().Then(r =>
         {
             Assert.Equal(["system", "user", "assistant", "tool", "assistant", "user"], r.Messages.Select(m => m.Role.Value));
             Assert.Equal(("first", "second"), (r.Messages[1].Text, r.Messages[^1].Text));
             return ScriptedChatClient.Text("second done");
-        }));
-        var code = await RunCommand.RunAsync(Headless("second", "json", cont: true), _repo.Path, Ct);
+        });
+        var code = await RunAsync(Headless("second", "json", cont: true), second);
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal(firstId, JsonDocument.Parse(_out.ToString().Split('\n', 2)[1]).RootElement.GetProperty("sessionId").GetString());
@@ -143,45 +133,37 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task Interactive_mode_streams_answers_and_takes_one_request_per_line_in_the_same_session()
     {
-        var savedIn = Console.In;
-        Console.SetIn(new StringReader("second request\n\n"));
-        try
-        {
-            UseModel(new ScriptedChatClient()
-                .ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello")), "Writing. ")
-                .ThenText("First done.")
-                .Then(r =>
-                {
-                    Assert.Equal(("first request", "second request"), (r.Messages[1].Text, r.Messages[^1].Text));
-                    return ScriptedChatClient.Text("Second done.");
-                }));
-            var request = Headless("unused", "text") with { Print = null, Prompt = "first request" };
+        var client = new ScriptedChatClient()
+            .ThenCall("write", Args(("path", "greeting.txt"), ("content", "hello")), "Writing. ")
+            .ThenText("First done.")
+            .Then(r =>
+            {
+                Assert.Equal(("first request", "second request"), (r.Messages[1].Text, r.Messages[^1].Text));
+                return ScriptedChatClient.Text("Second done.");
+            });
+        var request = Headless("unused", "text") with { Print = null, Prompt = "first request" };
 
-            var code = await RunCommand.RunAsync(request, _repo.Path, Ct);
+        var code = await RunAsync(request, client, new StringReader("second request\n\n"));
 
-            Assert.Equal(ExitCodes.Ok, code); // end of input ends the session
-            Assert.Equal("Writing. \nFirst done.\nSecond done.\n", _out.ToString().Replace("\r", "", StringComparison.Ordinal));
-            var err = _err.ToString();
-            Assert.Contains("● write: greeting.txt", err, StringComparison.Ordinal);
-            Assert.Contains("verdict: Passed", err, StringComparison.Ordinal);
-            Assert.True(Gate!.Setup.Interactive);
-            using var store = SessionStore.ForWorkspace(_repo.Path);
-            Assert.Single(store.Index.List(_repo.Path));
-        }
-        finally
-        {
-            Console.SetIn(savedIn);
-        }
+        Assert.Equal(ExitCodes.Ok, code); // end of input ends the session
+        Assert.Equal("Writing. \nFirst done.\nSecond done.\n", _out.ToString().Replace("\r", "", StringComparison.Ordinal));
+        var err = _err.ToString();
+        Assert.Contains("● write: greeting.txt", err, StringComparison.Ordinal);
+        Assert.Contains("verdict: Passed", err, StringComparison.Ordinal);
+        Assert.True(Gate!.Setup.Interactive);
+        using var store = SessionStore.ForWorkspace(_repo.Path);
+        Assert.Single(store.Index.List(_repo.Path));
     }
 
     [Fact]
-    public async Task Without_a_model_provider_the_run_is_refused_with_a_clear_error()
+    public async Task A_model_spec_of_an_unknown_provider_is_refused_before_any_session_starts()
     {
-        CliServices.ChatClientFactory = null;
+        using var context = new CliContext(TestContexts.Setup(_repo.Path, _out, _err, _home.Path));
 
-        var e = await Assert.ThrowsAsync<BadInputException>(() => RunCommand.RunAsync(Headless("x", "text"), _repo.Path, Ct));
+        var e = await Assert.ThrowsAsync<BadInputException>(() => RunCommand.RunAsync(Headless("x", "text") with { Model = "bogus:model" }, context, Ct));
 
-        Assert.Equal(("no model provider available in this build", "use a build of crucible that includes the model providers"), (e.Message, e.Fix));
+        Assert.Contains("bogus", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_repo.Path, ".crucible")));
     }
 
     [Theory]
@@ -189,7 +171,8 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("--permission-mode", "yolo", "unknown permission mode 'yolo'")]
     public async Task Bad_option_values_are_bad_input(string option, string value, string message)
     {
-        var parse = CliApp.Build().Parse(["run", "-p", "x", "--model", "m", option, value]);
+        using var context = Context(new ScriptedChatClient());
+        var parse = CliApp.Build(context).Parse(["run", "-p", "x", "--model", "m", option, value]);
         var e = await Assert.ThrowsAsync<BadInputException>(() => parse.InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false }, Ct));
 
         Assert.Equal(message, e.Message);
@@ -198,9 +181,7 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task Continue_in_a_folder_without_sessions_is_bad_input()
     {
-        UseModel(new ScriptedChatClient());
-
-        var e = await Assert.ThrowsAsync<BadInputException>(() => RunCommand.RunAsync(Headless("x", "text", cont: true), _repo.Path, Ct));
+        var e = await Assert.ThrowsAsync<BadInputException>(() => RunAsync(Headless("x", "text", cont: true), new ScriptedChatClient()));
 
         Assert.Equal($"no session to continue in {_repo.Path}", e.Message);
     }
@@ -208,7 +189,7 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public void Text_output_shows_the_constitution_review_and_a_flagged_verdict_on_stderr()
     {
-        var sink = new RunCommand.TextEventSink(_out, CliConsole.Err, streaming: false);
+        var sink = new RunCommand.TextEventSink(_out, TestConsoles.Plain(_err), streaming: false);
         Crucible.Core.Verification.IntegrityFlag[] flags = [new("integrity.early-exit", "Environment.Exit ends the test run", "Leap.cs", 3, "Environment.Exit(0);")];
 
         sink.OnEvent(new Crucible.Agent.Loop.ReviewRecorded(2, 1, "task leap workspace vs its starting files", flags, 0, [], FedBack: true));
@@ -222,9 +203,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal("", _out.ToString());
     }
 
-    private sealed class RecordingGate(PermissionSetup setup) : IPermissionGate
+    private sealed class RecordingGate(AgentGateSetup setup) : IPermissionGate
     {
-        public PermissionSetup Setup => setup;
+        public AgentGateSetup Setup => setup;
 
         public ValueTask<PermissionDecision> DecideAsync(PermissionRequest request, CancellationToken cancellationToken) =>
             ValueTask.FromResult(PermissionDecision.Allow("test"));

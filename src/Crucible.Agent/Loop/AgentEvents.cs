@@ -17,6 +17,7 @@ namespace Crucible.Agent.Loop;
 [JsonDerivedType(typeof(AssistantTextDelta), "assistant_delta")]
 [JsonDerivedType(typeof(ToolCallStarted), "tool_call")]
 [JsonDerivedType(typeof(ToolCallFinished), "tool_result")]
+[JsonDerivedType(typeof(HarnessError), "harness_error")]
 [JsonDerivedType(typeof(UsageRecorded), "usage")]
 [JsonDerivedType(typeof(Nudged), "nudge")]
 [JsonDerivedType(typeof(Compacted), "compaction")]
@@ -71,6 +72,19 @@ public sealed record ToolCallStarted(int Step, string CallId, string Tool, JsonE
 /// <param name="ChangedPaths">Files the call changed.</param>
 /// <param name="DurationMs">How long the call ran.</param>
 public sealed record ToolCallFinished(int Step, string CallId, string Tool, bool IsError, string Content, IReadOnlyList<string> ChangedPaths, long DurationMs) : AgentEvent;
+
+/// <summary>
+/// A tool threw: a failure of the harness, not of the model's call. The model saw only a generic message
+/// (<c>ToolRegistry.UnexpectedFailureMessage</c>); the details are recorded here, for the user, and the run ends with status <c>error</c>.
+/// </summary>
+/// <param name="Step">1-based step.</param>
+/// <param name="CallId">The model's call id.</param>
+/// <param name="Tool">Tool name.</param>
+/// <param name="ExceptionType">The exception's full type name.</param>
+/// <param name="Message">The exception's message.</param>
+/// <param name="StackTrace">Where it was thrown.</param>
+/// <param name="InnerException">The inner exception with its stack, when there is one.</param>
+public sealed record HarnessError(int Step, string CallId, string Tool, string ExceptionType, string Message, string StackTrace, string? InnerException) : AgentEvent;
 
 /// <summary>Usage of one model call and the run's totals so far.</summary>
 /// <param name="Step">1-based step.</param>

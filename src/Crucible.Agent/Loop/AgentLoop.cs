@@ -21,8 +21,7 @@ namespace Crucible.Agent.Loop;
 public sealed class AgentLoop
 {
     private readonly IChatClient _client;
-    private readonly Dictionary<string, IAgentTool> _tools;
-    private readonly IList<AITool> _declarations;
+    private readonly ToolRegistry _tools;
     private readonly IPermissionGate _gate;
     private readonly ToolContext _toolContext;
     private readonly AgentOptions _options;
@@ -36,10 +35,21 @@ public sealed class AgentLoop
     /// <param name="options">Limits and policies.</param>
     /// <param name="clock">Time source (tests pass a fake one).</param>
     public AgentLoop(IChatClient client, IReadOnlyList<IAgentTool> tools, IPermissionGate gate, ToolContext toolContext, AgentOptions options, TimeProvider? clock = null)
+        : this(client, new ToolRegistry(tools), gate, toolContext, options, clock)
+    {
+    }
+
+    /// <summary>Creates a loop whose calls all go through <paramref name="tools"/> (declarations, permission requests, invocation).</summary>
+    /// <param name="client">The model.</param>
+    /// <param name="tools">The registry the model's calls are dispatched through (its order is the order the model sees).</param>
+    /// <param name="gate">Decides on every call.</param>
+    /// <param name="toolContext">What tools may use (workspace, sandbox, verifier).</param>
+    /// <param name="options">Limits and policies.</param>
+    /// <param name="clock">Time source (tests pass a fake one).</param>
+    public AgentLoop(IChatClient client, ToolRegistry tools, IPermissionGate gate, ToolContext toolContext, AgentOptions options, TimeProvider? clock = null)
     {
         _client = client;
-        _tools = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        _declarations = ToolDeclarations.From(tools);
+        _tools = tools ?? throw new ArgumentNullException(nameof(tools));
         _gate = gate;
         _toolContext = toolContext;
         _options = options;
@@ -228,7 +238,7 @@ public sealed class AgentLoop
     private async Task<ChatResponse> CallModelAsync(AgentConversation conversation, AgentBudget budget, CancellationToken ct)
     {
         var options = _options.ChatOptions?.Clone() ?? new ChatOptions();
-        options.Tools = _declarations;
+        options.Tools = [.. _tools.AITools];
         options.ToolMode = ChatToolMode.Auto;
         options.AllowMultipleToolCalls = true;
         options.MaxOutputTokens = (int)Math.Max(1, Math.Min(_options.Limits.MaxOutputTokensPerCall, budget.TokensLeft));
@@ -279,42 +289,28 @@ public sealed class AgentLoop
         var signature = new StringBuilder();
         foreach (var call in calls)
         {
-            var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
             var clock = Stopwatch.StartNew();
-            ToolResult result;
+            var arguments = default(JsonElement);
+            // One path for every call: unknown tools, parse errors, the request from the tool's resolved paths, the gate, the run.
+            var outcome = await _tools.InvokeAsync(
+                call,
+                _toolContext,
+                _gate,
+                a =>
+                {
+                    arguments = a.Arguments;
+                    conversation.Emit(new ToolCallStarted(step, call.CallId, a.Tool, a.Arguments, a.Summary, a.Allowed, a.Reason));
+                },
+                ct).ConfigureAwait(false);
+            var result = outcome.Result;
             string? fatal = null;
-            if (!_tools.TryGetValue(call.Name, out var tool))
+            if (outcome.Failure is { } failure)
             {
-                conversation.Emit(new ToolCallStarted(step, call.CallId, call.Name, arguments, call.Name, false, "unknown tool"));
-                result = ToolResult.Error($"unknown tool '{call.Name}'; available tools: {string.Join(", ", _tools.Keys)}");
-            }
-            else if (call.Exception is { } parseError)
-            {
-                conversation.Emit(new ToolCallStarted(step, call.CallId, call.Name, arguments, call.Name, false, "arguments could not be parsed"));
-                result = ToolResult.Error($"the arguments could not be parsed as JSON ({parseError.Message}); send a JSON object matching the tool's schema");
-            }
-            else
-            {
-                var request = new PermissionRequest(tool.Name, arguments, tool.IsMutating, Summarize(tool.Name, arguments), tool.IsMutating && NamesProtectedPath(arguments));
-                var decision = await _gate.DecideAsync(request, ct).ConfigureAwait(false);
-                conversation.Emit(new ToolCallStarted(step, call.CallId, tool.Name, arguments, request.Summary, decision.Allowed, decision.Reason));
-                if (!decision.Allowed)
-                {
-                    result = ToolResult.Error($"permission denied: {decision.Reason}");
-                }
-                else
-                {
-                    try
-                    {
-                        result = await tool.InvokeAsync(arguments, _toolContext, ct).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        // Tools report problems as error results; an exception is a harness failure and ends the run.
-                        fatal = $"tool '{tool.Name}' failed: {e.Message}";
-                        result = ToolResult.Error(fatal);
-                    }
-                }
+                // A throw is a harness failure: the model saw only the generic text, the details go to the transcript, and the run
+                // stops with a typed status (the tool's state is unknown and retrying cannot fix the harness). The message names no
+                // exception text either, because a sub-agent's run message goes back to its parent model.
+                conversation.Emit(new HarnessError(step, call.CallId, call.Name, failure.GetType().FullName ?? failure.GetType().Name, failure.Message, failure.StackTrace ?? "", failure.InnerException?.ToString()));
+                fatal = $"tool '{call.Name}' failed unexpectedly; the details are in the transcript (harness_error)";
             }
             conversation.Emit(new ToolCallFinished(step, call.CallId, call.Name, result.IsError, result.Content, result.ChangedPaths, clock.ElapsedMilliseconds));
             results.Add(new FunctionResultContent(call.CallId, result.Content));
@@ -339,46 +335,6 @@ public sealed class AgentLoop
         {
             conversation.Add(new ChatMessage(ChatRole.Tool, [.. open.Select(c => (AIContent)new FunctionResultContent(c.CallId, reason))]));
         }
-    }
-
-    private bool NamesProtectedPath(JsonElement arguments)
-    {
-        if (_options.ProtectedPaths.Count == 0 || arguments.ValueKind != JsonValueKind.Object)
-        {
-            return false;
-        }
-        foreach (var p in arguments.EnumerateObject())
-        {
-            if (p.Value.ValueKind == JsonValueKind.String && p.Name is "path" or "file" or "file_path" or "filePath"
-                && _options.ProtectedPaths.Contains(NormalizePath(p.Value.GetString()!, _toolContext.WorkspaceRoot)))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static string NormalizePath(string path, string root)
-    {
-        var full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(root, path));
-        return Path.GetRelativePath(root, full).Replace('\\', '/');
-    }
-
-    /// <summary>One line for the user: the tool and its most telling argument.</summary>
-    public static string Summarize(string tool, JsonElement arguments)
-    {
-        if (arguments.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var key in new[] { "command", "path", "file_path", "pattern", "description" })
-            {
-                if (arguments.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String)
-                {
-                    var text = v.GetString()!.ReplaceLineEndings(" ");
-                    return $"{tool}: {(text.Length > 80 ? text[..79] + "…" : text)}";
-                }
-            }
-        }
-        return tool;
     }
 
     private static UsageTotals Subtract(UsageTotals a, UsageTotals b) => new(

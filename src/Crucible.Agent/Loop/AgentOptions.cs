@@ -48,9 +48,6 @@ public sealed record AgentOptions
     /// <summary>Use the streaming API and emit <see cref="AssistantTextDelta"/> events. Default: false.</summary>
     public bool Streaming { get; init; }
 
-    /// <summary>Workspace-relative paths of protected test files (a mutating call naming one is flagged to the gate). Default: none.</summary>
-    public IReadOnlySet<string> ProtectedPaths { get; init; } = new HashSet<string>(StringComparer.Ordinal);
-
     /// <summary>Extra chat options (temperature, model id); tools and output tokens are set by the loop. Default: null.</summary>
     public ChatOptions? ChatOptions { get; init; }
 }

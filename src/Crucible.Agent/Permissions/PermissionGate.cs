@@ -30,8 +30,11 @@ public sealed class PermissionGate : IPermissionGate
     /// <summary>Tools that change files (auto-edit runs them without asking).</summary>
     public static IReadOnlySet<string> FileEditTools { get; } = new HashSet<string>(StringComparer.Ordinal) { "write", "edit", "notes" };
 
-    /// <summary>Tools that write the paths they are given (their paths are checked against the protected tests).</summary>
-    public static IReadOnlySet<string> PathWritingTools { get; } = new HashSet<string>(StringComparer.Ordinal) { "write", "edit" };
+    /// <summary>
+    /// Tools that write the paths of their request (checked against the protected tests). <c>notes</c> is one: its
+    /// file could be a link to a test file.
+    /// </summary>
+    public static IReadOnlySet<string> PathWritingTools { get; } = new HashSet<string>(StringComparer.Ordinal) { "write", "edit", "notes" };
 
     private readonly PermissionSettings _settings;
     private readonly ProtectedTestFiles _tests;
@@ -232,14 +235,11 @@ public sealed class PermissionGate : IPermissionGate
         return request.Tool;
     }
 
-    private static IReadOnlyList<string> Paths(PermissionRequest request)
-    {
-        if (request.Paths.Count > 0)
-        {
-            return request.Paths.Select(PathGlob.Normalize).ToList();
-        }
-        return Argument(request.Arguments, "path") is { } path ? [PathGlob.Normalize(path)] : [];
-    }
+    /// <summary>
+    /// The call's paths as the tool described them (links resolved, see <c>ToolRegistry.CreateRequest</c>). Never the
+    /// <c>path</c> argument as written: through a link it names a different file than the one the tool opens.
+    /// </summary>
+    private static IReadOnlyList<string> Paths(PermissionRequest request) => request.Paths.Select(PathGlob.Normalize).ToList();
 
     private static string? Argument(JsonElement arguments, string name) =>
         arguments.ValueKind == JsonValueKind.Object && arguments.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

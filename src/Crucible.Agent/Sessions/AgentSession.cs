@@ -23,7 +23,7 @@ public sealed record AgentSessionSetup
     /// <summary>What tools may use; <see cref="ToolContext.WorkspaceRoot"/> is the session's workspace.</summary>
     public required ToolContext ToolContext { get; init; }
 
-    /// <summary>Loop options (limits, pricing, streaming). <see cref="AgentOptions.VerifyWhenDone"/>, <see cref="AgentOptions.Context"/> and <see cref="AgentOptions.ProtectedPaths"/> are filled in by the session when left unset.</summary>
+    /// <summary>Loop options (limits, pricing, streaming). <see cref="AgentOptions.VerifyWhenDone"/>, <see cref="AgentOptions.Context"/> and <see cref="AgentOptions.Review"/> are filled in by the session when left unset.</summary>
     public AgentOptions Options { get; init; } = new();
 
     /// <summary>Context policy; null uses the defaults. Default: null.</summary>
@@ -96,9 +96,11 @@ public sealed class AgentSession : IDisposable
         StateDirectory = stateDirectory;
         Setup = setup;
         var options = setup.Options;
+        // Every call of the session goes through this registry; the context manager counts the same declarations the model is sent.
+        var tools = new ToolRegistry(setup.Tools);
         if (options.Context is null)
         {
-            options = options with { Context = new ContextManager(setup.Context ?? new ContextPolicy(), setup.ToolContext.WorkspaceRoot, ToolDeclarations.From(setup.Tools)) };
+            options = options with { Context = new ContextManager(setup.Context ?? new ContextPolicy(), setup.ToolContext.WorkspaceRoot, tools.AITools) };
         }
         var task = setup.ToolContext.Task;
         RepositoryVerification? repository = null;
@@ -106,11 +108,6 @@ public sealed class AgentSession : IDisposable
         {
             // The originals are kept outside the workspace, where the agent's tools and commands cannot reach them.
             repository = RepositoryVerification.Start(setup.ToolContext.WorkspaceRoot, Path.Combine(setup.ProtectedFilesRoot, id), setup.TestCommand, protectTests: !setup.AllowTestEdits);
-        }
-        if (options.ProtectedPaths.Count == 0 && !setup.AllowTestEdits)
-        {
-            var paths = task is not null ? task.TestFiles.Select(f => f.Path) : repository!.ProtectedFiles;
-            options = options with { ProtectedPaths = paths.ToHashSet(StringComparer.Ordinal) };
         }
         if (options.VerifyWhenDone is null && setup.VerifyWhenDone)
         {
@@ -132,7 +129,7 @@ public sealed class AgentSession : IDisposable
             var root = setup.ToolContext.WorkspaceRoot;
             options = options with { Review = task is not null ? DoneReview.ForTask(task, root) : DoneReview.ForRepository(root, SessionBaseCommit(root, stateDirectory)) };
         }
-        _loop = new AgentLoop(setup.Client, setup.Tools, setup.Gate, setup.ToolContext with { SessionDirectory = stateDirectory }, options);
+        _loop = new AgentLoop(setup.Client, tools, setup.Gate, setup.ToolContext with { SessionDirectory = stateDirectory }, options);
     }
 
     /// <summary>The commit a repository session started from: recorded in the state folder at the first start, read back on resume.</summary>

@@ -47,7 +47,7 @@ public sealed class SubAgentTool : IAgentTool
         """).RootElement.Clone();
 
     private readonly IChatClient _client;
-    private readonly IReadOnlyList<IAgentTool> _tools;
+    private readonly ToolRegistry _tools;
     private readonly IPermissionGate _gate;
     private readonly Func<AgentBudget?> _parentBudget;
     private readonly SubAgentOptions _options;
@@ -67,7 +67,8 @@ public sealed class SubAgentTool : IAgentTool
         _record = record;
         _client = client;
         _options = options ?? new SubAgentOptions();
-        _tools = [.. parentTools.Where(t => t.Name != "task" && _options.AllowedTools.Contains(t.Name, StringComparer.Ordinal))];
+        // The sub-agent's calls take the same path as the parent's: a registry of the allowed tools, the same gate.
+        _tools = new ToolRegistry(parentTools.Where(t => t.Name != "task" && _options.AllowedTools.Contains(t.Name, StringComparer.Ordinal)));
         _gate = gate;
         _parentBudget = parentBudget;
         _pricing = pricing;
@@ -79,17 +80,22 @@ public sealed class SubAgentTool : IAgentTool
     /// <inheritdoc />
     public string Description =>
         $"Delegate a focused task (searching the code, reading many files, answering a question) to a sub-agent with a fresh context. " +
-        $"It can use: {string.Join(", ", _tools.Select(t => t.Name))}. It returns a summary; its token and dollar use count against your budget. " +
+        $"It can use: {string.Join(", ", _tools.Tools.Select(t => t.Name))}. It returns a summary; its token and dollar use count against your budget. " +
         "Give it everything it needs in the prompt.";
 
     /// <inheritdoc />
     public JsonElement InputSchema => Schema;
 
     /// <inheritdoc />
-    public bool IsMutating => _tools.Any(t => t.IsMutating);
+    public bool IsMutating => _tools.Tools.Any(t => t.IsMutating);
 
     /// <summary>The tools the sub-agent gets.</summary>
-    public IReadOnlyList<IAgentTool> Tools => _tools;
+    public IReadOnlyList<IAgentTool> Tools => _tools.Tools;
+
+    /// <inheritdoc />
+    /// <remarks>The call itself touches no path: each of the sub-agent's own calls passes the gate with its own description.</remarks>
+    public CallDescription Describe(JsonElement arguments, ToolContext context) =>
+        new($"task: {new ToolArguments(arguments).OptionalStringOrNull("description")}".TrimEnd());
 
     /// <inheritdoc />
     public async Task<ToolResult> InvokeAsync(JsonElement arguments, ToolContext context, CancellationToken cancellationToken)

@@ -6,7 +6,7 @@ namespace Crucible.Agent.Tools;
 /// Base class of the built-in tools: parses the schema once and turns every problem the model can fix
 /// (bad arguments, refused paths) into an error <see cref="ToolResult"/> instead of an exception.
 /// </summary>
-public abstract class AgentTool : IAgentTool, IDescribesCalls
+public abstract class AgentTool : IAgentTool
 {
     private readonly Lazy<JsonElement> _schema;
 
@@ -97,7 +97,11 @@ public sealed record CallDescription(string Summary)
     public string? Command { get; init; }
 }
 
-/// <summary>Implemented by tools that can say, before running, which paths or command a call touches.</summary>
+/// <summary>
+/// Says, before a call runs, which paths or command it touches. Every <see cref="IAgentTool"/> implements it;
+/// <c>ToolRegistry.CreateRequest</c> turns the description into the permission request, so the gate judges
+/// what the call will really open (links resolved), not the argument as written.
+/// </summary>
 public interface IDescribesCalls
 {
     /// <summary>Describes the call; never throws for bad arguments (the call itself reports those).</summary>

@@ -238,7 +238,7 @@ public sealed class WorkspaceWalker
                     yield return f;
                 }
             }
-            else if (IsListableFile(rel, isLink))
+            else if (IsListableFile(rel, isLink, out var target) && !IsHidden(target))
             {
                 yield return rel;
             }
@@ -249,8 +249,13 @@ public sealed class WorkspaceWalker
         }
     }
 
-    private bool IsListableFile(string rel, bool isLink)
+    /// <summary>
+    /// True when <paramref name="rel"/> is a regular file, or a link to one inside the workspace; <paramref name="target"/> is
+    /// the workspace-relative file it opens (hidden paths apply to it too, so a link cannot show a hidden file under another name).
+    /// </summary>
+    private bool IsListableFile(string rel, bool isLink, out string target)
     {
+        target = rel;
         var full = Path.Combine(_paths.Root, rel);
         // The walk never enters linked folders, so only a link entry itself can lead outside.
         string real;
@@ -262,7 +267,12 @@ public sealed class WorkspaceWalker
         {
             return false; // a link loop lists nothing
         }
-        return WorkspacePaths.IsInside(real, _paths.Root) && Core.IO.UnixFileType.Get(real) == Core.IO.FileKind.Regular;
+        if (!WorkspacePaths.IsInside(real, _paths.Root) || Core.IO.UnixFileType.Get(real) != Core.IO.FileKind.Regular)
+        {
+            return false;
+        }
+        target = _paths.Relative(real);
+        return true;
     }
 
     private bool AddIgnore(List<GitIgnoreFile> ignores, string relativeDir)

@@ -8,9 +8,11 @@ namespace Crucible.Agent.Tools;
 /// <summary>
 /// A tool the agent's model may call. Tools validate their own arguments and report every problem
 /// as an error result (<see cref="ToolResult.IsError"/>) so the model can correct itself; they throw
-/// only for cancellation and for harness failures that must stop the run.
+/// only for cancellation and for harness failures that must stop the run. Every tool describes its calls
+/// (<see cref="IDescribesCalls"/>): the permission request is built from that description, so a tool
+/// that touches paths must name them with links resolved.
 /// </summary>
-public interface IAgentTool
+public interface IAgentTool : IDescribesCalls
 {
     /// <summary>The name the model calls, e.g. <c>read</c>.</summary>
     string Name { get; }

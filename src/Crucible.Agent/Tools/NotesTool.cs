@@ -37,8 +37,12 @@ public sealed class NotesTool(AgentToolOptions options) : AgentTool(options)
         """;
 
     /// <inheritdoc />
-    public override CallDescription Describe(JsonElement arguments, ToolContext context) =>
-        new($"notes {new ToolArguments(arguments).OptionalStringOrNull("action")}") { Paths = [AgentToolOptions.NotesPath] };
+    public override CallDescription Describe(JsonElement arguments, ToolContext context)
+    {
+        var action = new ToolArguments(arguments).OptionalStringOrNull("action");
+        // Resolved like any path: the notes file could be a link to another file (a protected test, a denied secret).
+        return new($"notes {action}") { Paths = DescribePath(AgentToolOptions.NotesPath, context, action == "read" ? PathAccess.Read : PathAccess.Write) };
+    }
 
     /// <summary>The notes of <paramref name="workspaceRoot"/>, or null when there are none (for loading at session start).</summary>
     public static string? Load(string workspaceRoot)
@@ -46,7 +50,8 @@ public sealed class NotesTool(AgentToolOptions options) : AgentTool(options)
         try
         {
             var path = new WorkspacePaths(workspaceRoot).Resolve(AgentToolOptions.NotesPath, PathAccess.Read);
-            return path.Kind == FileKind.Regular ? TextFiles.Read(path).Text : null;
+            // Only the notes file itself: a link planted there must not pull another file (a secret) into the system prompt.
+            return path.Kind == FileKind.Regular && path.RelativePath == AgentToolOptions.NotesPath ? TextFiles.Read(path).Text : null;
         }
         catch (ToolInputException)
         {
@@ -59,6 +64,11 @@ public sealed class NotesTool(AgentToolOptions options) : AgentTool(options)
     {
         var action = args.RequiredString("action");
         var path = Paths(context).Resolve(AgentToolOptions.NotesPath, action == "read" ? PathAccess.Read : PathAccess.Write);
+        if (path.RelativePath != AgentToolOptions.NotesPath)
+        {
+            // A link in place of the notes would make notes read or write another file (a protected test, a denied secret).
+            return Task.FromResult(ToolResult.Error($"Refused: {AgentToolOptions.NotesPath} is a link to '{path.Display}'; the notes must be a plain file. Remove the link to use notes."));
+        }
         var current = path.Kind == FileKind.Regular ? TextFiles.Read(path).Text : "";
         switch (action)
         {

@@ -47,6 +47,11 @@ public sealed class ReadTool(AgentToolOptions options) : AgentTool(options)
     protected override Task<ToolResult> RunAsync(ToolArguments args, ToolContext context, CancellationToken cancellationToken)
     {
         var path = Paths(context).Resolve(args.RequiredString("path"), PathAccess.Read);
+        if (new WorkspaceWalker(Paths(context), Options.HiddenPaths).IsHidden(path.RelativePath))
+        {
+            // The file opened, links resolved, is what counts: a link named alias.txt to config/.env is the secret.
+            return Task.FromResult(ToolResult.Error($"Refused '{path.Display}': the settings hide it from the file tools (a read deny rule)."));
+        }
         var offset = args.OptionalInt("offset", 1, int.MaxValue);
         var limit = args.OptionalInt("limit", 1, int.MaxValue);
         switch (path.Kind)

@@ -8,15 +8,16 @@ namespace Crucible.Cli.Commands;
 /// The interactive approval prompt of <c>crucible run</c>: shows what a mutating call would do (the diff
 /// of an edit, the head of a write, the command of a bash call) and reads y / n / a from the terminal.
 /// </summary>
-internal static class ApprovalPrompt
+/// <param name="err">Where the question and the preview are shown.</param>
+/// <param name="input">Where the answer is read.</param>
+internal sealed class ApprovalPrompt(IAnsiConsole err, TextReader input)
 {
     /// <summary>Lines of a write's new content shown before asking.</summary>
     public const int PreviewLines = 20;
 
     /// <summary>Asks the user about <paramref name="request"/>; end of input counts as "no".</summary>
-    public static async ValueTask<UserAnswer> AskAsync(PermissionRequest request, CancellationToken cancellationToken)
+    public async ValueTask<UserAnswer> AskAsync(PermissionRequest request, CancellationToken cancellationToken)
     {
-        var err = CliConsole.Err;
         err.MarkupLine($"[yellow]approve?[/] {Markup.Escape(request.Summary)}{(request.TouchesProtectedTest ? " [red](protected test file)[/]" : "")}");
         foreach (var line in Preview(request))
         {
@@ -25,7 +26,7 @@ internal static class ApprovalPrompt
         }
         var always = request.SuggestedRule is { } rule ? $", [bold]a[/]lways allow {Markup.Escape(rule)} this session" : "";
         err.Markup($"  [bold]y[/]es, [bold]n[/]o{always}? ");
-        var answer = await Task.Run(Console.ReadLine, cancellationToken).WaitAsync(cancellationToken);
+        var answer = await Task.Run(input.ReadLine, cancellationToken).WaitAsync(cancellationToken);
         return answer?.Trim().ToLowerInvariant() switch
         {
             "y" or "yes" => UserAnswer.Yes,

@@ -25,13 +25,7 @@ internal static class EvalCommand
         ["agent"] = "runs the Crucible agent on each task with --model SPEC",
     };
 
-    /// <summary>Extra solvers contributed by other areas (e.g. the agent), keyed by name.</summary>
-    public static Dictionary<string, Func<ParseResult, ISolver>> SolverFactories { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Options other areas may read in their solver factories.</summary>
-    public static Option<string?> ModelOption { get; } = new("--model") { Description = "Model spec for model-driven solvers, e.g. anthropic:claude-sonnet-4-5" };
-
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var suite = new Argument<string?>("SUITE") { Description = "Suite folder (native task.yaml tasks, or an Exercism / Aider polyglot layout)", Arity = ArgumentArity.ZeroOrOne };
         var solver = new Option<string>("--solver") { Description = $"Solver: {string.Join(", ", Solvers.Keys)}", DefaultValueFactory = _ => "reference" };
@@ -42,19 +36,20 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON on stdout" };
         var resume = new Option<string?>("--resume") { Description = "Resume an interrupted run by id (finished attempts are kept)" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run builds and tests without bubblewrap (recorded in every verdict)" };
+        var model = new Option<string?>("--model") { HelpName = "SPEC", Description = "Model spec for model-driven solvers, e.g. anthropic:claude-sonnet-4-5" };
         var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
 
         var command = new Command("eval", "Grade a solver on a task suite; results go to .crucible/crucible.db and .crucible/runs/<id>/.")
         {
-            suite, solver, candidates, jobs, filter, repeat, json, resume, noSandbox, ModelOption, cache,
+            suite, solver, candidates, jobs, filter, repeat, json, resume, noSandbox, model, cache,
         };
-        command.SetAction(async (parse, ct) =>
+        context.SetAction(command, async (parse, ct) =>
         {
-            CliServices.CacheResponses = parse.GetValue(cache);
             var settings = new EvalSettings(
                 parse.GetValue(suite), parse.GetValue(solver)!, parse.GetValue(candidates), parse.GetValue(jobs),
-                parse.GetValue(filter), parse.GetValue(repeat), parse.GetValue(noSandbox), parse.GetValue(ModelOption));
-            return await RunAsync(parse, settings, parse.GetValue(resume), parse.GetValue(json), ct);
+                parse.GetValue(filter), parse.GetValue(repeat), parse.GetValue(noSandbox), parse.GetValue(model));
+            using var invocation = context.WithResponseCache(parse.GetValue(cache));
+            return await RunAsync(invocation, settings, parse.GetValue(resume), parse.GetValue(json), ct);
         });
         return command;
     }
@@ -62,13 +57,13 @@ internal static class EvalCommand
     /// <summary>What a run was started with; stored with the run so <c>--resume</c> can rebuild it.</summary>
     internal sealed record EvalSettings(string? Suite, string Solver, string? Candidates, int Jobs, string? Filter, int Repeat, bool NoSandbox, string? Model);
 
-    private static async Task<int> RunAsync(ParseResult parse, EvalSettings settings, string? resumeId, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, EvalSettings settings, string? resumeId, bool json, CancellationToken ct)
     {
-        using var store = new ResultStore(CliServices.DatabasePath);
+        using var store = new ResultStore(context.DatabasePath);
         StoredRun run;
         if (resumeId is not null)
         {
-            var found = store.FindRun(resumeId) ?? throw new BadInputException($"no run '{resumeId}' in {CliServices.DatabasePath}", "pass the id of an unfinished run (see the folders under .crucible/runs), or start a new run without --resume");
+            var found = store.FindRun(resumeId) ?? throw new BadInputException($"no run '{resumeId}' in {context.DatabasePath}", "pass the id of an unfinished run (see the folders under .crucible/runs), or start a new run without --resume");
             if (found.Status == "completed")
             {
                 throw new BadInputException($"run {found.Id} already completed", "start a new run without --resume");
@@ -84,8 +79,9 @@ internal static class EvalCommand
             }
             Validate(settings);
             var id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Crucible.Verification.Grading.Canaries.RandomHex(2)}";
-            var folder = Path.Combine(CliServices.StateDirectory, "runs", id);
-            settings = settings with { Suite = Path.GetFullPath(settings.Suite) };
+            var folder = Path.Combine(context.RunsDirectory, id);
+            // Paths are stored absolute, so a resumed run finds them from any folder.
+            settings = settings with { Suite = context.FullPath(settings.Suite), Candidates = settings.Candidates is { } c ? context.FullPath(c) : null };
             run = new StoredRun(id, settings.Suite, settings.Solver, JsonSerializer.Serialize(settings, ResultStore.Json), folder, DateTimeOffset.UtcNow, null, "created");
         }
         Validate(settings);
@@ -94,11 +90,11 @@ internal static class EvalCommand
         {
             throw new BadInputException($"no runnable task in '{settings.Suite}' matches the filter '{settings.Filter}'", "check the ids with 'crucible tasks list SUITE'");
         }
-        var solver = CreateSolver(parse, settings);
-        var sandbox = CliServices.CreateSandbox(settings.NoSandbox);
+        var sandbox = context.CreateSandbox(settings.NoSandbox);
+        var solver = CreateSolver(context, settings, sandbox);
         if (settings.NoSandbox)
         {
-            CliConsole.Warn("--no-sandbox: builds and tests run on the host without isolation; verdicts record sandbox 'none'.");
+            context.Warn("--no-sandbox: builds and tests run on the host without isolation; verdicts record sandbox 'none'.");
         }
         if (resumeId is null)
         {
@@ -107,16 +103,16 @@ internal static class EvalCommand
             await store.CreateRunAsync(run);
         }
 
-        var runner = new EvalRunner(CliServices.CreateVerifier(sandbox), store, CliServices.CreateIntegrityChecker());
+        var runner = new EvalRunner(context.CreateVerifier(sandbox), store, context.CreateIntegrityChecker());
         var options = new EvalOptions { Jobs = settings.Jobs, Repeat = settings.Repeat };
         if (!json)
         {
-            CliConsole.Err.MarkupLine($"[bold]run {run.Id}[/]: {suite.Tasks.Count} task(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}");
+            context.Err.MarkupLine($"[bold]run {run.Id}[/]: {suite.Tasks.Count} task(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}");
         }
         EvalSummary summary;
-        if (CliConsole.ErrIsTerminal)
+        if (context.ErrIsTerminal)
         {
-            summary = await CliConsole.Err.Progress()
+            summary = await context.Err.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
@@ -135,7 +131,7 @@ internal static class EvalCommand
             {
                 if (!json && p.Last is { } l)
                 {
-                    CliConsole.Err.WriteLine($"[{p.Completed}/{p.Total}] {l.TaskId}#{l.Attempt}: {l.Verdict.Status}{(l.Verdict.Integrity.Count > 0 ? " (integrity flags)" : "")} {l.Duration.TotalSeconds:F1}s");
+                    context.Err.WriteLine($"[{p.Completed}/{p.Total}] {l.TaskId}#{l.Attempt}: {l.Verdict.Status}{(l.Verdict.Integrity.Count > 0 ? " (integrity flags)" : "")} {l.Duration.TotalSeconds:F1}s");
                 }
             });
             summary = await runner.RunAsync(run, suite, solver, options, progress, ct);
@@ -143,15 +139,15 @@ internal static class EvalCommand
 
         if (json)
         {
-            CliConsole.Out.Profile.Out.Writer.WriteLine(File.ReadAllText(Path.Combine(run.Folder, "summary.json")));
+            context.Out.Profile.Out.Writer.WriteLine(File.ReadAllText(Path.Combine(run.Folder, "summary.json")));
         }
         else
         {
-            Render(summary);
+            Render(context, summary);
         }
         if (summary.Interrupted)
         {
-            CliConsole.Err.MarkupLine($"[yellow]interrupted[/]: {summary.Results.Count} attempt(s) kept. Resume with: [bold]crucible eval --resume {run.Id}[/]");
+            context.Err.MarkupLine($"[yellow]interrupted[/]: {summary.Results.Count} attempt(s) kept. Resume with: [bold]crucible eval --resume {run.Id}[/]");
             return ExitCodes.Interrupted;
         }
         return ExitCodes.Ok;
@@ -159,9 +155,9 @@ internal static class EvalCommand
 
     private static void Validate(EvalSettings s)
     {
-        if (!Solvers.ContainsKey(s.Solver) && !SolverFactories.ContainsKey(s.Solver))
+        if (!Solvers.ContainsKey(s.Solver))
         {
-            throw new BadInputException($"unknown solver '{s.Solver}'", $"use one of: {string.Join(", ", Solvers.Keys.Concat(SolverFactories.Keys))}");
+            throw new BadInputException($"unknown solver '{s.Solver}'", $"use one of: {string.Join(", ", Solvers.Keys)}");
         }
         if (s.Solver == "files" && s.Candidates is null)
         {
@@ -177,18 +173,18 @@ internal static class EvalCommand
         }
     }
 
-    private static ISolver CreateSolver(ParseResult parse, EvalSettings s) => s.Solver switch
+    private static ISolver CreateSolver(CliContext context, EvalSettings s, Core.Sandbox.ISandbox sandbox) => s.Solver switch
     {
         "reference" => new ReferenceSolver(),
         "stub" => new StubSolver(),
         "files" => new FilesSolver(s.Candidates!),
-        "agent" => RunCommand.CreateAgentSolver(s.Model, s.NoSandbox),
-        var other => SolverFactories[other](parse),
+        "agent" => RunCommand.CreateAgentSolver(context, s.Model, sandbox),
+        var other => throw new BadInputException($"unknown solver '{other}'", $"use one of: {string.Join(", ", Solvers.Keys)}"),
     };
 
-    private static void Render(EvalSummary s)
+    private static void Render(CliContext context, EvalSummary s)
     {
-        var o = CliConsole.Out;
+        var o = context.Out;
         var failing = s.Results.Where(r => !r.Verdict.CountsAsPass).ToList();
         if (failing.Count > 0)
         {
@@ -222,7 +218,7 @@ internal static class EvalCommand
         {
             o.MarkupLine($"cost: ${s.CostUsd:F4}");
         }
-        o.MarkupLine($"[grey]results: {Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, s.Run.Folder))}[/]");
+        o.MarkupLine($"[grey]results: {Markup.Escape(Path.GetRelativePath(context.WorkingDirectory, s.Run.Folder))}[/]");
     }
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";

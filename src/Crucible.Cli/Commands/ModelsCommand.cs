@@ -35,31 +35,19 @@ internal static class ModelsCommand
         [ModelProviders.OpenAI] = "gpt-5",
     };
 
-    /// <summary>Where the command reads settings and the environment and writes its output; tests pass their own.</summary>
-    internal sealed record Context(
-        string Home,
-        string Project,
-        Func<string, string?> Environment,
-        IAnsiConsole Out,
-        IAnsiConsole Err,
-        Func<ProviderConnection, IChatClient>? ProviderFactory = null)
-    {
-        public static Context Default() => new(SettingsLoader.DefaultHome, System.Environment.CurrentDirectory, System.Environment.GetEnvironmentVariable, CliConsole.Out, CliConsole.Err);
-    }
-
     /// <summary>One configured model and where it came from.</summary>
     internal sealed record Configured(string Spec, string Source);
 
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("models", "List the configured models: provider, base URL and whether a key is present (keys are never shown).") { json };
-        command.SetAction(parse => List(Context.Default(), parse.GetValue(json)));
+        context.SetAction(command, (parse, _) => Task.FromResult(List(context, parse.GetValue(json))));
 
         var specs = new Argument<string[]>("SPEC") { Description = "Model specs to check (default: every configured model), e.g. anthropic:claude-sonnet-4-5", Arity = ArgumentArity.ZeroOrMore };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each model", DefaultValueFactory = _ => (int)DefaultCheckTimeout.TotalSeconds };
         var check = new Command("check", "Make one tiny call to each model and report its latency or the exact error; exits 1 if any check fails.") { specs, timeout };
-        check.SetAction((parse, ct) => CheckAsync(Context.Default(), parse.GetValue(specs) ?? [], TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
+        context.SetAction(check, (parse, ct) => CheckAsync(context, parse.GetValue(specs) ?? [], TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
         command.Subcommands.Add(check);
         return command;
     }
@@ -97,11 +85,11 @@ internal static class ModelsCommand
         return list;
     }
 
-    internal static int List(Context ctx, bool json)
+    internal static int List(CliContext ctx, bool json)
     {
-        var settings = SettingsLoader.Load(ctx.Home, ctx.Project);
-        using var factory = new ModelClientFactory(new ModelClientFactoryOptions { Settings = settings, Environment = ctx.Environment, Prices = PriceTable.Load(settings, ctx.Home) });
-        var rows = ConfiguredModels(settings, ctx.Environment).Select(c => Describe(factory, c)).ToList();
+        var settings = SettingsLoader.Load(ctx.Setup.Home, ctx.WorkingDirectory);
+        using var factory = new ModelClientFactory(new ModelClientFactoryOptions { Settings = settings, Environment = ctx.Setup.Environment, Prices = PriceTable.Load(settings, ctx.Setup.Home) });
+        var rows = ConfiguredModels(settings, ctx.Setup.Environment).Select(c => Describe(factory, c)).ToList();
         if (json)
         {
             ctx.Out.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { settings = settings.Sources, models = rows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
@@ -157,22 +145,22 @@ internal static class ModelsCommand
     /// <summary>One check's outcome.</summary>
     internal sealed record CheckResult(string Spec, bool Ok, TimeSpan? Latency, string Detail, string? Fix);
 
-    internal static async Task<int> CheckAsync(Context ctx, IReadOnlyList<string> requested, TimeSpan timeout, CancellationToken ct)
+    internal static async Task<int> CheckAsync(CliContext ctx, IReadOnlyList<string> requested, TimeSpan timeout, CancellationToken ct)
     {
         if (timeout <= TimeSpan.Zero)
         {
             throw new BadInputException($"--timeout must be positive (got {timeout.TotalSeconds} s)", "pass a number of seconds, e.g. --timeout 30");
         }
-        var settings = SettingsLoader.Load(ctx.Home, ctx.Project);
+        var settings = SettingsLoader.Load(ctx.Setup.Home, ctx.WorkingDirectory);
         // A check is one try: retrying would hide the error the user asked to see.
         using var factory = new ModelClientFactory(new ModelClientFactoryOptions
         {
             Settings = settings,
-            Environment = ctx.Environment,
+            Environment = ctx.Setup.Environment,
             RetryPolicy = RetryPolicy.NoRetries with { PerTryTimeout = timeout },
-            ProviderFactory = ctx.ProviderFactory,
+            ProviderFactory = ctx.Setup.ProviderFactory,
         });
-        var specs = requested.Count > 0 ? requested : ConfiguredModels(settings, ctx.Environment).Select(c => c.Spec).ToList();
+        var specs = requested.Count > 0 ? requested : ConfiguredModels(settings, ctx.Setup.Environment).Select(c => c.Spec).ToList();
         if (specs.Count == 0)
         {
             throw new BadInputException("no models to check: none given and none configured", "pass a spec, e.g. 'crucible models check anthropic:claude-sonnet-4-5', or configure models (see 'crucible models')");

@@ -60,7 +60,7 @@ internal static class ReviewCommand
     internal const string AiSkipped = "AI review skipped (no --model): only the automated checks ran.";
 
 
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var path = new Argument<string?>("PATH") { Description = "Folder to review: a git working tree (default: the current folder), or a task workspace with --task", Arity = ArgumentArity.ZeroOrOne };
         var diff = new Option<string?>("--diff") { Description = "Compare the working tree with this git revision instead of HEAD" };
@@ -73,20 +73,21 @@ internal static class ReviewCommand
         {
             path, diff, task, constitution, model, json, principles,
         };
-        command.SetAction((parse, ct) => RunAsync(
+        context.SetAction(command, (parse, ct) => RunAsync(
             new Settings(parse.GetValue(path), parse.GetValue(diff), parse.GetValue(task), parse.GetValue(constitution), parse.GetValue(model), parse.GetValue(json), parse.GetValue(principles)),
-            CliConsole.Out, CliConsole.Err, ct));
+            context, ct));
         return command;
     }
 
     /// <summary>Runs the review without a model (<see cref="RunAsync"/> when one is given) and prints it; returns the exit code.</summary>
-    internal static int Run(Settings settings, IAnsiConsole output, IAnsiConsole errors) =>
-        RunAsync(settings, output, errors, CancellationToken.None).GetAwaiter().GetResult();
+    internal static int Run(Settings settings, CliContext context) =>
+        RunAsync(settings, context, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>Runs the review and prints it; returns the exit code.</summary>
     /// <exception cref="BadInputException">A missing path, a folder that is neither a git repository nor a task workspace, a bad task or constitution, a bad <c>--principles</c>.</exception>
-    internal static async Task<int> RunAsync(Settings settings, IAnsiConsole output, IAnsiConsole errors, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(Settings settings, CliContext context, CancellationToken cancellationToken)
     {
+        var (output, errors) = (context.Out, context.Err);
         if (settings.Principles is < 1)
         {
             throw new BadInputException($"--principles {settings.Principles} is not a number of principles", "pass --principles 1 or more, or leave it out to critique every principle");
@@ -95,11 +96,11 @@ internal static class ReviewCommand
         {
             throw new BadInputException("--principles was given without --model", "add --model SPEC for the AI review, or drop --principles");
         }
-        var constitution = settings.Constitution is null ? ConstitutionLoader.Default : ConstitutionLoader.Load(settings.Constitution);
-        var task = settings.Task is null ? null : LoadTask(settings.Task);
-        var changes = LoadChanges(settings, task);
+        var constitution = settings.Constitution is null ? ConstitutionLoader.Default : ConstitutionLoader.Load(context.FullPath(settings.Constitution));
+        var task = settings.Task is null ? null : LoadTask(context.FullPath(settings.Task));
+        var changes = LoadChanges(context, settings, task);
         var result = AutomatedReview.Run(constitution, changes, task is null ? null : CheckContext.FromTask(task));
-        var review = settings.Model is null ? null : await CritiqueAsync(settings.Model, settings.Principles, result, task, cancellationToken).ConfigureAwait(false);
+        var review = settings.Model is null ? null : await CritiqueAsync(context, settings.Model, settings.Principles, result, task, cancellationToken).ConfigureAwait(false);
         var ai = review?.Summary(constitution.Principles.Count) ?? AiSkipped;
         foreach (var error in result.Report.Errors)
         {
@@ -121,13 +122,12 @@ internal static class ReviewCommand
     /// <paramref name="limit"/>, in constitution order), one call per principle. Usage is read from the
     /// process's usage ledger, which prices every call made through the model factory.
     /// </summary>
-    private static async Task<AiReview> CritiqueAsync(string model, int? limit, ReviewResult result, TaskSpec? task, CancellationToken cancellationToken)
+    private static async Task<AiReview> CritiqueAsync(CliContext context, string model, int? limit, ReviewResult result, TaskSpec? task, CancellationToken cancellationToken)
     {
-        var factory = CliServices.ChatClientFactory ?? throw new BadInputException("no model provider available in this build", "use a build of crucible that includes the model providers, or drop --model");
-        var ledger = CliServices.ModelFactory.Ledger;
+        var ledger = context.Models.Ledger;
         var callsBefore = ledger.Records.Count;
         var diff = string.Concat(result.Changes.Changed.Select(f => UnifiedDiff.Compute(f.Path, f.Before, f.After)));
-        using var client = factory(model);
+        using var client = context.CreateChatClient(model);
         var critic = new PrincipleCritic(client);
         var critiques = new List<PrincipleCritique>();
         foreach (var principle in result.Constitution.Principles.Take(limit ?? int.MaxValue))
@@ -152,9 +152,9 @@ internal static class ReviewCommand
         };
     }
 
-    private static ChangeSet LoadChanges(Settings settings, TaskSpec? task)
+    private static ChangeSet LoadChanges(CliContext context, Settings settings, TaskSpec? task)
     {
-        var path = settings.Path ?? Environment.CurrentDirectory;
+        var path = context.FullPath(settings.Path ?? ".");
         if (!Directory.Exists(path))
         {
             throw new BadInputException($"'{path}' does not exist or is not a folder", "pass the folder to review (a git working tree, or a task workspace with --task)");

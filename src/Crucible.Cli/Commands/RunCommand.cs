@@ -15,13 +15,6 @@ using Spectre.Console;
 
 namespace Crucible.Cli.Commands;
 
-/// <summary>What the permission gate of a <c>crucible run</c> is built from.</summary>
-/// <param name="WorkspaceRoot">The repository.</param>
-/// <param name="Mode"><c>ask</c>, <c>auto-edit</c> or <c>auto</c>; null uses the settings' or the default.</param>
-/// <param name="Interactive">False in headless mode: the gate must never prompt.</param>
-/// <param name="AllowTestEdits">True when <c>--allow-test-edits</c> was given.</param>
-internal sealed record PermissionSetup(string WorkspaceRoot, string? Mode, bool Interactive, bool AllowTestEdits);
-
 /// <summary>
 /// <c>crucible run</c>: the agent in the current repository. Headless with <c>-p TASK</c> (never prompts;
 /// output as text, one JSON object, or a stream of JSON events), interactive otherwise. Exit code: 0 when
@@ -36,7 +29,7 @@ internal static class RunCommand
     /// <summary>Accepted values of <c>--permission-mode</c>.</summary>
     public static IReadOnlyList<string> PermissionModes { get; } = ["ask", "auto-edit", "auto"];
 
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var prompt = new Argument<string?>("PROMPT") { Description = "First request of an interactive session", Arity = ArgumentArity.ZeroOrOne };
         var print = new Option<string?>("--print", "-p") { HelpName = "TASK", Description = "Run TASK headless (never prompts) and exit" };
@@ -56,15 +49,14 @@ internal static class RunCommand
         {
             prompt, print, model, format, mode, allowTestEdits, cont, resume, maxSteps, maxCost, timeout, noSandbox, testCommand, cache,
         };
-        command.SetAction(async (parse, ct) =>
+        context.SetAction(command, async (parse, ct) =>
         {
-            CliServices.CacheResponses = parse.GetValue(cache);
-            CliServices.AllowTestEdits = parse.GetValue(allowTestEdits);
             var request = new RunRequest(
                 parse.GetValue(print), parse.GetValue(prompt), parse.GetValue(model), parse.GetValue(format)!, parse.GetValue(mode),
                 parse.GetValue(allowTestEdits), parse.GetValue(cont), parse.GetValue(resume), parse.GetValue(maxSteps), parse.GetValue(maxCost),
                 parse.GetValue(timeout), parse.GetValue(noSandbox), parse.GetValue(testCommand));
-            return await RunAsync(request, Environment.CurrentDirectory, ct);
+            using var invocation = context.WithResponseCache(parse.GetValue(cache));
+            return await RunAsync(request, invocation, ct);
         });
         return command;
     }
@@ -77,59 +69,46 @@ internal static class RunCommand
         public bool Headless => Print is not null;
     }
 
-    internal static async Task<int> RunAsync(RunRequest r, string cwd, CancellationToken ct)
+    /// <summary>Runs the agent in <see cref="CliContext.WorkingDirectory"/>, headless or interactive; returns the exit code.</summary>
+    internal static async Task<int> RunAsync(RunRequest r, CliContext context, CancellationToken ct)
     {
         Validate(r);
-        var workspace = Path.GetFullPath(cwd);
-        var client = CreateClient(r.Model!);
-        var sandbox = CliServices.CreateSandbox(r.NoSandbox);
+        var workspace = context.WorkingDirectory;
+        var client = context.CreateChatClient(r.Model!);
+        var sandbox = context.CreateSandbox(r.NoSandbox);
         if (r.NoSandbox)
         {
-            CliConsole.Warn("--no-sandbox: commands run on the host without isolation; verdicts record sandbox 'none'.");
+            context.Warn("--no-sandbox: commands run on the host without isolation; verdicts record sandbox 'none'.");
         }
-        var tools = (CliServices.AgentToolsFactory ?? throw new BadInputException("no agent tools are available in this build", "use a build of crucible that includes the agent's toolset"))(workspace).ToList();
-        var gate = (CliServices.PermissionGateFactory ?? throw new BadInputException("no permission gate is available in this build", "use a build of crucible that includes the agent's permissions"))(
-            new PermissionSetup(workspace, r.PermissionMode, !r.Headless, r.AllowTestEdits));
-        AgentSession? session = null;
-        if (tools.All(t => t.Name != "task"))
+        var defaults = AgentLimits.Default;
+        var assembly = new AgentAssembly(context.AgentOptions(sandbox) with
         {
-            tools.Add(new SubAgentTool(client, [.. tools], gate, () => session?.CurrentBudget, pricing: CliServices.PricingFactory?.Invoke(r.Model!), record: e => session?.Conversation.Emit(e)));
-        }
-        var limits = AgentLimits.Default;
-        limits = limits with
-        {
-            MaxSteps = r.MaxSteps ?? limits.MaxSteps,
-            MaxCostUsd = r.MaxCost ?? limits.MaxCostUsd,
-            WallTime = r.TimeoutMinutes is { } m ? TimeSpan.FromMinutes(m) : limits.WallTime,
-        };
-        var setup = new AgentSessionSetup
-        {
-            Client = client,
-            Tools = tools,
-            Gate = gate,
-            ToolContext = new ToolContext
-            {
-                WorkspaceRoot = workspace,
-                Sandbox = sandbox,
-                // The agent's command policy (offline NuGet folders, dotnet environment, network settings): the bash tool
-                // and the harness's own test run after "done" both start from it.
-                CommandPolicy = CommandPolicies.Create(workspace, AgentToolOptions.FromSettings(CliServices.Settings), sandbox),
-                Verifier = CliServices.CreateVerifier(sandbox),
-            },
-            Options = new AgentOptions { Limits = limits, Pricing = CliServices.PricingFactory?.Invoke(r.Model!), Streaming = !r.Headless },
             Model = r.Model,
+            Pricing = context.Pricing(r.Model!),
+            Limits = defaults with
+            {
+                MaxSteps = r.MaxSteps ?? defaults.MaxSteps,
+                MaxCostUsd = r.MaxCost ?? defaults.MaxCostUsd,
+                WallTime = r.TimeoutMinutes is { } m ? TimeSpan.FromMinutes(m) : defaults.WallTime,
+            },
+            PermissionMode = r.PermissionMode is { } mode ? Agent.Permissions.PermissionModes.Parse(mode) : null,
             AllowTestEdits = r.AllowTestEdits,
+            // Headless runs never prompt: no prompt makes the gate headless.
+            Prompt = r.Headless ? null : context.ApprovalPrompt,
+            Streaming = !r.Headless,
             TestCommand = r.TestCommand,
-        };
-        var output = CliConsole.Out.Profile.Out.Writer;
-        IAgentEventSink sink = !r.Headless ? new TextEventSink(output, CliConsole.Err, streaming: true)
+        });
+        AgentSession? session = null;
+        var setup = assembly.CreateSetup(workspace, client, () => session);
+        var output = context.Out.Profile.Out.Writer;
+        IAgentEventSink sink = !r.Headless ? new TextEventSink(output, context.Err, streaming: true)
             : r.OutputFormat switch
             {
                 "stream-json" => new StreamJsonSink(output),
                 "json" => new NullSink(),
-                _ => new TextEventSink(output, CliConsole.Err, streaming: false),
+                _ => new TextEventSink(output, context.Err, streaming: false),
             };
-        using var store = SessionStore.ForWorkspace(workspace);
+        using var store = new SessionStore(context.SessionsDirectory);
         using (session = OpenSession(r, setup, store, sink))
         {
             if (r.Headless)
@@ -142,36 +121,28 @@ internal static class RunCommand
                 output.Flush();
                 return ExitCode(result);
             }
-            return await InteractiveAsync(session, r.Prompt, ct);
+            return await InteractiveAsync(session, r.Prompt, context, ct);
         }
     }
 
     /// <summary>
     /// The agent as an eval solver (<c>crucible eval SUITE --solver agent --model SPEC</c>): each task runs in
-    /// its isolated copy with a headless gate; the eval grades it with the hidden tests.
+    /// its isolated copy with a headless gate in <c>auto</c> mode (everything inside the sandbox, nothing prompts);
+    /// the eval grades it with the hidden tests.
     /// </summary>
-    internal static AgentSolver CreateAgentSolver(string? model, bool noSandbox)
+    internal static AgentSolver CreateAgentSolver(CliContext context, string? model, ISandbox sandbox)
     {
         if (model is null)
         {
             throw new BadInputException("--solver agent needs --model SPEC", "pass --model, e.g. --model anthropic:claude-sonnet-4-5");
         }
-        var sandbox = CliServices.CreateSandbox(noSandbox);
-        var tools = CliServices.AgentToolsFactory ?? throw new BadInputException("no agent tools are available in this build", "use a build of crucible that includes the agent's toolset");
-        var gates = CliServices.PermissionGateFactory ?? throw new BadInputException("no permission gate is available in this build", "use a build of crucible that includes the agent's permissions");
-        _ = CliServices.ChatClientFactory ?? throw new BadInputException("no model provider available in this build", "use a build of crucible that includes the model providers");
-        return new AgentSolver(new AgentSolverOptions
+        var assembly = new AgentAssembly(context.AgentOptions(sandbox) with
         {
-            ClientFactory = () => CreateClient(model),
-            ToolsFactory = tools,
-            // Headless and in a throwaway copy: everything runs inside the sandbox, nothing prompts.
-            GateFactory = ws => gates(new PermissionSetup(ws, "auto", Interactive: false, AllowTestEdits: false)),
-            Sandbox = sandbox,
-            Verifier = CliServices.CreateVerifier(sandbox),
             Model = model,
-            Options = new AgentOptions { Pricing = CliServices.PricingFactory?.Invoke(model) },
-            CommandPolicy = ws => CommandPolicies.Create(ws, AgentToolOptions.FromSettings(CliServices.Settings), sandbox),
+            Pricing = context.Pricing(model),
+            PermissionMode = Agent.Permissions.PermissionMode.Auto,
         });
+        return new AgentSolver(assembly, () => context.CreateChatClient(model));
     }
 
     private static void Validate(RunRequest r)
@@ -202,9 +173,6 @@ internal static class RunCommand
         }
     }
 
-    private static IChatClient CreateClient(string spec) =>
-        (CliServices.ChatClientFactory ?? throw new BadInputException("no model provider available in this build", "use a build of crucible that includes the model providers"))(spec);
-
     private static AgentSession OpenSession(RunRequest r, AgentSessionSetup setup, SessionStore store, IAgentEventSink sink)
     {
         if (r.Continue)
@@ -223,9 +191,9 @@ internal static class RunCommand
     }
 
     /// <summary>The interactive loop: one request per line; Ctrl-C interrupts the current request, not the session; Ctrl-D exits.</summary>
-    private static async Task<int> InteractiveAsync(AgentSession session, string? first, CancellationToken ct)
+    private static async Task<int> InteractiveAsync(AgentSession session, string? first, CliContext context, CancellationToken ct)
     {
-        var err = CliConsole.Err;
+        var err = context.Err;
         err.MarkupLine($"[bold]crucible[/] session [bold]{Markup.Escape(session.Id)}[/] · {Markup.Escape(session.Setup.Model ?? "")} · Ctrl-C interrupts a step, Ctrl-D exits");
         CancellationTokenSource? current = null;
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
@@ -245,7 +213,7 @@ internal static class RunCommand
                 if (next is null)
                 {
                     err.Markup("[bold]> [/]");
-                    next = await Console.In.ReadLineAsync(ct);
+                    next = await context.Input.ReadLineAsync(ct);
                     if (next is null)
                     {
                         return ExitCodes.Ok;

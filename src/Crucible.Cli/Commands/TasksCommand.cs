@@ -13,32 +13,32 @@ namespace Crucible.Cli.Commands;
 /// <summary><c>crucible tasks list|check SUITE</c>: inspect and validate task suites.</summary>
 internal static class TasksCommand
 {
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var command = new Command("tasks", "Inspect and validate task suites.");
-        command.Subcommands.Add(List());
-        command.Subcommands.Add(Check());
+        command.Subcommands.Add(List(context));
+        command.Subcommands.Add(Check(context));
         return command;
     }
 
-    private static Command List()
+    private static Command List(CliContext context)
     {
         var suite = new Argument<string>("SUITE") { Description = "Suite folder" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var cmd = new Command("list", "List the tasks of a suite, and the entries that cannot run here with the reason.") { suite, json };
-        cmd.SetAction(parse =>
+        context.SetAction(cmd, (parse, _) =>
         {
-            var s = TaskSuites.Load(parse.GetValue(suite)!);
+            var s = TaskSuites.Load(context.FullPath(parse.GetValue(suite)!));
             if (parse.GetValue(json))
             {
-                CliConsole.Out.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new
+                context.Out.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new
                 {
                     suite = s.Path,
                     format = s.Format,
                     tasks = s.Tasks.Select(t => new { t.Id, t.Language, runner = t.Runner.Kind, t.Difficulty, t.Editable, tests = t.TestFiles.Select(f => f.Path), hasReference = t.ReferenceFiles.Count > 0, t.Tags, t.Adjustments }),
                     unsupported = s.Unsupported,
                 }, new JsonSerializerOptions(ResultStore.Json) { WriteIndented = true }));
-                return ExitCodes.Ok;
+                return Task.FromResult(ExitCodes.Ok);
             }
             var table = new Table().AddColumn("id").AddColumn("language").AddColumn("difficulty").AddColumn("editable").AddColumn("tests").AddColumn("reference").AddColumn("notes");
             foreach (var t in s.Tasks)
@@ -52,14 +52,14 @@ internal static class TasksCommand
             {
                 table.AddRow($"[grey]{Markup.Escape(u.Id)}[/]", "", "", "", "", "", $"[grey]not supported: {Markup.Escape(u.Reason)}[/]");
             }
-            CliConsole.Out.Write(table);
-            CliConsole.Out.MarkupLine($"{s.Tasks.Count} task(s) ({s.Format} layout){(s.Unsupported.Count > 0 ? $", {s.Unsupported.Count} not supported here" : "")}");
-            return ExitCodes.Ok;
+            context.Out.Write(table);
+            context.Out.MarkupLine($"{s.Tasks.Count} task(s) ({s.Format} layout){(s.Unsupported.Count > 0 ? $", {s.Unsupported.Count} not supported here" : "")}");
+            return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;
     }
 
-    private static Command Check()
+    private static Command Check(CliContext context)
     {
         var suite = new Argument<string>("SUITE") { Description = "Suite folder" };
         var repeat = new Option<int>("--repeat") { Description = "Times each check is repeated, to flag flaky tasks", DefaultValueFactory = _ => 1 };
@@ -71,14 +71,14 @@ internal static class TasksCommand
         {
             suite, repeat, jobs, filter, json, noSandbox,
         };
-        cmd.SetAction(async (parse, ct) =>
+        context.SetAction(cmd, async (parse, ct) =>
         {
             if (parse.GetValue(repeat) < 1 || parse.GetValue(jobs) < 1)
             {
                 throw new Core.BadInputException("--repeat and --jobs must be at least 1", "pass a positive number");
             }
-            var s = TaskSuites.Filter(TaskSuites.Load(parse.GetValue(suite)!), parse.GetValue(filter));
-            var checker = new TaskChecker(CliServices.CreateVerifier(CliServices.CreateSandbox(parse.GetValue(noSandbox))));
+            var s = TaskSuites.Filter(TaskSuites.Load(context.FullPath(parse.GetValue(suite)!)), parse.GetValue(filter));
+            var checker = new TaskChecker(context.CreateVerifier(context.CreateSandbox(parse.GetValue(noSandbox))));
             var done = 0;
             var progress = new SyncProgress<TaskCheck>(c =>
             {
@@ -86,13 +86,13 @@ internal static class TasksCommand
                 if (!parse.GetValue(json))
                 {
                     var color = c.IsValid ? "green" : "red";
-                    CliConsole.Err.MarkupLine($"[grey][[{done}/{s.Tasks.Count}]][/] {Markup.Escape(c.TaskId)}: [{color}]{c.Status}[/]{(c.Reason is null ? "" : $" [grey]{Markup.Escape(c.Reason)}[/]")}");
+                    context.Err.MarkupLine($"[grey][[{done}/{s.Tasks.Count}]][/] {Markup.Escape(c.TaskId)}: [{color}]{c.Status}[/]{(c.Reason is null ? "" : $" [grey]{Markup.Escape(c.Reason)}[/]")}");
                 }
             });
             var checks = await checker.CheckAsync(s, parse.GetValue(repeat), parse.GetValue(jobs), progress, ct);
             if (parse.GetValue(json))
             {
-                CliConsole.Out.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new
+                context.Out.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new
                 {
                     suite = s.Path,
                     repeat = parse.GetValue(repeat),
@@ -107,10 +107,10 @@ internal static class TasksCommand
                 {
                     table.AddRow(g.Key.ToString(), g.Count().ToString(CultureInfo.InvariantCulture), Markup.Escape(string.Join(", ", g.Select(c => c.TaskId).Take(12)) + (g.Count() > 12 ? ", ..." : "")));
                 }
-                CliConsole.Out.Write(table);
+                context.Out.Write(table);
                 foreach (var u in s.Unsupported)
                 {
-                    CliConsole.Out.MarkupLine($"[grey]not supported here: {Markup.Escape(u.Id)}: {Markup.Escape(u.Reason)}[/]");
+                    context.Out.MarkupLine($"[grey]not supported here: {Markup.Escape(u.Id)}: {Markup.Escape(u.Reason)}[/]");
                 }
             }
             return checks.All(c => c.IsValid) ? ExitCodes.Ok : ExitCodes.Failure;

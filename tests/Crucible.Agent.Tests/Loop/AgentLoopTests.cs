@@ -76,16 +76,21 @@ public sealed class AgentLoopTests
     }
 
     [Fact]
-    public async Task Call_naming_a_protected_test_is_flagged_to_the_gate()
+    public async Task Gate_is_asked_with_the_path_the_tool_resolves_through_links_not_the_argument_as_written()
     {
         var client = new ScriptedChatClient()
-            .ThenCall("write", Args(("path", "./tests/FooTests.cs"), ("content", "")))
+            .ThenCall("write", Args(("path", "./t/FooTests.cs"), ("content", "")))
             .ThenText("done");
-        using var h = new LoopHarness(client, gate: new TestGate("write"), options: new AgentOptions { ProtectedPaths = new HashSet<string> { "tests/FooTests.cs" } });
+        using var h = new LoopHarness(client, gate: new TestGate("write"));
+        h.Workspace.Write("tests/FooTests.cs", "original");
+        File.CreateSymbolicLink(h.Workspace["t"], "tests");
 
         await h.RunAsync("go", Ct);
 
-        Assert.True(Assert.Single(h.Gate.Requests).TouchesProtectedTest);
+        var request = Assert.Single(h.Gate.Requests);
+        Assert.Equal(("write", "write: ./t/FooTests.cs"), (request.Tool, request.Summary));
+        Assert.Equal(["tests/FooTests.cs"], request.Paths);
+        Assert.Equal("original", File.ReadAllText(h.Workspace["tests/FooTests.cs"]));
     }
 
     [Fact]
@@ -214,15 +219,20 @@ public sealed class AgentLoopTests
     }
 
     [Fact]
-    public async Task Tool_that_throws_is_a_harness_failure_and_ends_the_run_with_error()
+    public async Task Tool_that_throws_is_a_harness_failure_the_model_sees_a_generic_text_and_the_run_ends_with_error()
     {
         var client = new ScriptedChatClient().ThenCall("explode", Args());
         using var h = new LoopHarness(client, tools: [new TestThrowingTool()]);
 
         var result = await h.RunAsync("go", Ct);
 
-        Assert.Equal((AgentRunStatus.Error, "tool 'explode' failed: disk is gone"), (result.Status, result.Message));
-        Assert.Equal(ChatRole.Tool, h.Conversation.Messages[^1].Role);
+        Assert.Equal((AgentRunStatus.Error, "tool 'explode' failed unexpectedly; the details are in the transcript (harness_error)"), (result.Status, result.Message));
+        var last = h.Conversation.Messages[^1];
+        Assert.Equal(ChatRole.Tool, last.Role);
+        Assert.Equal(Crucible.Agent.Tools.ToolRegistry.UnexpectedFailureMessage, Assert.IsType<FunctionResultContent>(Assert.Single(last.Contents)).Result);
+        var error = Assert.Single(h.Log.Of<HarnessError>());
+        Assert.Equal((1, "explode", "System.IO.IOException", "disk is gone", (string?)null), (error.Step, error.Tool, error.ExceptionType, error.Message, error.InnerException));
+        Assert.Contains(nameof(TestThrowingTool), error.StackTrace, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class RepositoryVerificationTests
 
         var result = await session.RunAsync("fix calc", Ct);
 
-        Assert.Equal([false, true], gate.Requests.Select(r => r.TouchesProtectedTest));
+        Assert.Equal([["calc.txt"], ["tests/CalcTests.cs"]], gate.Requests.Select(r => r.Paths.ToArray()));
         Assert.Equal("original test", File.ReadAllText(repo["tests/CalcTests.cs"]));
         var verdict = result.Verdict!;
         Assert.Equal((VerdictStatus.Passed, 0), (verdict.Status, verdict.TestExitCode!.Value));

@@ -32,6 +32,26 @@ public abstract class TestToolBase(string name, bool mutating, params string[] p
 
     protected abstract Task<ToolResult> RunAsync(JsonElement args, ToolContext context, CancellationToken ct);
 
+    /// <summary>Describes a call as the real tools do: the summary names the <c>path</c> argument, the paths are resolved through links.</summary>
+    public CallDescription Describe(JsonElement arguments, ToolContext context)
+    {
+        var path = arguments.ValueKind == JsonValueKind.Object && arguments.TryGetProperty("path", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        if (path is null)
+        {
+            return new CallDescription(name);
+        }
+        string resolved;
+        try
+        {
+            resolved = new WorkspacePaths(context.WorkspaceRoot).Resolve(path, mutating ? PathAccess.Write : PathAccess.Read).RelativePath;
+        }
+        catch (ToolInputException)
+        {
+            resolved = path;
+        }
+        return new CallDescription($"{name}: {path}") { Paths = [resolved] };
+    }
+
     protected static string Arg(JsonElement args, string name) =>
         args.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new ArgumentException($"missing {name}");
 

@@ -36,7 +36,7 @@ public sealed class PermissionGateTests : IDisposable
         var bash = await Run(gate, "bash", new { command = "touch made" });
 
         Assert.Equal(
-            "Permission denied: 'write src/New.cs' needs the user's approval, and this session is headless (it never prompts). The permission mode is ask, which does not allow file edits without approval, and no allow rule matches. Work without this call, or the user can allow it with a rule in permissions.allow (e.g. edit(src/**)) or a wider --permission-mode.",
+            "permission denied: 'write src/New.cs' needs the user's approval, and this session is headless (it never prompts). The permission mode is ask, which does not allow file edits without approval, and no allow rule matches. Work without this call, or the user can allow it with a rule in permissions.allow (e.g. edit(src/**)) or a wider --permission-mode.",
             write.Result.Content);
         Assert.Contains("needs the user's approval, and this session is headless", bash.Result.Content, StringComparison.Ordinal);
         Assert.Contains("(e.g. bash(touch made*))", bash.Result.Content, StringComparison.Ordinal);
@@ -97,7 +97,7 @@ public sealed class PermissionGateTests : IDisposable
         var edit = await Run(gate, "edit", new { path = "src/Calc.cs", old_string = "a - b", new_string = "a + b" });
 
         Assert.Equal(PermissionDecision.Deny("the settings deny this call (rule bash(git push*) in permissions.deny). Do not retry it; find another way or ask the user."), push);
-        Assert.Equal(ToolResult.Error("Permission denied: the settings deny this call (rule edit(src/Calc.cs) in permissions.deny). Do not retry it; find another way or ask the user."), edit.Result);
+        Assert.Equal(ToolResult.Error("permission denied: the settings deny this call (rule edit(src/Calc.cs) in permissions.deny). Do not retry it; find another way or ask the user."), edit.Result);
         Assert.Equal("class Calc { int Add(int a, int b) => a - b; }\n", _h.ReadFile("src/Calc.cs"));
         Assert.True((await Decide(gate, Request("bash", new { command = "git status" }))).Allowed);
     }
@@ -109,7 +109,7 @@ public sealed class PermissionGateTests : IDisposable
 
         var read = await Run(gate, "read", new { path = "config/.env" });
 
-        Assert.Equal(ToolResult.Error("Permission denied: the settings deny this call (rule read(**/*.env) in permissions.deny). Do not retry it; find another way or ask the user."), read.Result);
+        Assert.Equal(ToolResult.Error("permission denied: the settings deny this call (rule read(**/*.env) in permissions.deny). Do not retry it; find another way or ask the user."), read.Result);
         Assert.Equal(["**/*.env"], gate.Settings.ReadDenyGlobs());
     }
 
@@ -132,7 +132,7 @@ public sealed class PermissionGateTests : IDisposable
         var newTest = await Run(gate, "write", new { path = "tests/MoreTests.cs", content = "// new test" });
 
         Assert.True(edit.Result.IsError);
-        Assert.StartsWith("Permission denied: tests/CalcTests.cs is a test file that existed when the session started. Existing tests are protected", edit.Result.Content, StringComparison.Ordinal);
+        Assert.StartsWith("permission denied: tests/CalcTests.cs is a test file that existed when the session started. Existing tests are protected", edit.Result.Content, StringComparison.Ordinal);
         Assert.Contains("--allow-test-edits", edit.Result.Content, StringComparison.Ordinal);
         Assert.Equal("// test\n", _h.ReadFile("tests/CalcTests.cs"));
         Assert.False(newTest.Result.IsError, newTest.Result.Content);
@@ -233,14 +233,15 @@ public sealed class PermissionGateTests : IDisposable
     }
 
     [Fact]
-    public async Task Request_built_without_paths_falls_back_to_the_path_argument()
+    public async Task Gate_judges_the_requests_resolved_paths_never_the_path_argument_as_written()
     {
         var gate = PermissionGate.Headless(PermissionSettings.Default with { Allow = ["edit(src/**)"] }, ProtectedTestFiles.Scan(_h.Root));
-        var bare = new PermissionRequest("write", JsonSerializer.SerializeToElement(new { path = "./src/x.cs" }), true, "write");
-        var test = new PermissionRequest("edit", JsonSerializer.SerializeToElement(new { path = "tests/CalcTests.cs" }), true, "edit");
+        // The argument names src/, but the tool resolved it (through a link) to the protected test: the test decides.
+        var throughLink = new PermissionRequest("write", JsonSerializer.SerializeToElement(new { path = "src/link.cs" }), true, "write") { Paths = ["tests/CalcTests.cs"] };
+        var plain = new PermissionRequest("write", JsonSerializer.SerializeToElement(new { path = "tests/CalcTests.cs" }), true, "write") { Paths = ["./src/x.cs"] };
 
-        Assert.Equal(PermissionDecision.Allow("allowed by rule edit(src/**)"), await Decide(gate, bare));
-        Assert.False((await Decide(gate, test)).Allowed);
+        Assert.StartsWith("tests/CalcTests.cs is a test file that existed when the session started.", (await Decide(gate, throughLink)).Reason, StringComparison.Ordinal);
+        Assert.Equal(PermissionDecision.Allow("allowed by rule edit(src/**)"), await Decide(gate, plain));
     }
 
     [Fact]

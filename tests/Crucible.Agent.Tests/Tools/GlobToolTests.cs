@@ -76,4 +76,16 @@ public sealed class GlobToolTests : IDisposable
         Assert.Equal(new ToolResult("src/bin/Skip.cs"), inBin);
         Assert.Equal(new ToolResult("No files match '*' in '.git'."), inGit);
     }
+
+    [Fact]
+    public async Task Link_to_a_hidden_file_is_not_listed_under_its_own_name()
+    {
+        _h.Workspace.Write("config/.env", "KEY=1\n");
+        File.CreateSymbolicLink(_h.Workspace["alias.txt"], "config/.env");
+        File.CreateSymbolicLink(_h.Workspace["plain.txt"], "README.md");
+
+        var result = await _h.CallAsync("glob", new { pattern = "*.txt" });
+
+        Assert.Equal(new ToolResult("plain.txt"), result);
+    }
 }

@@ -65,4 +65,22 @@ public sealed class GrepToolTests : IDisposable
         Assert.StartsWith("Invalid regular expression '(unclosed':", invalid.Content, StringComparison.Ordinal);
         Assert.Equal(new ToolResult("No matches for 'nothing-here' in 'src'."), await _h.CallAsync("grep", new { pattern = "nothing-here", path = "src" }));
     }
+
+    [Fact]
+    public async Task Link_to_a_hidden_file_is_not_searched_and_a_linked_folder_is_searched_as_its_target()
+    {
+        using var h = new ToolHarness(AgentToolOptions.Default with { HiddenPaths = ["**/*.env"] });
+        h.Workspace.Write("config/.env", "KEY=secret\n");
+        h.Workspace.Write("config/app.ini", "KEY=public\n");
+        File.CreateSymbolicLink(h.Workspace["alias.txt"], "config/.env");
+        File.CreateSymbolicLink(h.Workspace["cfg"], "config");
+
+        var everywhere = await h.CallAsync("grep", new { pattern = "KEY" });
+        var inLinkedFolder = await h.CallAsync("grep", new { pattern = "KEY", path = "cfg" });
+        var theLink = await h.CallAsync("grep", new { pattern = "KEY", path = "alias.txt" });
+
+        Assert.Equal(new ToolResult("config/app.ini:1: KEY=public"), everywhere);
+        Assert.Equal(new ToolResult("config/app.ini:1: KEY=public"), inLinkedFolder);
+        Assert.Equal(ToolResult.Error("'config/.env' is hidden from search by the settings."), theLink);
+    }
 }

@@ -63,4 +63,19 @@ public sealed class NotesToolTests : IDisposable
 
         public override DateTimeOffset GetUtcNow() => Now;
     }
+
+    [Fact]
+    public async Task Notes_file_that_is_a_link_is_neither_written_nor_loaded()
+    {
+        _h.Workspace.Write("tests/CalcTests.cs", "// test\n");
+        Directory.CreateDirectory(_h.Workspace[".crucible"]);
+        File.CreateSymbolicLink(_h.Workspace[".crucible/NOTES.md"], "../tests/CalcTests.cs");
+
+        var result = await _h.CallAsync("notes", new { action = "replace", text = "gone" });
+
+        Assert.Equal(ToolResult.Error("Refused: .crucible/NOTES.md is a link to 'tests/CalcTests.cs'; the notes must be a plain file. Remove the link to use notes."), result);
+        Assert.Equal("// test\n", _h.ReadFile("tests/CalcTests.cs"));
+        Assert.Null(NotesTool.Load(_h.Root));
+        Assert.Equal(["tests/CalcTests.cs"], _h.Tool("notes").Describe(ToolHarness.Json(new { action = "append", text = "x" }), _h.Context).Paths);
+    }
 }

@@ -109,4 +109,16 @@ public sealed class ReadToolTests : IDisposable
         Assert.Equal(ToolResult.Error("Argument 'offset' must be between 1 and 2147483647, got 0."), await _h.CallAsync("read", new { path = "a", offset = 0 }));
         Assert.Equal(ToolResult.Error("Argument 'path' must be a string, got the number 3."), await _h.CallAsync("read", new { path = 3 }));
     }
+
+    [Fact]
+    public async Task Hidden_file_is_refused_by_its_resolved_path_even_through_a_link()
+    {
+        using var h = new ToolHarness(AgentToolOptions.Default with { HiddenPaths = ["**/*.env"] });
+        h.Workspace.Write("config/.env", "KEY=secret\n");
+        File.CreateSymbolicLink(h.Workspace["alias.txt"], "config/.env");
+
+        var result = await h.CallAsync("read", new { path = "alias.txt" });
+
+        Assert.Equal(ToolResult.Error("Refused 'config/.env': the settings hide it from the file tools (a read deny rule)."), result);
+    }
 }

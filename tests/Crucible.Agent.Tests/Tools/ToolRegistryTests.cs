@@ -56,7 +56,7 @@ public sealed class ToolRegistryTests : IDisposable
         var outcome = await _h.Registry.InvokeAsync("write", ToolHarness.Json(new { path = "a.txt", content = "x" }), _h.Context, gate, TestContext.Current.CancellationToken);
 
         Assert.True(outcome.Result.IsError);
-        Assert.StartsWith("Permission denied: 'write a.txt' needs the user's approval, and this session is headless", outcome.Result.Content, StringComparison.Ordinal);
+        Assert.StartsWith("permission denied: 'write a.txt' needs the user's approval, and this session is headless", outcome.Result.Content, StringComparison.Ordinal);
         Assert.False(File.Exists(_h.Workspace["a.txt"]));
         Assert.False(outcome.Decision!.Allowed);
     }
@@ -71,7 +71,7 @@ public sealed class ToolRegistryTests : IDisposable
 
         Assert.Equal(new ToolResult("Created 'a.txt' (1 lines).") { ChangedPaths = ["a.txt"] }, outcome.Result);
         Assert.Equal("x", _h.ReadFile("a.txt"));
-        Assert.Equal(new ToolCallOutcome(ToolResult.Error("There is no tool named 'rm'. Available tools: read, write, edit, glob, grep, bash, run_tests, notes, todo."), null, null), unknown);
+        Assert.Equal(new ToolCallOutcome(ToolResult.Error("unknown tool 'rm'; available tools: read, write, edit, glob, grep, bash, run_tests, notes, todo"), null, null), unknown);
     }
 
     [Fact]
@@ -80,5 +80,42 @@ public sealed class ToolRegistryTests : IDisposable
         var result = await _h.Tool("read").InvokeAsync(JsonDocument.Parse("[1,2]").RootElement, _h.Context, TestContext.Current.CancellationToken);
 
         Assert.Equal(ToolResult.Error("Missing required argument 'path' (a string)."), result);
+    }
+
+    [Fact]
+    public async Task Tool_that_throws_gives_the_generic_text_and_the_exception_to_the_caller()
+    {
+        var boom = new InvalidOperationException("internal state at /home/user/.secret");
+        var registry = new ToolRegistry([new ThrowingTool(boom)]);
+        var gate = PermissionGate.Headless(PermissionSettings.Default);
+
+        var outcome = await registry.InvokeAsync(new FunctionCallContent("c1", "throws", new Dictionary<string, object?>()), _h.Context, gate, null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ToolResult.Error(ToolRegistry.UnexpectedFailureMessage), outcome.Result);
+        Assert.Same(boom, outcome.Failure);
+        Assert.Equal(PermissionDecision.Allow("does not change anything"), outcome.Decision);
+    }
+
+    [Fact]
+    public async Task Unparsable_arguments_are_refused_before_the_gate_and_the_admission_says_why()
+    {
+        var gate = PermissionGate.Headless(PermissionSettings.Default with { Mode = PermissionMode.Auto });
+        var admissions = new List<ToolCallAdmission>();
+        var call = new FunctionCallContent("c1", "write") { Exception = new JsonException("unexpected end") };
+
+        var outcome = await _h.Registry.InvokeAsync(call, _h.Context, gate, admissions.Add, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new ToolCallOutcome(ToolResult.Error("the arguments could not be parsed as JSON (unexpected end); send a JSON object matching the tool's schema"), null, null), outcome);
+        Assert.Equal(("write", "write", false, "arguments could not be parsed"), (admissions.Single().Tool, admissions.Single().Summary, admissions.Single().Allowed, admissions.Single().Reason));
+    }
+
+    private sealed class ThrowingTool(Exception failure) : IAgentTool
+    {
+        public string Name => "throws";
+        public string Description => "throws";
+        public JsonElement InputSchema { get; } = JsonDocument.Parse("""{ "type": "object" }""").RootElement.Clone();
+        public bool IsMutating => false;
+        public CallDescription Describe(JsonElement arguments, ToolContext context) => new("throws");
+        public Task<ToolResult> InvokeAsync(JsonElement arguments, ToolContext context, CancellationToken cancellationToken) => throw failure;
     }
 }

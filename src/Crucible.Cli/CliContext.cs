@@ -1,0 +1,236 @@
+using System.CommandLine;
+using System.Text.Json;
+using Crucible.Agent;
+using Crucible.Agent.Permissions;
+using Crucible.Agent.Tools;
+using Crucible.Core.Integrity;
+using Crucible.Core.Sandbox;
+using Crucible.Core.Verification;
+using Crucible.Models;
+using Crucible.Models.Caching;
+using Crucible.Models.Pricing;
+using Crucible.Models.Settings;
+using Crucible.Verification;
+using Microsoft.Extensions.AI;
+using Spectre.Console;
+
+namespace Crucible.Cli;
+
+/// <summary>
+/// What one invocation of <c>crucible</c> runs with: its folders, consoles, environment, cancellation and the
+/// factories of the services commands use. <see cref="CliApp.RunAsync(string[])"/> builds the production one
+/// (<see cref="CliContext.ForProcess"/>); tests build their own (scripted models, capture consoles, temporary folders), so
+/// two invocations in one process never share state. Defaults are documented on each property.
+/// </summary>
+internal sealed record CliSetup
+{
+    /// <summary>The folder the command works in (the repository for <c>run</c> and <c>review</c>; relative paths resolve against it).</summary>
+    public required string WorkingDirectory { get; init; }
+
+    /// <summary>Where Crucible keeps its state (results, runs, sessions, response cache). Default: null, meaning <c>.crucible/</c> in <see cref="WorkingDirectory"/>.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>The user's home folder (user settings, price table). Default: the current user's.</summary>
+    public string Home { get; init; } = SettingsLoader.DefaultHome;
+
+    /// <summary>Reads an environment variable (API keys). Default: the process environment.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>Results: tables, JSON, the agent's answers.</summary>
+    public required IAnsiConsole Out { get; init; }
+
+    /// <summary>Progress, warnings and errors, so <c>--json</c> output stays clean.</summary>
+    public required IAnsiConsole Err { get; init; }
+
+    /// <summary>True when <see cref="Err"/> is an interactive terminal (progress bars are drawn only then). Default: false.</summary>
+    public bool ErrIsTerminal { get; init; }
+
+    /// <summary>What the user types (the interactive prompt, approvals). Default: an empty reader (end of input at once).</summary>
+    public TextReader Input { get; init; } = TextReader.Null;
+
+    /// <summary>Cancels the whole invocation (in addition to the token System.CommandLine gives each action). Default: none.</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Replay identical model requests from the response cache in the state folder (<c>--cache</c>). Default: false.</summary>
+    public bool CacheResponses { get; init; }
+
+    /// <summary>Builds the provider client for a connection; null uses the real providers. Default: null.</summary>
+    public Func<ProviderConnection, IChatClient>? ProviderFactory { get; init; }
+
+    /// <summary>Creates the model client for a spec; null uses <see cref="CliContext.Models"/> (retries, usage ledger, optional cache). Default: null.</summary>
+    public Func<string, IChatClient>? ChatClients { get; init; }
+
+    /// <summary>Prices a model's calls from its spec; null uses the price table of <see cref="CliContext.Models"/>. Default: null.</summary>
+    public Func<string, Func<UsageDetails, decimal?>?>? Pricing { get; init; }
+
+    /// <summary>Creates the sandbox, given <c>--no-sandbox</c>. Default: bubblewrap, checked once, or the unsandboxed runner when asked.</summary>
+    public Func<bool, ISandbox> SandboxFactory { get; init; } = SandboxSelection.Create;
+
+    /// <summary>Creates a verifier over a sandbox. Default: <see cref="Verifier"/> with default options.</summary>
+    public Func<ISandbox, IVerifier> VerifierFactory { get; init; } = sandbox => new Verifier(new VerifierOptions { Sandbox = sandbox });
+
+    /// <summary>The reward-hacking checks attached to evaluation verdicts. Default: the constitution's integrity checks.</summary>
+    public Func<IIntegrityChecker?> IntegrityCheckerFactory { get; init; } = () => new Crucible.Constitution.IntegrityChecker();
+
+    /// <summary>Asks the user about a tool call in interactive <c>run</c>; null uses <see cref="Commands.ApprovalPrompt"/> over <see cref="Err"/> and <see cref="Input"/>. Default: null.</summary>
+    public Func<PermissionRequest, CancellationToken, ValueTask<UserAnswer>>? ApprovalPrompt { get; init; }
+
+    /// <summary>Creates the agent's tools for a workspace; null uses <see cref="AgentAssembly.DefaultTools"/>. Default: null.</summary>
+    public Func<string, IReadOnlyList<IAgentTool>>? AgentTools { get; init; }
+
+    /// <summary>Creates the agent's permission gate; null uses <see cref="AgentAssembly.DefaultGate"/>. Default: null.</summary>
+    public Func<AgentGateSetup, IPermissionGate>? PermissionGate { get; init; }
+}
+
+/// <summary>
+/// The composition root of one invocation: the <see cref="CliSetup"/> it was made from, and the services built
+/// from it on first use (settings, model factory). Every command is created with one (<c>static Command
+/// Create(CliContext context)</c>) and reads nothing process-wide.
+/// </summary>
+internal sealed class CliContext : IDisposable
+{
+    private readonly Lazy<CrucibleSettings> _settings;
+    private readonly Lazy<JsonElement> _settingsDocument;
+    private readonly Lazy<ModelClientFactory> _models;
+
+    /// <summary>Creates the context of <paramref name="setup"/>; nothing is loaded until it is used.</summary>
+    public CliContext(CliSetup setup)
+    {
+        Setup = setup ?? throw new ArgumentNullException(nameof(setup));
+        _settings = new(() => SettingsLoader.Load(Setup.Home, WorkingDirectory));
+        _settingsDocument = new(() => JsonSerializer.SerializeToElement(_settings.Value.Sections));
+        _models = new(() => new ModelClientFactory(new ModelClientFactoryOptions
+        {
+            Settings = _settings.Value,
+            Environment = Setup.Environment,
+            Prices = PriceTable.Load(_settings.Value, Setup.Home),
+            CachePath = Setup.CacheResponses ? Path.Combine(StateDirectory, ResponseCache.DefaultFileName) : null,
+            ProviderFactory = Setup.ProviderFactory,
+        }));
+    }
+
+    /// <summary>The production context: the current folder, the process's consoles, environment and standard input.</summary>
+    public static CliContext ForProcess() => new(new CliSetup
+    {
+        WorkingDirectory = System.Environment.CurrentDirectory,
+        Out = CliConsole.Create(Console.Out, Console.IsOutputRedirected),
+        Err = CliConsole.Create(Console.Error, Console.IsErrorRedirected),
+        ErrIsTerminal = !Console.IsErrorRedirected,
+        Input = Console.In,
+    });
+
+    /// <summary>What this context was made from.</summary>
+    public CliSetup Setup { get; }
+
+    /// <summary>The folder the command works in, as a full path.</summary>
+    public string WorkingDirectory => Path.GetFullPath(Setup.WorkingDirectory);
+
+    /// <summary>Crucible's state folder: <see cref="CliSetup.StateDirectory"/>, or <c>.crucible/</c> in the working folder.</summary>
+    public string StateDirectory => Setup.StateDirectory is { } dir ? Path.GetFullPath(dir, WorkingDirectory) : Path.Combine(WorkingDirectory, SettingsLoader.FolderName);
+
+    /// <summary>The result database.</summary>
+    public string DatabasePath => Path.Combine(StateDirectory, "crucible.db");
+
+    /// <summary>The folder of eval runs.</summary>
+    public string RunsDirectory => Path.Combine(StateDirectory, "runs");
+
+    /// <summary>The session store's folder.</summary>
+    public string SessionsDirectory => Path.Combine(StateDirectory, "sessions");
+
+    /// <summary>Results.</summary>
+    public IAnsiConsole Out => Setup.Out;
+
+    /// <summary>Progress, warnings and errors.</summary>
+    public IAnsiConsole Err => Setup.Err;
+
+    /// <summary>True when progress bars may be drawn on <see cref="Err"/>.</summary>
+    public bool ErrIsTerminal => Setup.ErrIsTerminal && Err.Profile.Capabilities.Interactive;
+
+    /// <summary>What the user types.</summary>
+    public TextReader Input => Setup.Input;
+
+    /// <summary>The user's and project's settings.</summary>
+    /// <exception cref="Core.BadInputException">A settings file is malformed.</exception>
+    public CrucibleSettings Settings => _settings.Value;
+
+    /// <summary>The settings as one document (the sections the agent reads: <c>permissions</c>, <c>sandbox</c>, <c>testCommand</c>).</summary>
+    public JsonElement SettingsDocument => _settingsDocument.Value;
+
+    /// <summary>The model factory of this invocation (settings, keys, retries, usage ledger, optional cache), created on first use.</summary>
+    public ModelClientFactory Models => _models.Value;
+
+    /// <summary>A new context like this one with <c>--cache</c> on or off; its services are created afresh and the caller disposes it.</summary>
+    public CliContext WithResponseCache(bool cache) => new(Setup with { CacheResponses = cache });
+
+    /// <summary>Resolves a path the user gave against the working folder.</summary>
+    public string FullPath(string path) => Path.GetFullPath(path, WorkingDirectory);
+
+    /// <summary>Creates the model client for <paramref name="spec"/>.</summary>
+    /// <exception cref="Core.BadInputException">The spec is malformed or its key is missing.</exception>
+    public IChatClient CreateChatClient(string spec) => Setup.ChatClients is { } clients ? clients(spec) : Models.Create(spec);
+
+    /// <summary>Prices a model's calls from its spec; the function returns null for unknown prices.</summary>
+    public Func<UsageDetails, decimal?>? Pricing(string spec)
+    {
+        if (Setup.Pricing is { } pricing)
+        {
+            return pricing(spec);
+        }
+        var parsed = Models.Parse(spec);
+        var costs = Models.Costs;
+        return usage => costs.Cost(UsageConversion.ToTokenUsage(usage), parsed.Model, parsed.Provider);
+    }
+
+    /// <summary>The sandbox, or the unsandboxed runner when <paramref name="noSandbox"/>.</summary>
+    /// <exception cref="SandboxUnavailableException">bubblewrap or namespaces are missing; the message names the fix.</exception>
+    public ISandbox CreateSandbox(bool noSandbox) => Setup.SandboxFactory(noSandbox);
+
+    /// <summary>A verifier over <paramref name="sandbox"/>.</summary>
+    public IVerifier CreateVerifier(ISandbox sandbox) => Setup.VerifierFactory(sandbox);
+
+    /// <summary>The integrity checks for eval verdicts.</summary>
+    public IIntegrityChecker? CreateIntegrityChecker() => Setup.IntegrityCheckerFactory();
+
+    /// <summary>The approval prompt of interactive runs.</summary>
+    public Func<PermissionRequest, CancellationToken, ValueTask<UserAnswer>> ApprovalPrompt =>
+        Setup.ApprovalPrompt ?? new Commands.ApprovalPrompt(Err, Input).AskAsync;
+
+    /// <summary>
+    /// The agent assembly options every agent of this invocation starts from: the settings, the tool and gate
+    /// overrides of the setup, and <paramref name="sandbox"/> with its verifier.
+    /// </summary>
+    public AgentAssemblyOptions AgentOptions(ISandbox sandbox) => new()
+    {
+        Sandbox = sandbox,
+        Verifier = CreateVerifier(sandbox),
+        Settings = SettingsDocument,
+        Tools = Setup.AgentTools,
+        Gate = Setup.PermissionGate,
+    };
+
+    /// <summary>Writes a warning line to stderr.</summary>
+    public void Warn(string message) => Err.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
+
+    /// <summary>
+    /// Sets <paramref name="command"/>'s action: <paramref name="action"/> gets a token cancelled by either
+    /// System.CommandLine (Ctrl-C) or <see cref="CliSetup.Cancellation"/>. Every command sets its action this way.
+    /// </summary>
+    public void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, Setup.Cancellation);
+            return await action(parse, linked.Token).ConfigureAwait(false);
+        });
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_models.IsValueCreated)
+        {
+            _models.Value.Dispose();
+        }
+    }
+}
