@@ -18,13 +18,12 @@ public sealed class HeadlessRunOverOpenAIWireTests : IDisposable
     public HeadlessRunOverOpenAIWireTests()
     {
         _repo.Write("greeting.txt", "hello\n");
-        Git("init", "-q");
+        // No first commit: the session's start is captured all the same (a commit without a parent under refs/crucible/sessions/).
+        GreetingRepository.Create(_repo, "hello", commit: false);
         WritePrices(_repo.Path);
     }
 
     public void Dispose() => _repo.Dispose();
-
-    private void Git(params string[] args) => TestGit.Run(_repo.Path, args);
 
     [Fact]
     public async Task Stream_json_shows_each_event_and_a_denied_write_is_reported_to_the_model_and_leaves_the_file()
@@ -35,7 +34,7 @@ public sealed class HeadlessRunOverOpenAIWireTests : IDisposable
             Reply("The write was refused, so the greeting stays as it is.", 1400, 50));
 
         var r = await CliProcess.RunAsync(_repo.Path, "run", "-p", "make the greeting say goodbye", "--model", model.Spec,
-            "--output-format", "stream-json", "--test-command", "test \"$(cat greeting.txt)\" = hello");
+            "--output-format", "stream-json", "--test-command", GreetingRepository.TestCommand);
 
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
         Assert.Empty(model.Server.Violations);
@@ -69,6 +68,7 @@ public sealed class HeadlessRunOverOpenAIWireTests : IDisposable
         // The harness ran the test command in the sandbox and decided; the result carries verdict and usage.
         var verdict = events[11]["verdict"]!;
         Assert.Equal(("passed", "bubblewrap"), ((string?)verdict["status"], (string?)verdict["sandbox"]));
+        Assert.Equal("""{"expected":1,"executed":1,"passed":1,"failed":0,"skipped":0,"notRun":0}""", verdict["counts"]!.ToJsonString());
         var result = events[12];
         Assert.Equal(("completed", "passed", true, 3), ((string?)result["status"], (string?)result["verdictStatus"], (bool?)result["passed"], (int?)result["steps"]));
         Assert.Equal(Cost(3600, 250), (decimal?)result["usage"]!["costUsd"]);
