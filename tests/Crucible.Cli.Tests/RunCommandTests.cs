@@ -78,17 +78,17 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(["scripted:test"], _specs);
         var lines = _out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(
-            ["session_start", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "verdict", "result"],
+            ["session_start", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "review", "verdict", "result"],
             lines.Select(l => l.GetProperty("type").GetString()));
         Assert.Equal("write", lines[3].GetProperty("tool").GetString());
         Assert.Equal("wrote greeting.txt", lines[4].GetProperty("content").GetString());
-        var verdict = lines[7].GetProperty("verdict");
+        var verdict = lines[8].GetProperty("verdict");
         Assert.Equal("passed", verdict.GetProperty("status").GetString());
         // Real counts: the repository's one test, failing at the session's start, passes after the change.
         Assert.Equal("""{"expected":1,"executed":1,"passed":1,"failed":0,"skipped":0,"notRun":0}""", verdict.GetProperty("counts").GetRawText());
         Assert.Equal("[]", verdict.GetProperty("reasons").GetRawText());
-        Assert.Equal("completed", lines[8].GetProperty("status").GetString());
-        Assert.True(lines[8].GetProperty("passed").GetBoolean());
+        Assert.Equal("completed", lines[9].GetProperty("status").GetString());
+        Assert.True(lines[9].GetProperty("passed").GetBoolean());
         Assert.False(Gate!.Setup.Interactive);
     }
 
