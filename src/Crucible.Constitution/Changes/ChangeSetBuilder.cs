@@ -72,7 +72,7 @@ public static class ChangeSetBuilder
     /// <summary>
     /// The working tree of the git repository holding <paramref name="path"/> against revision
     /// <paramref name="baseRef"/> (default <c>HEAD</c>). Untracked files that git does not ignore count
-    /// as added; ignored files and Crucible's own <c>.crucible/</c> folder are left out. Only files under <paramref name="path"/> are included,
+    /// as added; ignored files and Crucible's own state (<see cref="CrucibleStateFolder.IsState"/>) are left out. Only files under <paramref name="path"/> are included,
     /// with paths relative to it (for the repository root, every file, relative to the root).
     /// </summary>
     /// <exception cref="BadInputException">The path is missing, not in a git repository, or the revision does not exist.</exception>
@@ -96,15 +96,16 @@ public static class ChangeSetBuilder
                 ? "commit at least once, or pass --diff REF naming an existing revision"
                 : "pass --diff with an existing branch, tag or commit (see 'git log')");
         }
-        var changed = Split(Git(root, options, "diff", "--name-only", "-z", "--no-renames", baseRef, "--").Output).Where(p => !IsCrucibleState(p));
-        var untracked = Split(Git(root, options, "ls-files", "--others", "--exclude-standard", "-z").Output).Where(p => !IsCrucibleState(p));
-        var tracked = Split(Git(root, options, "ls-files", "-z").Output).Where(p => !IsCrucibleState(p));
+        var changed = Split(Git(root, options, "diff", "--name-only", "-z", "--no-renames", baseRef, "--").Output).Where(p => !CrucibleStateFolder.IsState(p));
+        var untracked = Split(Git(root, options, "ls-files", "--others", "--exclude-standard", "-z").Output).Where(p => !CrucibleStateFolder.IsState(p));
+        var tracked = Split(Git(root, options, "ls-files", "-z").Output).Where(p => !CrucibleStateFolder.IsState(p));
         var atBase = Split(Git(root, options, "ls-tree", "-r", "--name-only", "-z", baseRef).Output).ToHashSet(StringComparer.Ordinal);
 
         var skipped = new List<string>();
         var before = new Dictionary<string, string>(StringComparer.Ordinal);
         var after = new Dictionary<string, string>(StringComparer.Ordinal);
-        var changedSet = changed.Concat(untracked).ToHashSet(StringComparer.Ordinal);
+        // Crucible's own folder (sessions, transcripts, results) is no one's change, even when git does not ignore it.
+        var changedSet = changed.Concat(untracked).Where(p => !CrucibleStateFolder.IsState(p)).ToHashSet(StringComparer.Ordinal);
         foreach (var p in changedSet.Order(StringComparer.Ordinal))
         {
             if (atBase.Contains(p))
@@ -130,7 +131,7 @@ public static class ChangeSetBuilder
             }
         }
         var context = 0;
-        var unchanged = tracked.Where(p => !changedSet.Contains(p)).Order(StringComparer.Ordinal).ToList();
+        var unchanged = tracked.Where(p => !changedSet.Contains(p) && !CrucibleStateFolder.IsState(p)).Order(StringComparer.Ordinal).ToList();
         foreach (var p in unchanged)
         {
             if (context >= options.MaxUnchangedFiles)
@@ -156,13 +157,6 @@ public static class ChangeSetBuilder
         }
         return ChangeSet.FromTexts(before, after, $"working tree of {Path.GetFullPath(path)} vs {baseRef}", skipped);
     }
-
-    /// <summary>
-    /// True for a path inside Crucible's own folder (sessions, runs, settings): the harness's state, never
-    /// the change under review, whether git tracks, ignores or has never seen it. A folder review leaves it
-    /// out the same way (<see cref="Workspaces.ListRegularFiles"/>).
-    /// </summary>
-    private static bool IsCrucibleState(string path) => path.Split('/')[..^1].Contains(Crucible.Models.Settings.SettingsLoader.FolderName, StringComparer.Ordinal);
 
     private static Dictionary<string, string> Rebase(Dictionary<string, string> files, string prefix) =>
         files.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
