@@ -232,7 +232,6 @@ internal sealed class NoopTool : IAgentTool
     public bool IsMutating => false;
     public CallDescription Describe(JsonElement arguments, ToolContext context) => new("noop");
     public Task<ToolResult> InvokeAsync(JsonElement arguments, ToolContext context, CancellationToken cancellationToken) => Task.FromResult(new ToolResult("ok"));
-    public CallDescription Describe(JsonElement arguments, ToolContext context) => new(Name);
 }
 
 internal sealed class AllowAllGate : IPermissionGate
