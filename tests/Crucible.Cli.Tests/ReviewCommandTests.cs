@@ -201,10 +201,12 @@ public sealed class ReviewCommandTests : IDisposable
     [Fact]
     public void The_working_tree_review_leaves_out_the_crucible_folder_tracked_or_not()
     {
-        _repo.Write(".crucible/settings.json", "{}\n");
+        // A tracked state file changed and an untracked one added: neither is anyone's change. (The settings file is
+        // not state: it names the test command, so the review sees its changes.)
+        _repo.Write(".crucible/runs/old/verdict.json", "{}\n");
         Git("add", "-A");
-        Git("commit", "-qm", "settings");
-        _repo.Write(".crucible/settings.json", "{\"model\": \"x\"}\n");
+        Git("commit", "-qm", "state");
+        _repo.Write(".crucible/runs/old/verdict.json", "{\"status\": \"Passed\"}\n");
         _repo.Write(CrucibleState, Exits);
 
         var exit = Review(new ReviewCommand.Settings(_repo.Path, null, null, null, null, false));
