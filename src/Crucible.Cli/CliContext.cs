@@ -123,8 +123,8 @@ internal sealed class CliContext : IDisposable
         Input = Console.In,
     });
 
-    /// <summary>What this context was made from.</summary>
-    public CliSetup Setup { get; }
+    /// <summary>What this context was made from (with <c>--state-dir</c> applied).</summary>
+    public CliSetup Setup { get; private set; }
 
     /// <summary>The folder the command works in, as a full path.</summary>
     public string WorkingDirectory => Path.GetFullPath(Setup.WorkingDirectory);
@@ -133,7 +133,7 @@ internal sealed class CliContext : IDisposable
     public const string StateDirVariable = "CRUCIBLE_STATE_DIR";
 
     /// <summary>
-    /// Crucible's state folder, first found of: <c>--state-dir</c> (<see cref="CliSetup.StateDirectory"/> or
+    /// Crucible's state folder, first found of: <c>--state-dir</c> (<see cref="CliSetup.StateDirectory"/>, set by
     /// <see cref="UseStateDirectory"/>), <c>CRUCIBLE_STATE_DIR</c>, the settings' <c>state_dir</c>, and <c>.crucible/</c> in
     /// the working folder. Relative paths resolve against the working folder.
     /// </summary>
@@ -143,20 +143,21 @@ internal sealed class CliContext : IDisposable
 
     private string ResolveStateDirectory()
     {
-        var chosen = _stateDirectoryOption ?? Setup.StateDirectory
+        var chosen = Setup.StateDirectory
             ?? (Setup.Environment(StateDirVariable) is { Length: > 0 } env ? env : null)
             ?? Settings.StateDir;
         return chosen is { } dir ? Path.GetFullPath(dir, WorkingDirectory) : Path.Combine(WorkingDirectory, SettingsLoader.FolderName);
     }
 
-    private string? _stateDirectoryOption;
-
-    /// <summary>Applies the global <c>--state-dir</c> option; called once, after parsing and before the command runs.</summary>
+    /// <summary>
+    /// Applies the global <c>--state-dir</c> option to <see cref="Setup"/> (so contexts derived from this one keep it);
+    /// called once, after parsing and before the command runs.
+    /// </summary>
     internal void UseStateDirectory(string? directory)
     {
         if (directory is not null)
         {
-            _stateDirectoryOption = directory;
+            Setup = Setup with { StateDirectory = directory };
             _stateDirectory = null;
         }
     }
