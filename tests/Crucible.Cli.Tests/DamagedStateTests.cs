@@ -38,7 +38,7 @@ public sealed class DamagedStateTests : IDisposable
 
     private string StateFolder => Path.Combine(_dir.Path, ".crucible");
 
-    private string Examples => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../examples"));
+    private static string Examples => TestPaths.Examples;
 
     /// <summary>The files in <paramref name="folder"/> named like <paramref name="name"/>.corrupt-*.</summary>
     private static string[] MovedAside(string folder, string name) => Directory.GetFiles(folder, name + ".corrupt-*");
