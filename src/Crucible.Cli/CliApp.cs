@@ -32,6 +32,7 @@ public static class CliApp
         {
             root.Subcommands.Add(command);
         }
+        CliHelp.Customize(root);
         return root;
     }
 
@@ -57,7 +58,7 @@ public static class CliApp
             Output = context.Out.Profile.Out.Writer,
             Error = context.Err.Profile.Out.Writer,
         };
-        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        if (parse.Errors.Count > 0 && parse.Action is not (System.CommandLine.Help.HelpAction or CliHelp.SectionedHelpAction))
         {
             // Parse errors are bad input: report them with the usage hint and exit 2, not the library's default 1.
             var names = new List<string>();
