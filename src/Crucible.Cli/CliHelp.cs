@@ -134,10 +134,14 @@ internal static class CliHelp
             output.WriteLine($"  {example.CommandLine}");
             output.WriteLine($"      {example.What}");
         }
-        if (sections.Environment.Count > 0)
+        output.WriteLine();
+        output.WriteLine("Environment variables:");
+        if (sections.Environment.Count == 0)
         {
-            output.WriteLine();
-            output.WriteLine("Environment variables:");
+            output.WriteLine("  none");
+        }
+        else
+        {
             var width = sections.Environment.Max(e => e.Name.Length) + 2;
             foreach (var (name, what) in sections.Environment)
             {
