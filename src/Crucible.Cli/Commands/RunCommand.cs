@@ -74,6 +74,8 @@ internal static class RunCommand
     {
         Validate(r);
         var workspace = context.WorkingDirectory;
+        // A given spec is checked before any state is touched: a typo leaves no session behind.
+        var client = r.Model is { } given ? context.CreateChatClient(given) : null;
         using var store = new SessionStore(context.SessionsDirectory);
         if (store.Index.Rebuilt is { } rebuilt)
         {
@@ -81,7 +83,7 @@ internal static class RunCommand
         }
         var continued = FindContinued(r, store, workspace);
         r = r with { Model = ResolveModel(r.Model, continued, context) };
-        var client = context.CreateChatClient(r.Model!);
+        client ??= context.CreateChatClient(r.Model!);
         var sandbox = context.CreateSandbox(r.NoSandbox);
         if (r.NoSandbox)
         {
