@@ -10,14 +10,29 @@ public static class CliApp
     /// <summary>The description shown at the top of <c>crucible --help</c>.</summary>
     internal const string Description = "Crucible: a coding agent whose work counts only when the harness has run it and proven it.";
 
+    /// <summary>The name of the global option that moves Crucible's state.</summary>
+    internal const string StateDirOptionName = "--state-dir";
+
+    /// <summary>
+    /// <c>--state-dir DIR</c>, on every command: where Crucible keeps its state (a read-only checkout, a shared disk).
+    /// A new instance per tree: a symbol records its parents, and trees are built in parallel in tests.
+    /// </summary>
+    private static Option<string?> StateDirOption() => new(StateDirOptionName)
+    {
+        HelpName = "DIR",
+        Description = $"Keep Crucible's state (results, runs, sessions, cache) in DIR [default: ${CliContext.StateDirVariable}, else \"state_dir\" in settings, else .crucible/ here]",
+        Recursive = true,
+    };
+
     /// <summary>Builds the root command with every sub-command, each bound to <paramref name="context"/>.</summary>
     internal static RootCommand Build(CliContext context)
     {
-        var root = new RootCommand(Description);
+        var root = new RootCommand(Description) { StateDirOption() };
         foreach (var command in CommandTree.All(context))
         {
             root.Subcommands.Add(command);
         }
+        CliHelp.Customize(root);
         return root;
     }
 
@@ -43,7 +58,7 @@ public static class CliApp
             Output = context.Out.Profile.Out.Writer,
             Error = context.Err.Profile.Out.Writer,
         };
-        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        if (parse.Errors.Count > 0 && parse.Action is not (System.CommandLine.Help.HelpAction or CliHelp.SectionedHelpAction))
         {
             // Parse errors are bad input: report them with the usage hint and exit 2, not the library's default 1.
             var names = new List<string>();
@@ -60,6 +75,7 @@ public static class CliApp
         }
         try
         {
+            context.UseStateDirectory(parse.GetValue<string?>(StateDirOptionName));
             return await parse.InvokeAsync(invocation, context.Setup.Cancellation);
         }
         catch (BadInputException e)
@@ -70,6 +86,24 @@ public static class CliApp
         catch (Core.Sandbox.SandboxUnavailableException e)
         {
             WriteBadInput(context.Err, new BadInputException(e.Message, "install and enable the sandbox as described, or pass --no-sandbox to run without isolation (recorded in results)"));
+            return ExitCodes.Failure;
+        }
+        catch (StateException e)
+        {
+            WriteError(context.Err, e.Message, e.Fix);
+            return ExitCodes.Failure;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (Crucible.Models.Storage.StateDatabase.IsDamage(e))
+        {
+            // Damage found after a database opened cleanly (a page read mid-run): nothing is moved while it is in use.
+            WriteError(context.Err, $"a database in {context.StateDirectory} is damaged: {e.Message}",
+                $"move the damaged .db file out of {context.StateDirectory} (keep it: 'sqlite3 FILE .recover' may get its rows back) and run the command again");
+            return ExitCodes.Failure;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            WriteError(context.Err, $"permission denied: {e.Message}",
+                $"check the permissions of the folder named above; for Crucible's state folder ({context.StateDirectory}): {StateException.RelocateHint}");
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException)
@@ -119,10 +153,13 @@ public static class CliApp
     ];
 
     /// <summary>Prints a bad-input error with its fix to <paramref name="err"/>.</summary>
-    internal static void WriteBadInput(IAnsiConsole err, BadInputException e)
+    internal static void WriteBadInput(IAnsiConsole err, BadInputException e) => WriteError(err, e.Message, e.Fix);
+
+    /// <summary>Prints an <c>error:</c> line and, when known, a <c>fix:</c> line to <paramref name="err"/>.</summary>
+    internal static void WriteError(IAnsiConsole err, string message, string? fix)
     {
-        err.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-        if (e.Fix is { Length: > 0 } fix)
+        err.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+        if (fix is { Length: > 0 })
         {
             err.MarkupLine($"[yellow]fix:[/] {Markup.Escape(fix)}");
         }

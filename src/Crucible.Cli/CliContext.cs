@@ -27,7 +27,11 @@ internal sealed record CliSetup
     /// <summary>The folder the command works in (the repository for <c>run</c> and <c>review</c>; relative paths resolve against it).</summary>
     public required string WorkingDirectory { get; init; }
 
-    /// <summary>Where Crucible keeps its state (results, runs, sessions, response cache). Default: null, meaning <c>.crucible/</c> in <see cref="WorkingDirectory"/>.</summary>
+    /// <summary>
+    /// Where Crucible keeps its state (results, runs, sessions, response cache), as <c>--state-dir</c> gives it.
+    /// Default: null, meaning <c>CRUCIBLE_STATE_DIR</c>, else the settings' <c>state_dir</c>, else <c>.crucible/</c> in
+    /// <see cref="WorkingDirectory"/> (<see cref="CliContext.StateDirectory"/>).
+    /// </summary>
     public string? StateDirectory { get; init; }
 
     /// <summary>The user's home folder (user settings, price table). Default: the current user's.</summary>
@@ -119,14 +123,44 @@ internal sealed class CliContext : IDisposable
         Input = Console.In,
     });
 
-    /// <summary>What this context was made from.</summary>
-    public CliSetup Setup { get; }
+    /// <summary>What this context was made from (with <c>--state-dir</c> applied).</summary>
+    public CliSetup Setup { get; private set; }
 
     /// <summary>The folder the command works in, as a full path.</summary>
     public string WorkingDirectory => Path.GetFullPath(Setup.WorkingDirectory);
 
-    /// <summary>Crucible's state folder: <see cref="CliSetup.StateDirectory"/>, or <c>.crucible/</c> in the working folder.</summary>
-    public string StateDirectory => Setup.StateDirectory is { } dir ? Path.GetFullPath(dir, WorkingDirectory) : Path.Combine(WorkingDirectory, SettingsLoader.FolderName);
+    /// <summary>The environment variable that puts Crucible's state elsewhere (below <c>--state-dir</c>, above the settings' <c>state_dir</c>).</summary>
+    public const string StateDirVariable = "CRUCIBLE_STATE_DIR";
+
+    /// <summary>
+    /// Crucible's state folder, first found of: <c>--state-dir</c> (<see cref="CliSetup.StateDirectory"/>, set by
+    /// <see cref="UseStateDirectory"/>), <c>CRUCIBLE_STATE_DIR</c>, the settings' <c>state_dir</c>, and <c>.crucible/</c> in
+    /// the working folder. Relative paths resolve against the working folder.
+    /// </summary>
+    public string StateDirectory => _stateDirectory ??= ResolveStateDirectory();
+
+    private string? _stateDirectory;
+
+    private string ResolveStateDirectory()
+    {
+        var chosen = Setup.StateDirectory
+            ?? (Setup.Environment(StateDirVariable) is { Length: > 0 } env ? env : null)
+            ?? Settings.StateDir;
+        return chosen is { } dir ? Path.GetFullPath(dir, WorkingDirectory) : Path.Combine(WorkingDirectory, SettingsLoader.FolderName);
+    }
+
+    /// <summary>
+    /// Applies the global <c>--state-dir</c> option to <see cref="Setup"/> (so contexts derived from this one keep it);
+    /// called once, after parsing and before the command runs.
+    /// </summary>
+    internal void UseStateDirectory(string? directory)
+    {
+        if (directory is not null)
+        {
+            Setup = Setup with { StateDirectory = directory };
+            _stateDirectory = null;
+        }
+    }
 
     /// <summary>The result database.</summary>
     public string DatabasePath => Path.Combine(StateDirectory, "crucible.db");

@@ -163,6 +163,12 @@ public sealed class AgentSession : IDisposable
     /// <summary>The conversation.</summary>
     public AgentConversation Conversation { get; }
 
+    /// <summary>
+    /// When the transcript had a bad line on resume: the line, and where the damaged file was moved (the session
+    /// resumed from the events before that line). Null otherwise.
+    /// </summary>
+    public string? Repaired { get; private init; }
+
     /// <summary>What the session was built from.</summary>
     public AgentSessionSetup Setup { get; }
 
@@ -225,7 +231,17 @@ public sealed class AgentSession : IDisposable
 
     private static AgentSession Restore(AgentSessionSetup setup, SessionStore? store, string id, string path, string state, IEnumerable<IAgentEventSink>? sinks)
     {
-        var events = TranscriptReader.Read(path);
+        var contents = TranscriptReader.ReadValid(path);
+        string? repaired = null;
+        if (contents.BadLine is { } bad)
+        {
+            // Keep the damaged file whole for the user and continue from a copy of its valid part, so the session
+            // goes on from the last good event and the new events are not appended after a line no reader accepts.
+            var moved = StateException.MoveAside(path);
+            File.WriteAllLines(path, File.ReadLines(moved, System.Text.Encoding.UTF8).Take(contents.ValidLines), new System.Text.UTF8Encoding(false));
+            repaired = $"transcript {path} line {bad} is not a valid event ({contents.Problem}); the session resumes from the {contents.Events.Count} event(s) before it; the damaged file was moved to {moved}";
+        }
+        var events = contents.Events;
         var messages = TranscriptReader.Conversation(events);
         var started = events.OfType<SessionStarted>().FirstOrDefault();
         if (started is not null)
@@ -239,7 +255,7 @@ public sealed class AgentSession : IDisposable
             approved.OnEvent(e); // writes approved before a restart stay approved
         }
         var conversation = new AgentConversation(messages, [transcript, approved, .. sinks ?? []], TranscriptReader.LastStep(events));
-        var session = new AgentSession(id, setup, transcript, store, conversation, state, approved);
+        var session = new AgentSession(id, setup, transcript, store, conversation, state, approved) { Repaired = repaired };
         session.Follow();
         conversation.Emit(new SessionStarted(id, setup.ToolContext.WorkspaceRoot, started?.Task, setup.Model ?? started?.Model, Resumed: true));
         CloseDanglingCalls(conversation);

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Crucible.Agent.Loop;
 
 namespace Crucible.Agent.Sessions;
 
@@ -23,17 +24,19 @@ public sealed class SessionIndex : IDisposable
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
 
-    /// <summary>Opens (or creates) the index at <paramref name="databasePath"/>.</summary>
+    /// <summary>
+    /// Opens the index at <paramref name="databasePath"/>. When it is missing, empty or damaged (a damaged file is
+    /// moved aside, never deleted), a new one is made and rebuilt from the transcripts (<c>*.jsonl</c>) beside it;
+    /// <see cref="Rebuilt"/> says so.
+    /// </summary>
+    /// <exception cref="Core.StateException">The folder or file cannot be opened or written.</exception>
     public SessionIndex(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        _db.Open();
-        Execute("PRAGMA journal_mode=WAL;");
-        Execute("PRAGMA busy_timeout=5000;");
         // The transcript is the source of truth; the index may lag one commit after a power loss, never corrupt.
-        Execute("PRAGMA synchronous=NORMAL;");
-        Execute("""
+        var opened = Crucible.Models.Storage.StateDatabase.Open(databasePath, "the sessions index", """
+            PRAGMA journal_mode=WAL;
+            PRAGMA busy_timeout=5000;
+            PRAGMA synchronous=NORMAL;
             CREATE TABLE IF NOT EXISTS sessions (
                 id TEXT PRIMARY KEY,
                 created TEXT NOT NULL,
@@ -45,7 +48,51 @@ public sealed class SessionIndex : IDisposable
                 last_step INTEGER NOT NULL,
                 transcript TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS sessions_cwd ON sessions(cwd, updated);
-            """);
+            """, Crucible.Models.Storage.DamagedDatabasePolicy.StartEmpty);
+        _db = opened.Connection;
+        if (opened.Created)
+        {
+            var count = RebuildFrom(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+            if (opened.MovedAside is { } moved)
+            {
+                Rebuilt = $"the sessions index {databasePath} was damaged ({opened.Damage}); it was moved to {moved} and rebuilt from {count} transcript(s)";
+            }
+        }
+    }
+
+    /// <summary>What was repaired when the index was opened (a damaged index moved aside and rebuilt), or null.</summary>
+    public string? Rebuilt { get; }
+
+    /// <summary>
+    /// Indexes every transcript in <paramref name="folder"/> not indexed yet, from its events (the first
+    /// <see cref="Loop.SessionStarted"/>, the last event's time and run status); returns how many were added.
+    /// A transcript that cannot be read up to its first event is skipped: it stays on disk for the user.
+    /// </summary>
+    public int RebuildFrom(string folder)
+    {
+        var added = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, "*.jsonl").Order(StringComparer.Ordinal))
+        {
+            TranscriptContents contents;
+            try
+            {
+                contents = TranscriptReader.ReadValid(file);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            if (contents.Events.OfType<Loop.SessionStarted>().FirstOrDefault() is not { } started || Find(started.SessionId) is not null)
+            {
+                continue;
+            }
+            var ended = contents.Events.LastOrDefault(e => e is Loop.RunEnded or Loop.SessionStarted { Resumed: true }) as Loop.RunEnded;
+            Add(new SessionInfo(
+                started.SessionId, started.Time, contents.Events[^1].Time, Path.GetFullPath(started.Cwd), started.Task, started.Model,
+                ended is null ? "running" : ended.Status.ToWire(), TranscriptReader.LastStep(contents.Events), Path.GetFullPath(file)));
+            added++;
+        }
+        return added;
     }
 
     /// <summary>Adds a session.</summary>

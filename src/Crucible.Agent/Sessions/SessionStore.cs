@@ -9,11 +9,19 @@ namespace Crucible.Agent.Sessions;
 /// </summary>
 public sealed class SessionStore : IDisposable
 {
-    /// <summary>Opens the store in <paramref name="directory"/>.</summary>
+    /// <summary>Opens the store in <paramref name="directory"/>; a missing or damaged index is rebuilt from the transcripts (<see cref="SessionIndex.Rebuilt"/>).</summary>
+    /// <exception cref="Core.StateException">The folder cannot be created or written.</exception>
     public SessionStore(string directory)
     {
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw Core.StateException.Unwritable(Directory, e);
+        }
         Index = new SessionIndex(Path.Combine(Directory, "sessions.db"));
     }
 

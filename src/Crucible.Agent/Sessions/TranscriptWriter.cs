@@ -169,12 +169,33 @@ public sealed class TranscriptWriter : IAgentEventSink, IDisposable
     }
 }
 
+/// <summary>A transcript as read: the events up to the first line that is not a valid event.</summary>
+/// <param name="Events">The valid events, in order.</param>
+/// <param name="ValidLines">How many lines (empty ones included) precede the bad line; all of them when there is none.</param>
+/// <param name="BadLine">The 1-based number of the first bad line other than a torn last line, or null.</param>
+/// <param name="Problem">What is wrong with that line, or null.</param>
+public sealed record TranscriptContents(IReadOnlyList<AgentEvent> Events, int ValidLines, int? BadLine, string? Problem);
+
 /// <summary>Reads a transcript back, tolerating a torn last line.</summary>
 public static class TranscriptReader
 {
     /// <summary>The events of the transcript, in order. A last line that does not parse (a torn write) is skipped.</summary>
     /// <exception cref="InvalidDataException">A line other than the last is not a valid event.</exception>
     public static IReadOnlyList<AgentEvent> Read(string path)
+    {
+        var contents = ReadValid(path);
+        if (contents.BadLine is { } line)
+        {
+            throw new InvalidDataException($"{path}:{line}: not a valid transcript event ({contents.Problem})");
+        }
+        return contents.Events;
+    }
+
+    /// <summary>
+    /// The events of the transcript up to its first bad line (a line other than a torn last one that is not a valid
+    /// event), with that line's number, so a damaged session can still be resumed up to it.
+    /// </summary>
+    public static TranscriptContents ReadValid(string path)
     {
         var lines = File.ReadAllLines(path, Encoding.UTF8);
         var events = new List<AgentEvent>(lines.Length);
@@ -184,20 +205,28 @@ public static class TranscriptReader
             {
                 continue;
             }
+            string problem;
             try
             {
-                events.Add(JsonSerializer.Deserialize<AgentEvent>(lines[i], AgentJson.Options)!);
+                if (JsonSerializer.Deserialize<AgentEvent>(lines[i], AgentJson.Options) is { } e)
+                {
+                    events.Add(e);
+                    continue;
+                }
+                problem = "null";
             }
-            catch (JsonException) when (i == lines.Length - 1)
+            catch (Exception e) when (e is JsonException or NotSupportedException)
+            {
+                problem = e.Message;
+            }
+            if (i == lines.Length - 1)
             {
                 // Torn last line: the process died while writing it; every earlier step is intact.
+                return new TranscriptContents(events, i, null, null);
             }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path}:{i + 1}: not a valid transcript event ({e.Message})", e);
-            }
+            return new TranscriptContents(events, i, i + 1, problem);
         }
-        return events;
+        return new TranscriptContents(events, lines.Length, null, null);
     }
 
     /// <summary>

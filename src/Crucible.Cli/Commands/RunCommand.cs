@@ -71,7 +71,16 @@ internal static class RunCommand
     {
         Validate(r);
         var workspace = context.WorkingDirectory;
-        var client = context.CreateChatClient(r.Model!);
+        // A given spec is checked before any state is touched: a typo leaves no session behind.
+        var client = r.Model is { } given ? context.CreateChatClient(given) : null;
+        using var store = new SessionStore(context.SessionsDirectory);
+        if (store.Index.Rebuilt is { } rebuilt)
+        {
+            context.Warn(rebuilt);
+        }
+        var continued = FindContinued(r, store, workspace);
+        r = r with { Model = ResolveModel(r.Model, continued, context) };
+        client ??= context.CreateChatClient(r.Model!);
         var sandbox = context.CreateSandbox(r.NoSandbox);
         if (r.NoSandbox)
         {
@@ -109,9 +118,12 @@ internal static class RunCommand
                 "json" => new NullSink(),
                 _ => new TextEventSink(output, context.Err, streaming: false, costKnown),
             };
-        using var store = new SessionStore(context.SessionsDirectory);
-        using (session = OpenSession(r, setup, store, sink))
+        using (session = OpenSession(r, continued, setup, store, sink))
         {
+            if (session.Repaired is { } repaired)
+            {
+                context.Warn(repaired);
+            }
             if (r.Headless)
             {
                 var result = await session.RunAsync(r.Print!, ct);
@@ -148,10 +160,6 @@ internal static class RunCommand
 
     private static void Validate(RunRequest r)
     {
-        if (r.Model is null)
-        {
-            throw new BadInputException("no model given", "pass --model SPEC, e.g. --model anthropic:claude-sonnet-4-5");
-        }
         if (!OutputFormats.Contains(r.OutputFormat))
         {
             throw new BadInputException($"unknown output format '{r.OutputFormat}'", $"use one of: {string.Join(", ", OutputFormats)}");
@@ -174,18 +182,37 @@ internal static class RunCommand
         }
     }
 
-    private static AgentSession OpenSession(RunRequest r, AgentSessionSetup setup, SessionStore store, IAgentEventSink sink)
+    /// <summary>The session <c>--continue</c> or <c>--resume</c> names, or null for a new session.</summary>
+    private static SessionInfo? FindContinued(RunRequest r, SessionStore store, string workspace)
     {
         if (r.Continue)
         {
-            var latest = store.Index.Latest(setup.ToolContext.WorkspaceRoot)
-                ?? throw new BadInputException($"no session to continue in {setup.ToolContext.WorkspaceRoot}", "start one without --continue");
-            return AgentSession.Resume(setup, store, latest, [sink]);
+            return store.Index.Latest(workspace)
+                ?? throw new BadInputException($"no session to continue in {workspace}", "start one without --continue");
         }
         if (r.Resume is { } id)
         {
-            var found = store.Index.Find(id) ?? throw new BadInputException($"no session '{id}' in {store.Directory}", "pass an id from .crucible/sessions/, or --continue for the latest");
-            return AgentSession.Resume(setup, store, found, [sink]);
+            return store.Index.Find(id) ?? throw new BadInputException($"no session '{id}' in {store.Directory}", "pass an id from .crucible/sessions/, or --continue for the latest");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The model of a run, first found of: <c>--model</c>, the model of the session it continues, and the settings'
+    /// <c>default_model</c>.
+    /// </summary>
+    /// <exception cref="BadInputException">None of them names a model.</exception>
+    internal static string ResolveModel(string? given, SessionInfo? continued, CliContext context) =>
+        given ?? continued?.Model ?? context.Settings.DefaultModel
+        ?? throw new BadInputException(
+            "no model given",
+            "pass --model SPEC (e.g. --model anthropic:claude-sonnet-4-5), or set \"default_model\" in ~/.crucible/settings.json or .crucible/settings.json");
+
+    private static AgentSession OpenSession(RunRequest r, SessionInfo? continued, AgentSessionSetup setup, SessionStore store, IAgentEventSink sink)
+    {
+        if (continued is not null)
+        {
+            return AgentSession.Resume(setup, store, continued, [sink]);
         }
         var title = r.Print ?? r.Prompt;
         return AgentSession.Start(setup, store, title is { Length: > 80 } ? title[..80] : title, [sink]);

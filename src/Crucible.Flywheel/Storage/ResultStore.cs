@@ -54,13 +54,11 @@ public sealed class ResultStore : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
+    /// <exception cref="Core.StateException">The database is damaged (it has been moved aside) or cannot be opened or written.</exception>
     public ResultStore(string path)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        _db.Open();
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
-        Execute("""
+        _db = Crucible.Models.Storage.StateDatabase.Open(path, "the result database", """
+            PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;
             CREATE TABLE IF NOT EXISTS eval_runs(
               id TEXT PRIMARY KEY, suite TEXT NOT NULL, solver TEXT NOT NULL, options_json TEXT NOT NULL,
               folder TEXT NOT NULL, created_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL);
@@ -69,7 +67,7 @@ public sealed class ResultStore : IDisposable
               status TEXT NOT NULL, counts_as_pass INTEGER NOT NULL, solver_status TEXT NOT NULL,
               duration_ms INTEGER NOT NULL, cost_usd REAL, verdict_json TEXT NOT NULL, finished_at TEXT NOT NULL,
               PRIMARY KEY(run_id, task_id, attempt));
-            """);
+            """, Crucible.Models.Storage.DamagedDatabasePolicy.Fail).Connection;
     }
 
     /// <summary>Path of the database.</summary>

@@ -16,14 +16,12 @@ public sealed class ResponseCache
     private readonly string _connectionString;
 
     /// <summary>Opens (creating if needed) the cache at <paramref name="path"/>.</summary>
+    /// <exception cref="Core.StateException">The cache is damaged (it has been moved aside) or cannot be opened or written.</exception>
     public ResponseCache(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true }.ToString();
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var connection = Storage.StateDatabase.Open(Path, "the response cache", """
             PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS responses (
                 key TEXT PRIMARY KEY,
@@ -32,8 +30,7 @@ public sealed class ResponseCache
                 created TEXT NOT NULL,
                 response TEXT NOT NULL
             );
-            """;
-        command.ExecuteNonQuery();
+            """, Storage.DamagedDatabasePolicy.Fail, pooling: true).Connection;
     }
 
     /// <summary>The default cache file for a project folder.</summary>

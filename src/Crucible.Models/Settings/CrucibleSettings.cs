@@ -33,6 +33,19 @@ public sealed record CrucibleSettings
     [JsonPropertyName("prices")]
     public string? PricesPath { get; init; }
 
+    /// <summary>
+    /// The model spec <c>crucible run</c> uses when no <c>--model</c> is given and no continued session names one
+    /// (<c>default_model</c>, e.g. <c>"anthropic:claude-sonnet-4-5"</c>). Default: none.
+    /// </summary>
+    public string? DefaultModel { get; init; }
+
+    /// <summary>
+    /// Where Crucible keeps its state (<c>state_dir</c>: result database, runs, sessions, response cache) instead of
+    /// <c>.crucible/</c> in the working folder; relative paths are relative to the settings file that set it.
+    /// <c>--state-dir</c> and <c>CRUCIBLE_STATE_DIR</c> win over it. Default: none.
+    /// </summary>
+    public string? StateDir { get; init; }
+
     /// <summary>The <c>retry</c> section: overrides of <see cref="Http.RetryPolicy"/> defaults.</summary>
     public RetrySettings Retry { get; init; } = new();
 

@@ -104,10 +104,13 @@ public static class SettingsLoader
         {
             throw new BadInputException($"{file} must hold a JSON object at the top level", $"wrap the settings in {{ }} in {file}");
         }
-        // A relative price-file path means "next to this settings file".
-        if (obj["prices"] is JsonValue prices && prices.TryGetValue<string>(out var path))
+        // A relative price-file or state-folder path means "next to this settings file".
+        foreach (var key in (string[])["prices", "state_dir"])
         {
-            obj["prices"] = ResolvePath(path, Path.GetDirectoryName(Path.GetFullPath(file))!, home);
+            if (obj[key] is JsonValue value && value.TryGetValue<string>(out var path))
+            {
+                obj[key] = ResolvePath(path, Path.GetDirectoryName(Path.GetFullPath(file))!, home);
+            }
         }
         return obj;
     }

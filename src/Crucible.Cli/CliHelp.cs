@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
+namespace Crucible.Cli;
+
+/// <summary>One command line shown under "Examples:" in a command's help.</summary>
+/// <param name="CommandLine">What to type.</param>
+/// <param name="What">What it does.</param>
+internal sealed record HelpExample(string CommandLine, string What);
+
+/// <summary>
+/// What a command's help adds after its options, as <c>gh</c> and <c>cargo</c> do: examples, the environment variables
+/// it reads, and its defaults (those not already shown as <c>[default: ...]</c> on an option).
+/// </summary>
+/// <param name="Examples">Command lines to copy.</param>
+/// <param name="Environment">Variable name and what it does.</param>
+/// <param name="Defaults">What happens when nothing is given, one line each.</param>
+internal sealed record CommandHelp(IReadOnlyList<HelpExample> Examples, IReadOnlyList<(string Name, string What)> Environment, IReadOnlyList<string> Defaults);
+
+/// <summary>
+/// The extra help sections of every command, keyed by command path (<c>""</c> for <c>crucible</c> itself,
+/// <c>"tasks check"</c>), added to System.CommandLine's help layout by one customisation of the root's help action.
+/// </summary>
+internal static class CliHelp
+{
+    private static readonly (string, string) StateDir = (CliContext.StateDirVariable, "Crucible's state folder, when --state-dir is not given (overrides \"state_dir\" in the settings)");
+    private static readonly (string, string) AnthropicKey = ("ANTHROPIC_API_KEY", "key of anthropic:MODEL specs (or \"api_key_env\" in the settings)");
+    private static readonly (string, string) OpenAIKey = ("OPENAI_API_KEY", "key of openai:MODEL specs");
+    private static readonly (string, string) AnthropicUrl = ("ANTHROPIC_BASE_URL", "Anthropic API base URL (a proxy); wins over \"anthropic.base_url\"");
+    private static readonly (string, string) OpenAIUrl = ("OPENAI_BASE_URL", "OpenAI API base URL; wins over \"openai.base_url\"");
+    private static readonly (string, string) GradingCache = ("CRUCIBLE_CACHE", "cache of prepared test templates (default $XDG_CACHE_HOME/crucible, else ~/.cache/crucible)");
+    private static readonly (string, string) NuGet = ("NUGET_PACKAGES", "NuGet package folder graded C# builds read (default ~/.nuget/packages)");
+    private static readonly (string, string) XdgState = ("XDG_STATE_HOME", "root of the protected copies of test files (default ~/.local/state)");
+    private const string StateDefault = "state: .crucible/ in the current folder (crucible.db, runs/, sessions/, response-cache.db); --state-dir DIR, $CRUCIBLE_STATE_DIR or \"state_dir\" in the settings move it";
+    private const string SettingsDefault = "settings: ~/.crucible/settings.json, then .crucible/settings.json here (see docs/models.md)";
+
+    /// <summary>The sections of each command path.</summary>
+    public static IReadOnlyDictionary<string, CommandHelp> Sections { get; } = new Dictionary<string, CommandHelp>(StringComparer.Ordinal)
+    {
+        [""] = new(
+            [new("crucible eval examples --solver reference", "grade the built-in example suite"),
+             new("crucible run -p \"fix the failing test\" --model anthropic:claude-sonnet-4-5", "run the agent headless in this repository"),
+             new("crucible help run", "the help of one command")],
+            [StateDir, AnthropicKey, OpenAIKey],
+            [StateDefault, SettingsDefault]),
+        ["eval"] = new(
+            [new("crucible eval examples --solver reference", "grade the reference solutions of a suite (a sanity check)"),
+             new("crucible eval ../shared/exercism --solver agent --model anthropic:claude-sonnet-4-5 -j 4 --filter 'two-*'", "grade the agent on part of a suite, 4 attempts at a time"),
+             new("crucible eval --resume 20261121-143012-a1b2", "finish an interrupted run without redoing finished attempts")],
+            [StateDir, AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl, GradingCache, NuGet],
+            [StateDefault, "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in every verdict)", "model: none; --solver agent needs --model", SettingsDefault]),
+        ["tasks"] = new(
+            [new("crucible tasks list examples", "list a suite's tasks"), new("crucible tasks check examples --repeat 3", "validate a suite and flag flaky tasks")],
+            [GradingCache, NuGet],
+            ["sub-command: none (shows this help)"]),
+        ["tasks list"] = new(
+            [new("crucible tasks list examples", "list the tasks of a suite"), new("crucible tasks list ../shared/polyglot --json", "the same as JSON")],
+            [],
+            ["output: a table on stdout (--json for JSON)"]),
+        ["tasks check"] = new(
+            [new("crucible tasks check examples", "check that each reference passes and each stub fails"),
+             new("crucible tasks check examples --repeat 5 -j 2 --filter 'lru-*'", "flag flaky tasks, two at a time")],
+            [GradingCache, NuGet],
+            ["sandbox: bubblewrap (--no-sandbox runs on the host, recorded)", "output: a table on stdout (--json for JSON)"]),
+        ["run"] = new(
+            [new("crucible run -p \"fix the failing test\" --model anthropic:claude-sonnet-4-5", "headless: run one task and exit (0 when the harness's tests pass)"),
+             new("crucible run", "interactive, with the model of \"default_model\" in the settings"),
+             new("crucible run --continue -p \"now add a test for it\"", "continue the latest session of this folder with its model"),
+             new("crucible run -p \"update the docs\" --output-format stream-json --permission-mode auto-edit", "stream the events as JSON lines")],
+            [StateDir, AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl, XdgState],
+            ["model: --model, else the model of the session --continue/--resume picks up, else \"default_model\" in the settings",
+             "permission mode: ask when interactive; headless runs never prompt", "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in the verdict)",
+             "test command: detected from the build files (--test-command or \"testCommand\" in the settings)", StateDefault, SettingsDefault]),
+        ["models"] = new(
+            [new("crucible models", "list the configured models and whether their keys are present"),
+             new("crucible models check anthropic:claude-sonnet-4-5", "make one tiny call to a model")],
+            [AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl],
+            ["models: the \"models\" list of the settings, plus each provider's \"default_model\" when its key is present", SettingsDefault]),
+        ["models check"] = new(
+            [new("crucible models check", "check every configured model"), new("crucible models check openai:gpt-5 local --timeout 60", "check two models, waiting up to a minute each")],
+            [AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl],
+            ["models: every configured model when none is given", SettingsDefault]),
+        ["review"] = new(
+            [new("crucible review", "check the uncommitted change of this repository against the constitution"),
+             new("crucible review --diff main --model anthropic:claude-sonnet-4-5", "review everything since main, with an AI critique"),
+             new("crucible review workspace --task examples/lru-cache", "review a task workspace with the task's protected files")],
+            [AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl],
+            ["path: the current folder, compared with HEAD", "constitution: the built-in code constitution", "AI critique: none without --model", SettingsDefault]),
+    };
+
+    /// <summary>The command path of <paramref name="command"/> (<c>""</c> for the root).</summary>
+    public static string PathOf(Command command)
+    {
+        var names = new List<string>();
+        for (var c = command; c is not RootCommand; c = c.Parents.OfType<Command>().First())
+        {
+            names.Insert(0, c.Name);
+        }
+        return string.Join(' ', names);
+    }
+
+    /// <summary>Adds the sections to the help of every command under <paramref name="root"/> (its help option is recursive).</summary>
+    public static void Customize(RootCommand root)
+    {
+        var option = root.Options.OfType<HelpOption>().First();
+        if (option.Action is HelpAction standard)
+        {
+            option.Action = new SectionedHelpAction(standard);
+        }
+    }
+
+    /// <summary>System.CommandLine's help, followed by the command's <see cref="Sections"/>.</summary>
+    internal sealed class SectionedHelpAction(HelpAction standard) : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        /// <inheritdoc />
+        public override int Invoke(ParseResult parseResult)
+        {
+            var code = standard.Invoke(parseResult);
+            Write(parseResult.CommandResult.Command, parseResult.InvocationConfiguration.Output);
+            return code;
+        }
+    }
+
+    /// <summary>Writes the sections of <paramref name="command"/>; nothing when it has none.</summary>
+    internal static void Write(Command command, TextWriter output)
+    {
+        if (!Sections.TryGetValue(PathOf(command), out var sections))
+        {
+            return;
+        }
+        output.WriteLine("Examples:");
+        foreach (var example in sections.Examples)
+        {
+            output.WriteLine($"  {example.CommandLine}");
+            output.WriteLine($"      {example.What}");
+        }
+        output.WriteLine();
+        output.WriteLine("Environment variables:");
+        if (sections.Environment.Count == 0)
+        {
+            output.WriteLine("  none");
+        }
+        else
+        {
+            var width = sections.Environment.Max(e => e.Name.Length) + 2;
+            foreach (var (name, what) in sections.Environment)
+            {
+                output.WriteLine($"  {name.PadRight(width)}{what}");
+            }
+        }
+        output.WriteLine();
+        output.WriteLine("Defaults:");
+        foreach (var line in sections.Defaults)
+        {
+            output.WriteLine($"  {line}");
+        }
+        output.WriteLine();
+    }
+}
