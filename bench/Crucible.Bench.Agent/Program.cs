@@ -82,7 +82,7 @@ static async Task<List<double>> AgentSteps(string workspace, int steps, bool wit
     var options = new AgentOptions { Limits = new AgentLimits { MaxSteps = steps + 1 }, Stuck = new StuckPolicy { RepeatThreshold = 0, AlternationRounds = 0 } };
     if (withTranscript)
     {
-        var setup = new AgentSessionSetup { Client = client, Tools = tools, Gate = new AllowAllGate(), ToolContext = context, Options = options, VerifyWhenDone = false, Home = workspace, Durability = durability, ProtectedFilesRoot = workspace + "-protected" };
+        var setup = new AgentSessionSetup { Client = client, Tools = tools, Gate = new AllowAllGate(), ToolContext = context, Options = options, VerifyWhenDone = false, Home = workspace, Durability = durability };
         using var store = SessionStore.ForWorkspace(workspace);
         using var session = AgentSession.Start(setup, store, "bench", [timer]);
         timer.Start();

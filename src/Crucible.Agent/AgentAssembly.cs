@@ -59,7 +59,7 @@ public sealed record AgentAssemblyOptions
     /// <summary>Stream the model's answers (<see cref="AssistantTextDelta"/> events). Default: false.</summary>
     public bool Streaming { get; init; }
 
-    /// <summary>The repository's test command; null uses the settings' or detects one. Default: null.</summary>
+    /// <summary>The repository's test command (run by the verifier when the agent is done); null uses the settings' <c>testCommand</c>, else the session start's <c>.crucible/settings.json</c> or a detected one. Default: null.</summary>
     public string? TestCommand { get; init; }
 
     /// <summary>Creates the tools for a workspace; null uses <see cref="AgentAssembly.DefaultTools"/>. Default: null.</summary>
@@ -169,8 +169,10 @@ public sealed class AgentAssembly(AgentAssemblyOptions options)
             },
             Options = new AgentOptions { Limits = Options.Limits, Pricing = Options.Pricing, Streaming = Options.Streaming },
             Model = Options.Model,
-            AllowTestEdits = Options.AllowTestEdits,
-            TestCommand = Options.TestCommand,
+            // Either switch lets the agent change tests, and then the verdict is not strict either.
+            AllowTestEdits = Options.AllowTestEdits || PermissionSettings.FromSettings(Options.Settings).AllowTestEdits,
+            // Settings are read at the start, so a settings testCommand is the start's; null lets the verifier read the base's.
+            TestCommand = Options.TestCommand ?? AgentToolOptions.FromSettings(Options.Settings).TestCommand,
         };
     }
 }

@@ -27,7 +27,6 @@ var setup = new AgentSessionSetup
     Gate = new TestGate(),
     ToolContext = new ToolContext { WorkspaceRoot = repo, Sandbox = new UnsandboxedRunner(), CommandPolicy = new SandboxPolicy { WorkspacePath = repo } },
     Home = Path.Combine(repo, ".no-home"),
-    ProtectedFilesRoot = Path.Combine(Path.GetTempPath(), "crucible-agent-tests-protected"),
     VerifyWhenDone = false,
 };
 using var store = SessionStore.ForWorkspace(repo);

@@ -158,11 +158,14 @@ public sealed class AgentLoop
                         {
                             return End(AgentRunStatus.Error, $"verification failed: {e.Message}");
                         }
-                        if (flags.Count > 0)
+                        if (verdict is not null)
                         {
-                            verdict = verdict with { Integrity = [.. verdict.Integrity, .. flags] };
+                            if (flags.Count > 0)
+                            {
+                                verdict = verdict with { Integrity = [.. verdict.Integrity, .. flags] };
+                            }
+                            conversation.Emit(new VerdictRecorded(verdict));
                         }
-                        conversation.Emit(new VerdictRecorded(verdict));
                     }
                     return End(AgentRunStatus.Completed, null, verdict);
                 }

@@ -20,11 +20,13 @@ public sealed record AgentOptions
     public Func<UsageDetails, decimal?>? Pricing { get; init; }
 
     /// <summary>
-    /// "Done means verified": called when the model says it is done. The harness restores the protected
-    /// files and runs the task's or repository's tests; the verdict is recorded. Null means the run ends
-    /// with no verdict (the eval sets it so because it grades every attempt itself). Default: null.
+    /// "Done means verified": called when the model says it is done. The harness runs the task's tests on
+    /// pristine copies, or verifies the repository against the session's start; the verdict is recorded. The
+    /// function may return null when there is nothing to verify (an interactive request that changed no file).
+    /// Null means the run ends with no verdict (the eval sets it so because it grades every attempt itself).
+    /// Default: null.
     /// </summary>
-    public Func<CancellationToken, Task<Verdict>>? VerifyWhenDone { get; init; }
+    public Func<CancellationToken, Task<Verdict?>>? VerifyWhenDone { get; init; }
 
     /// <summary>
     /// The constitution review run when the model says it is done, before the harness verdict: its

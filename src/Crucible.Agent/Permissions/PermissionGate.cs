@@ -97,7 +97,7 @@ public sealed class PermissionGate : IPermissionGate
             return PermissionDecision.Deny($"the settings deny this call (rule {deny.Text} in permissions.deny). Do not retry it; find another way or ask the user.");
         }
 
-        var tests = PathWritingTools.Contains(tool) ? paths.Where(_tests.Contains).ToList() : [];
+        var tests = PathWritingTools.Contains(tool) ? paths.Where(p => _tests.Contains(p) || ProtectedTestFiles.IsInfrastructureByName(p)).ToList() : [];
         if (request.TouchesProtectedTest || tests.Count > 0)
         {
             return await DecideProtectedTestAsync(request, tests, cancellationToken).ConfigureAwait(false);
@@ -160,9 +160,12 @@ public sealed class PermissionGate : IPermissionGate
         }
         if (_prompt is null)
         {
-            return PermissionDecision.Deny(
-                $"{names} is a test file that existed when the session started. Existing tests are protected: the work is judged against the original tests, " +
-                "so change the code under test to make them pass instead of changing the tests. You may add new test files. " +
+            var what = tests.Count > 0 && tests.All(t => !_tests.Contains(t))
+                ? $"{names} is test infrastructure (it decides which tests run and how). Test infrastructure is protected: the work is judged against the original tests and their configuration, " +
+                  "so change the code under test to make the tests pass instead. You may add new test files (test_*.py, *Tests.cs, *_test.go) that need no new infrastructure. "
+                : $"{names} is a test file that existed when the session started. Existing tests are protected: the work is judged against the original tests, " +
+                  "so change the code under test to make them pass instead of changing the tests. You may add new test files. ";
+            return PermissionDecision.Deny(what +
                 "(This headless session cannot ask the user; test edits need --allow-test-edits or \"permissions\": { \"allowTestEdits\": true }.)");
         }
         // Protected tests are approved file by file, never by a wider pattern.

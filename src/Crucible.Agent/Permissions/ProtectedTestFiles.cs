@@ -4,8 +4,9 @@ using Crucible.Core.Tasks;
 namespace Crucible.Agent.Permissions;
 
 /// <summary>
-/// The test files that existed when the session started. Changing one needs the user's explicit
-/// approval in every mode, unless test edits are allowed; new test files may be added freely.
+/// The test files that existed when the session started. Changing one — or creating a file that is test infrastructure
+/// by name (<see cref="IsInfrastructureByName"/>) — needs the user's explicit approval in every mode, unless test
+/// edits are allowed; new test files may be added freely.
 /// </summary>
 public sealed class ProtectedTestFiles
 {
@@ -31,6 +32,14 @@ public sealed class ProtectedTestFiles
 
     /// <summary>True when <paramref name="relativePath"/> is protected.</summary>
     public bool Contains(string relativePath) => _paths.Contains(PathGlob.Normalize(relativePath));
+
+    /// <summary>
+    /// True when <see cref="TestConvention"/> names <paramref name="relativePath"/> test infrastructure by its name alone
+    /// (<c>conftest.py</c>, <c>pytest.ini</c>, <c>Directory.Build.targets</c>, <c>*.runsettings</c>, ...): such a file decides
+    /// which tests run and how, so creating one is gated like editing an existing test, even though it did not exist at the start.
+    /// </summary>
+    public static bool IsInfrastructureByName(string relativePath) =>
+        TestConvention.Default.Classify(relativePath).Role == TestFileRole.Infrastructure;
 
     /// <summary>
     /// Scans <paramref name="workspaceRoot"/> at session start: every existing test or test-infrastructure file

@@ -4,6 +4,7 @@ using Crucible.Agent.Permissions;
 using Crucible.Agent.Tools;
 using Crucible.Core;
 using Crucible.Core.Verification;
+using Crucible.Verification.Repository;
 using Microsoft.Extensions.AI;
 
 namespace Crucible.Agent.Sessions;
@@ -51,23 +52,21 @@ public sealed record AgentSessionSetup
     /// </summary>
     public bool ReviewWhenDone { get; init; } = true;
 
-    /// <summary>Configured repository test command (from settings); null detects one. Default: null.</summary>
+    /// <summary>Repository test command (<c>--test-command</c>); null takes the session start's <c>.crucible/settings.json</c> <c>testCommand</c>, else detects one. Default: null.</summary>
     public string? TestCommand { get; init; }
 
     /// <summary>
-    /// Where the originals of a repository's protected test files are kept, one folder per session id. It must
-    /// be outside the workspace (the agent could otherwise rewrite the originals). Default:
-    /// <c>$XDG_STATE_HOME/crucible/protected</c>, else <c>~/.local/state/crucible/protected</c>.
+    /// Verifies a repository session's work (see <see cref="SessionVerification"/>); null uses a
+    /// <see cref="RepositoryVerifier"/> whose <see cref="TestCommandRunner"/> runs in <see cref="ToolContext.Sandbox"/>. Default: null.
     /// </summary>
-    public string ProtectedFilesRoot { get; init; } = DefaultProtectedFilesRoot();
+    public RepositoryVerifier? RepositoryVerifier { get; init; }
 
-    /// <summary>The default of <see cref="ProtectedFilesRoot"/>.</summary>
-    public static string DefaultProtectedFilesRoot()
-    {
-        var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        var root = xdg is { Length: > 0 } ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return Path.Combine(root, "crucible", "protected");
-    }
+    /// <summary>
+    /// Verify a repository session only after a request that changed the working tree (interactive mode: "hi" runs no
+    /// tests). When false every request that ends with the model done is verified (headless runs, whose exit code is the
+    /// verdict). Default: false.
+    /// </summary>
+    public bool VerifyOnlyAfterChanges { get; init; }
 
     /// <summary>When the transcript is synced to disk. Default <see cref="TranscriptDurability.SyncEachStep"/>.</summary>
     public TranscriptDurability Durability { get; init; } = TranscriptDurability.SyncEachStep;
@@ -86,10 +85,13 @@ public sealed class AgentSession : IDisposable
     private readonly TranscriptWriter _transcript;
     private readonly SessionStore? _store;
     private readonly AgentLoop _loop;
+    private readonly ApprovedWrites _approvedWrites;
+    private string? _requestStartTree;
 
-    private AgentSession(string id, AgentSessionSetup setup, TranscriptWriter transcript, SessionStore? store, AgentConversation conversation, string stateDirectory)
+    private AgentSession(string id, AgentSessionSetup setup, TranscriptWriter transcript, SessionStore? store, AgentConversation conversation, string stateDirectory, ApprovedWrites approved)
     {
         Id = id;
+        _approvedWrites = approved;
         _transcript = transcript;
         _store = store;
         Conversation = conversation;
@@ -103,11 +105,15 @@ public sealed class AgentSession : IDisposable
             options = options with { Context = new ContextManager(setup.Context ?? new ContextPolicy(), setup.ToolContext.WorkspaceRoot, tools.AITools) };
         }
         var task = setup.ToolContext.Task;
-        RepositoryVerification? repository = null;
-        if (task is null)
+        if (task is null && setup.VerifyWhenDone)
         {
-            // The originals are kept outside the workspace, where the agent's tools and commands cannot reach them.
-            repository = RepositoryVerification.Start(setup.ToolContext.WorkspaceRoot, Path.Combine(setup.ProtectedFilesRoot, id), setup.TestCommand, protectTests: !setup.AllowTestEdits);
+            var sandbox = setup.ToolContext.Sandbox;
+            var verifier = setup.RepositoryVerifier
+                ?? new RepositoryVerifier(new TestCommandRunner(new TestCommandRunnerOptions { Sandbox = sandbox }), ToolchainFingerprint.Compute(sandbox.Name));
+            // The start is captured before the model's first call, so nothing the agent does can be part of the base.
+            Repository = SessionVerification.Start(
+                setup.ToolContext.WorkspaceRoot, id, verifier, setup.TestCommand, setup.AllowTestEdits,
+                Path.ChangeExtension(transcript.Path, ".verdict.json"), Path.Combine(stateDirectory, "verify-cache"));
         }
         if (options.VerifyWhenDone is null && setup.VerifyWhenDone)
         {
@@ -116,38 +122,34 @@ public sealed class AgentSession : IDisposable
             {
                 options = options with
                 {
-                    VerifyWhenDone = ct => verifier.VerifyAsync(task, ctx.WorkspaceRoot, new VerifyOptions { ArtifactsPath = Path.Combine(stateDirectory, "verify", Conversation.LastStep.ToString(System.Globalization.CultureInfo.InvariantCulture)) }, ct),
+                    VerifyWhenDone = async ct => await verifier.VerifyAsync(task, ctx.WorkspaceRoot, new VerifyOptions { ArtifactsPath = Path.Combine(stateDirectory, "verify", Conversation.LastStep.ToString(System.Globalization.CultureInfo.InvariantCulture)) }, ct).ConfigureAwait(false),
                 };
             }
-            else if (repository is not null)
+            else if (Repository is { } repository)
             {
-                options = options with { VerifyWhenDone = ct => repository.VerifyAsync(ctx.Sandbox, ctx.CommandPolicy, ct) };
+                options = options with { VerifyWhenDone = ct => VerifyRepositoryAsync(repository, ct) };
             }
         }
         if (options.Review is null && setup.VerifyWhenDone && setup.ReviewWhenDone)
         {
             var root = setup.ToolContext.WorkspaceRoot;
-            options = options with { Review = task is not null ? DoneReview.ForTask(task, root) : DoneReview.ForRepository(root, SessionBaseCommit(root, stateDirectory)) };
+            options = options with { Review = task is not null ? DoneReview.ForTask(task, root) : DoneReview.ForRepository(root, Repository?.BaseCommit) };
         }
         _loop = new AgentLoop(setup.Client, tools, setup.Gate, setup.ToolContext with { SessionDirectory = stateDirectory }, options);
     }
 
-    /// <summary>The commit a repository session started from: recorded in the state folder at the first start, read back on resume.</summary>
-    private static string? SessionBaseCommit(string workspace, string stateDirectory)
+    /// <summary>Verifies a repository session, unless only changed requests are verified and this one changed nothing.</summary>
+    private async Task<Verdict?> VerifyRepositoryAsync(SessionVerification repository, CancellationToken ct)
     {
-        var file = Path.Combine(stateDirectory, "review-base-commit");
-        if (File.Exists(file))
+        if (Setup.VerifyOnlyAfterChanges && _requestStartTree is { } before && repository.CurrentTree() == before)
         {
-            return File.ReadAllText(file).Trim();
+            return null;
         }
-        var head = DoneReview.HeadCommit(workspace);
-        if (head is not null)
-        {
-            Directory.CreateDirectory(stateDirectory);
-            File.WriteAllText(file, head);
-        }
-        return head;
+        return await repository.VerifyAsync(_approvedWrites.Paths, ct).ConfigureAwait(false);
     }
+
+    /// <summary>The verification of a repository session (its start commit, its verdict file); null for a task or when the session does not verify.</summary>
+    public SessionVerification? Repository { get; }
 
     /// <summary>The session id.</summary>
     public string Id { get; }
@@ -194,8 +196,9 @@ public sealed class AgentSession : IDisposable
         var taskContext = task is null ? null : $"You are working on the task '{task.Id}'. Files you may change: {string.Join(", ", task.Editable)}. The task's tests are graded from pristine copies.";
         var system = new ChatMessage(ChatRole.System, SystemPrompt.Build(instructions, SystemPrompt.ReadNotes(root), taskContext));
         var transcript = new TranscriptWriter(path, setup.Durability);
-        var conversation = new AgentConversation([], [transcript, .. sinks ?? []]);
-        var session = new AgentSession(id, setup, transcript, store, conversation, state);
+        var approved = new ApprovedWrites();
+        var conversation = new AgentConversation([], [transcript, approved, .. sinks ?? []]);
+        var session = new AgentSession(id, setup, transcript, store, conversation, state, approved);
         session.Follow();
         conversation.Emit(new SessionStarted(id, root, task?.Id ?? title, setup.Model, Resumed: false));
         conversation.Add(system);
@@ -230,8 +233,13 @@ public sealed class AgentSession : IDisposable
             id = started.SessionId;
         }
         var transcript = new TranscriptWriter(path, setup.Durability);
-        var conversation = new AgentConversation(messages, [transcript, .. sinks ?? []], TranscriptReader.LastStep(events));
-        var session = new AgentSession(id, setup, transcript, store, conversation, state);
+        var approved = new ApprovedWrites();
+        foreach (var e in events)
+        {
+            approved.OnEvent(e); // writes approved before a restart stay approved
+        }
+        var conversation = new AgentConversation(messages, [transcript, approved, .. sinks ?? []], TranscriptReader.LastStep(events));
+        var session = new AgentSession(id, setup, transcript, store, conversation, state, approved);
         session.Follow();
         conversation.Emit(new SessionStarted(id, setup.ToolContext.WorkspaceRoot, started?.Task, setup.Model ?? started?.Model, Resumed: true));
         CloseDanglingCalls(conversation);
@@ -242,6 +250,7 @@ public sealed class AgentSession : IDisposable
     public async Task<AgentRunResult> RunAsync(string request, CancellationToken cancellationToken = default)
     {
         _store?.Index.Update(Id, "running", Conversation.LastStep);
+        _requestStartTree = Setup.VerifyOnlyAfterChanges ? Repository?.CurrentTree() : null;
         var result = await _loop.RunAsync(Conversation, request, null, cancellationToken).ConfigureAwait(false);
         _store?.Index.Update(Id, result.Status.ToWire(), Conversation.LastStep);
         return result;
@@ -264,6 +273,31 @@ public sealed class AgentSession : IDisposable
                     store.Index.Update(Id, "running", s.Step);
                 }
             };
+        }
+    }
+
+    /// <summary>
+    /// Paths written by file-tool calls the gate allowed (<see cref="PermissionGate.PathWritingTools"/>). The gate asks for every
+    /// protected test and every new test-infrastructure file, so a protected path in this set was approved.
+    /// </summary>
+    private sealed class ApprovedWrites : IAgentEventSink
+    {
+        private readonly HashSet<string> _paths = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _allowedCalls = new(StringComparer.Ordinal);
+
+        public IReadOnlySet<string> Paths => _paths;
+
+        public void OnEvent(AgentEvent e)
+        {
+            switch (e is SubAgentEvent sub ? sub.Event : e)
+            {
+                case ToolCallStarted { Allowed: true } s when PermissionGate.PathWritingTools.Contains(s.Tool):
+                    _allowedCalls[s.CallId] = s.Tool;
+                    break;
+                case ToolCallFinished { IsError: false } f when _allowedCalls.Remove(f.CallId):
+                    _paths.UnionWith(f.ChangedPaths);
+                    break;
+            }
         }
     }
 

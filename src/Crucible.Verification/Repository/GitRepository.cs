@@ -164,9 +164,12 @@ internal sealed class GitRepository
         return (r.Exit, Encoding.UTF8.GetString(r.Output));
     }
 
-    private (int Exit, byte[] Output, string Error) Bytes(params string[] args)
+    private (int Exit, byte[] Output, string Error) Bytes(params string[] args) => Bytes(null, args);
+
+    /// <summary>Runs git with extra environment variables (e.g. a temporary <c>GIT_INDEX_FILE</c>) and returns its exit code, output and error text.</summary>
+    internal (int Exit, byte[] Output, string Error) Bytes(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var process = Start(args, redirectInput: false);
+        using var process = Start(args, redirectInput: false, environment);
         using var stdout = new MemoryStream();
         var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
         var err = process.StandardError.ReadToEndAsync();
@@ -180,7 +183,7 @@ internal sealed class GitRepository
         return (process.ExitCode, stdout.ToArray(), err.Result);
     }
 
-    private Process Start(IEnumerable<string> args, bool redirectInput)
+    private Process Start(IEnumerable<string> args, bool redirectInput, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("git")
         {
@@ -198,6 +201,10 @@ internal sealed class GitRepository
         psi.Environment["GIT_PAGER"] = "cat";
         // Queries must not rewrite the user's index (git status would otherwise refresh it).
         psi.Environment["GIT_OPTIONAL_LOCKS"] = "0";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
         try
         {
             return Process.Start(psi) ?? throw new BadInputException("could not start git", "install git and make sure it is on PATH");

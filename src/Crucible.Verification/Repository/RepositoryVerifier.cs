@@ -68,7 +68,12 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
     public async Task<RepositoryVerdict> VerifyAsync(RepositoryVerifyRequest request, CancellationToken cancellationToken)
     {
         var git = GitRepository.Open(request.RepositoryPath, _options.GitTimeout);
-        var head = git.ResolveCommit("HEAD") ?? throw new BadInputException($"{git.Root} has no commit yet", "commit at least once: verify compares a change with a committed base");
+        // A given base may be a capture commit (crucible run's session start) in a repository without a first commit yet.
+        var head = git.ResolveCommit("HEAD");
+        if (head is null && request.BaseRef is null)
+        {
+            throw new BadInputException($"{git.Root} has no commit yet", "commit at least once: verify compares a change with a committed base");
+        }
         var dirty = git.IsDirty();
         var baseRef = request.BaseRef ?? (dirty ? "HEAD" : "HEAD~1");
         var baseCommit = git.ResolveCommit(baseRef) ?? throw new BadInputException(
@@ -185,6 +190,20 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
         foreach (var path in git.UntrackedFiles())
         {
             entries[path] = FileChangeKind.Added;
+        }
+        foreach (var path in entries.Keys.ToList())
+        {
+            // Crucible's own state (sessions, transcripts) is no one's change; an untracked file the base already has
+            // byte for byte (a base captured from a dirty working tree, see WorkingTreeCommits) is unchanged.
+            if ((path.StartsWith(".crucible/", StringComparison.Ordinal) && path != _options.SettingsPath)
+                || (entries[path] == FileChangeKind.Added && TreeFiles.SameFile(Path.Combine(pristine, path), Path.Combine(git.Root, path))))
+            {
+                entries.Remove(path);
+            }
+            else if (entries[path] == FileChangeKind.Added && (File.Exists(Path.Combine(pristine, path)) || new FileInfo(Path.Combine(pristine, path)).LinkTarget is not null))
+            {
+                entries[path] = FileChangeKind.Modified; // untracked now, but present in the base
+            }
         }
         var baseFiles = TestConvention.ListFiles(pristine, _options.Convention with { SkippedFolders = [] });
         var changeFiles = baseFiles.Where(f => !entries.TryGetValue(f, out var k) || k != FileChangeKind.Deleted)

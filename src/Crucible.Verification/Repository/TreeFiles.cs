@@ -49,6 +49,19 @@ internal static class TreeFiles
         }
     }
 
+    /// <summary>True when both paths are regular files with the same bytes and executable bit, or links with the same target.</summary>
+    public static bool SameFile(string a, string b)
+    {
+        var (x, y) = (new FileInfo(a), new FileInfo(b));
+        if (x.LinkTarget is not null || y.LinkTarget is not null)
+        {
+            return x.LinkTarget == y.LinkTarget;
+        }
+        return x.Exists && y.Exists && x.Length == y.Length
+            && (File.GetUnixFileMode(a) & UnixFileMode.UserExecute) == (File.GetUnixFileMode(b) & UnixFileMode.UserExecute)
+            && File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b));
+    }
+
     /// <summary>The text of a regular file, or null when it is missing or a link.</summary>
     public static string? ReadText(string path)
     {

@@ -119,7 +119,7 @@ public sealed class AgentLoopTests
     {
         var verdict = new Verdict { TaskId = "t", Status = VerdictStatus.Failed, Reasons = ["1 test failed"], Sandbox = "none" };
         var client = new ScriptedChatClient().ThenText("All tests pass, the task is complete and verified!");
-        using var h = new LoopHarness(client, options: new AgentOptions { VerifyWhenDone = _ => Task.FromResult(verdict) });
+        using var h = new LoopHarness(client, options: new AgentOptions { VerifyWhenDone = _ => Task.FromResult<Verdict?>(verdict) });
 
         var result = await h.RunAsync("fix it", Ct);
 

@@ -18,12 +18,8 @@ public static class SessionHarness
         Gate = new TestGate(),
         ToolContext = new ToolContext { WorkspaceRoot = workspace, Sandbox = new UnsandboxedRunner(), CommandPolicy = new SandboxPolicy { WorkspacePath = workspace } },
         Home = home ?? Path.Combine(workspace, ".no-home"),
-        ProtectedFilesRoot = ProtectedRoot,
         VerifyWhenDone = false,
     };
-
-    /// <summary>Shared folder for the tests' protected-file snapshots (one sub-folder per session id, outside every workspace).</summary>
-    public static string ProtectedRoot { get; } = Path.Combine(Path.GetTempPath(), "crucible-agent-tests-protected");
 
     /// <summary>Every message as the Microsoft.Extensions.AI serializer writes it, for whole-conversation comparisons.</summary>
     public static string Json(IEnumerable<ChatMessage> messages) =>
