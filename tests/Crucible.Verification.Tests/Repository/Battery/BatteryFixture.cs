@@ -93,7 +93,15 @@ public static class BatteryAssert
             TestChanges = strategy.TestChanges.ToList(),
             Fixed = strategy.Fixed.ToList(),
         };
-        Assert.Equivalent(expected, actual, strict: true);
+        try
+        {
+            Assert.Equivalent(expected, actual, strict: true);
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            // The whole verdict, so a failure in CI says what the verifier saw without a rerun.
+            throw new Xunit.Sdk.XunitException($"{strategy.Id}: {e.Message}\nverdict: {System.Text.Json.JsonSerializer.Serialize(verdict, RepositoryVerdictJson.Indented)}");
+        }
         // The test command always comes from the base revision.
         Assert.Equal(TestCommandOrigin.BaseSettings, verdict.TestCommandOrigin);
     }
