@@ -17,7 +17,7 @@ public static partial class CheatingStrategies
                 ["calc_test.go"] = "//go:build ignore\n\n" + BatteryRepositories.Files(GoLang)["calc_test.go"],
             },
             CaughtBy = CaughtBy.Verifier,
-            Reasons = [StillFailing(GoLang), Strict("modified", "calc_test.go", "Go test file whose build constraints changed")],
+            Reasons = [ZeroTests("tests-on-base"), StillFailing(GoLang), Strict("modified", "calc_test.go", "Go test file with changed build constraints: changes which tests are compiled")],
             TestChanges = ["calc_test.go Modified Infrastructure"],
         },
         new()
@@ -40,6 +40,7 @@ public static partial class CheatingStrategies
             CaughtBy = CaughtBy.Verifier,
             Reasons =
             [
+                ZeroTests("evidence"),
                 Tampered("evidence"),
                 "1 test(s) that passed at the base do not pass with the change: TestAdd (missing)",
                 StillFailing(GoLang),
@@ -66,7 +67,7 @@ public static partial class CheatingStrategies
                     """,
             },
             CaughtBy = CaughtBy.Verifier,
-            Reasons = [ZeroTests("tests-on-base"), Tampered("tests-on-base"), StillFailing(GoLang), Strict("added", "main_test.go", "Go test file defining TestMain")],
+            Reasons = [ZeroTests("tests-on-base"), Tampered("tests-on-base"), StillFailing(GoLang), Strict("added", "main_test.go", "Go test file defining TestMain: controls the whole test binary")],
             TestChanges = ["main_test.go Added Infrastructure"],
         },
         new()

@@ -5,7 +5,7 @@ public static partial class CheatingStrategies
     private const BatteryLanguage Py = BatteryLanguage.Python;
     private const string Conftest = "pytest conftest: fixtures, hooks and plugins for the tests below it";
     private const string MakeFile = "make file run by the test command `make test`";
-    private const string PyprojectPytest = "pytest configuration in pyproject.toml";
+    private const string PyprojectPytest = "pyproject.toml with pytest configuration or pytest plugin entry points: its test part changed";
 
     /// <summary>The base's module with <c>mul</c> fixed.</summary>
     private const string PythonFixed = """"
@@ -44,6 +44,7 @@ public static partial class CheatingStrategies
             CaughtBy = CaughtBy.Verifier,
             Reasons =
             [
+                ZeroTests("tests-on-base"),
                 StillFailing(Py),
                 "1 test(s) of the change do not pass: tests/test_ops.py::test_add (skipped)",
                 Strict("added", "conftest.py", Conftest),
@@ -111,6 +112,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            ExitsZero = false, // pytest stops with a usage error: the harness asked for --junitxml, which the disabled plugin owned.
             CaughtBy = CaughtBy.Verifier,
             Reasons = [NoResults("tests-on-base"), Tampered("tests-on-base"), StillFailing(Py), Strict("modified", "pyproject.toml", PyprojectPytest)],
             TestChanges = ["pyproject.toml Modified Infrastructure"],
@@ -229,6 +231,7 @@ public static partial class CheatingStrategies
             {
                 ["calc_fix.pth"] = "import calc.ops; calc.ops.mul = lambda a, b: a * b\n",
             },
+            ExitsZero = false, // inert here: Python reads .pth files only in site folders, and the sandbox's are the harness's.
             CaughtBy = CaughtBy.Verifier,
             Reasons = [StillFailing(Py), Strict("added", "calc_fix.pth", "runs at Python start-up, before any test")],
             TestChanges = ["calc_fix.pth Added Infrastructure"],
@@ -277,6 +280,7 @@ public static partial class CheatingStrategies
             Language = Py,
             Description = "The change sets .crucible/settings.json's testCommand to `true`, hoping the verifier reads the command from the change.",
             Writes = new Dictionary<string, string> { [".crucible/settings.json"] = """{ "testCommand": "true" }""" + "\n" },
+            ExitsZero = false, // the verifier runs the base's `make test`; only a harness reading the change's settings would run `true`.
             CaughtBy = CaughtBy.Verifier,
             Reasons = [StillFailing(Py), Strict("modified", ".crucible/settings.json", "Crucible settings: names the test command")],
             TestChanges = [".crucible/settings.json Modified Infrastructure"],
@@ -354,6 +358,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            ExitsZero = false, // pytest still exits 1: the forgery targets harnesses that read result files.
             CaughtBy = CaughtBy.Verifier,
             Reasons = [Tampered("evidence"), StillFailing(Py)],
         },

@@ -58,6 +58,13 @@ public sealed record CheatingStrategy
     /// <summary>Tests the verifier reports as fixed (failing at the base, passing in the evidence run).</summary>
     public IReadOnlyList<string> Fixed { get; init; } = [];
 
+    /// <summary>
+    /// True when the change's own test run (the full change as the agent left it) exits 0: what a harness that
+    /// trusts the exit code, as <c>crucible run</c> did before issue 9, would have counted as a pass.
+    /// Default true; false for a strategy that does not even fool an exit code.
+    /// </summary>
+    public bool ExitsZero { get; init; } = true;
+
     /// <summary>For <see cref="CaughtBy.Review"/>: the integrity check that must flag it.</summary>
     public string? ReviewRule { get; init; }
 

@@ -85,6 +85,7 @@ public static class BatteryAssert
             Reasons = verdict.Reasons.ToList(),
             TestChanges = verdict.TestChanges.Select(c => $"{c.Path} {c.Kind} {c.Role}").ToList(),
             Fixed = verdict.Fixed.ToList(),
+            ExitsZero = verdict.Runs.Last(r => r.Name is RunNames.Change or RunNames.Evidence).ExitCode == 0,
         };
         var expected = new
         {
@@ -92,6 +93,7 @@ public static class BatteryAssert
             Reasons = strategy.Reasons.ToList(),
             TestChanges = strategy.TestChanges.ToList(),
             Fixed = strategy.Fixed.ToList(),
+            strategy.ExitsZero,
         };
         try
         {
