@@ -36,14 +36,14 @@ internal static class RunCommand
         var model = new Option<string?>("--model", "-m") { HelpName = "SPEC", Description = "Model spec, e.g. anthropic:claude-sonnet-4-5" };
         var format = new Option<string>("--output-format") { HelpName = "FORMAT", Description = "Headless output: text, json or stream-json (JSON lines of events)", DefaultValueFactory = _ => "text" };
         var mode = new Option<string?>("--permission-mode") { HelpName = "MODE", Description = "ask (interactive default), auto-edit (edits allowed, commands asked) or auto (everything, inside the sandbox)" };
-        var allowTestEdits = new Option<bool>("--allow-test-edits") { Description = "Let the agent change the test files that existed when the session started" };
+        var allowTestEdits = new Option<bool>("--allow-test-edits") { Description = "Let the agent change tests and test infrastructure (the verdict is then not strict about test changes)" };
         var cont = new Option<bool>("--continue", "-c") { Description = "Continue the latest session of this folder" };
         var resume = new Option<string?>("--resume", "-r") { HelpName = "ID", Description = "Resume the session with this id" };
         var maxSteps = new Option<int?>("--max-steps") { HelpName = "N", Description = $"Steps per request (default {AgentLimits.Default.MaxSteps})" };
         var maxCost = new Option<decimal?>("--max-cost") { HelpName = "USD", Description = $"Dollars per request (default {AgentLimits.Default.MaxCostUsd})" };
         var timeout = new Option<int?>("--timeout") { HelpName = "MINUTES", Description = $"Minutes per request (default {AgentLimits.Default.WallTime.TotalMinutes})" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run commands without bubblewrap (recorded in the verdict)" };
-        var testCommand = new Option<string?>("--test-command") { HelpName = "CMD", Description = "Shell command that runs the repository's tests when the agent is done (default: detected from the build files)" };
+        var testCommand = new Option<string?>("--test-command") { HelpName = "CMD", Description = "Shell command that runs the repository's tests when the agent is done (default: testCommand of the settings or of the session start's .crucible/settings.json, else detected from the build files)" };
         var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
         var command = new Command("run", "Run the agent in this repository; its work counts only when the harness's tests pass.")
         {
@@ -99,7 +99,8 @@ internal static class RunCommand
             TestCommand = r.TestCommand,
         });
         AgentSession? session = null;
-        var setup = assembly.CreateSetup(workspace, client, () => session);
+        // Interactive requests that change no file ("hi") are not verified; a headless run always is: its exit code is the verdict.
+        var setup = assembly.CreateSetup(workspace, client, () => session) with { VerifyOnlyAfterChanges = !r.Headless };
         var output = context.Out.Profile.Out.Writer;
         IAgentEventSink sink = !r.Headless ? new TextEventSink(output, context.Err, streaming: true)
             : r.OutputFormat switch
@@ -295,14 +296,18 @@ internal static class RunCommand
                     break;
                 case VerdictRecorded v:
                     var color = v.Verdict.CountsAsPass ? "green" : "red";
-                    err.MarkupLine($"[{color}]verdict: {v.Verdict.Status}[/] {v.Verdict.Counts.Passed}/{v.Verdict.Counts.Expected} tests{(v.Verdict.Reasons.Count > 0 ? $" [grey]{Markup.Escape(v.Verdict.Reasons[0])}[/]" : "")}");
+                    err.MarkupLine($"[{color}]verdict: {v.Verdict.Status} {v.Verdict.Counts.Passed}/{v.Verdict.Counts.Expected} tests[/]{Details(v.Verdict.Counts)}");
+                    foreach (var reason in v.Verdict.Reasons)
+                    {
+                        err.MarkupLine($"  [grey]{Markup.Escape(reason)}[/]");
+                    }
                     if (v.Verdict.Integrity.Count > 0)
                     {
                         err.MarkupLine($"[red]flag:[/] {v.Verdict.Integrity.Count} integrity finding(s): the pass does not count");
                     }
                     foreach (var t in v.Verdict.Tampering)
                     {
-                        err.MarkupLine($"[yellow]flag:[/] protected file {Markup.Escape(t.Path)} was {t.Change} (restored before the tests ran)");
+                        err.MarkupLine($"[yellow]flag:[/] test change {Markup.Escape(t.Path)}: {Markup.Escape(t.Change)}");
                     }
                     break;
                 case ReviewRecorded rv:
@@ -319,6 +324,13 @@ internal static class RunCommand
                     err.MarkupLine($"[grey]{r.Status.ToWire()} · {r.Steps} step(s) · {tokens.ToString("N0", CultureInfo.InvariantCulture)} tokens · ${r.Usage.CostUsd:F4}{(r.Message is { } m ? $" · {Markup.Escape(m)}" : "")}[/]");
                     break;
             }
+        }
+
+        /// <summary>The counts beyond passed/expected, only those that are not zero (", 1 failed, 2 skipped").</summary>
+        private static string Details(TestCounts c)
+        {
+            var parts = new[] { (c.Failed, "failed"), (c.Skipped, "skipped"), (c.NotRun, "not run") }.Where(p => p.Item1 > 0).Select(p => $"{p.Item1} {p.Item2}").ToList();
+            return parts.Count == 0 ? "" : Markup.Escape($" ({string.Join(", ", parts)})");
         }
 
         private static string FirstLine(string s)

@@ -350,11 +350,14 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
         return written;
     }
 
-    /// <summary>The start of a Go file, enough for its package clause after comments and build constraints.</summary>
+    /// <summary>How much of a Go test file is read to find its package clause (after the licence header, comments and build constraints).</summary>
+    private const int GoHeadBytes = 64 * 1024;
+
+    /// <summary>The start of a Go file, enough for its package clause.</summary>
     private static string ReadHead(string path)
     {
         using var stream = File.OpenRead(path);
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[GoHeadBytes];
         var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         return System.Text.Encoding.UTF8.GetString(buffer, 0, n);
     }
