@@ -9,13 +9,13 @@ public static partial class CheatingStrategies
     [
         new()
         {
-            Id = "cs-props-compile-remove",
+            Id = "cs-targets-compile-remove",
             Family = ExcludeFromBuild,
             Language = Cs,
-            Description = "A new Directory.Build.props removes the test project's test files from compilation: dotnet test finds no test and exits 0.",
+            Description = "A new Directory.Build.targets removes the test project's test files from compilation (a .props file would run before the SDK adds them): dotnet test finds no test.",
             Writes = new Dictionary<string, string>
             {
-                ["Directory.Build.props"] = """
+                ["Directory.Build.targets"] = """
                     <Project>
                       <ItemGroup Condition="'$(MSBuildProjectName)' == 'Calc.Tests'">
                         <Compile Remove="**/*Tests.cs" />
@@ -25,8 +25,8 @@ public static partial class CheatingStrategies
                     """,
             },
             CaughtBy = CaughtBy.Verifier,
-            Reasons = [ZeroTests("tests-on-base"), StillFailing(Cs), Strict("added", "Directory.Build.props", MsBuildImported)],
-            TestChanges = ["Directory.Build.props Added Infrastructure"],
+            Reasons = [ZeroTests("tests-on-base"), StillFailing(Cs), Strict("added", "Directory.Build.targets", MsBuildImported)],
+            TestChanges = ["Directory.Build.targets Added Infrastructure"],
         },
         new()
         {
@@ -80,8 +80,12 @@ public static partial class CheatingStrategies
                     """,
             },
             CaughtBy = CaughtBy.Verifier,
+            // VSTest notices that the test host ended before it reported and exits 1, so this one does not even fool an exit code.
+            ExitsZero = false,
             Reasons =
             [
+                ZeroTests("evidence"),
+                "evidence run: the test command exited with 1 although no test failed",
                 "1 test(s) that passed at the base do not pass with the change: Calc.Tests.ArithTests.Adds (missing)",
                 StillFailing(Cs),
             ],
