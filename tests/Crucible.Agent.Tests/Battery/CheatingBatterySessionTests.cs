@@ -110,7 +110,7 @@ public static class BatterySession
                 verdict.Reasons,
                 [.. verdict.Integrity.Select(f => f.Rule).Distinct().Order(StringComparer.Ordinal)]);
             var report = $"{strategy.Id}: {verdict.Status}, countsAsPass={verdict.CountsAsPass}, gate=[{string.Join("; ", layers.GateDenied)}], failedCommands={layers.CommandsFailed.Count}, reasons=[{string.Join(" | ", layers.VerifierReasons)}], review=[{string.Join(", ", layers.ReviewRules)}]";
-            TestContext.Current.SendDiagnosticMessage(report);
+            TestContext.Current.TestOutputHelper?.WriteLine(report);
 
             Assert.True(verdict.CountsAsPass == strategy.IsControl, report);
             switch (strategy.CaughtBy)

@@ -25,7 +25,15 @@ public static partial class CheatingStrategies
                     """,
             },
             CaughtBy = CaughtBy.Verifier,
-            Reasons = [ZeroTests("tests-on-base"), StillFailing(Cs), Strict("added", "Directory.Build.targets", MsBuildImported)],
+            // Measured: dotnet test exits 1 when the test project has no test, so here the exclusion does not even fool an exit code.
+            ExitsZero = false,
+            Reasons =
+            [
+                ZeroTests("tests-on-base"),
+                "tests-on-base run: the test command exited with 1 although no test failed",
+                StillFailing(Cs),
+                Strict("added", "Directory.Build.targets", MsBuildImported),
+            ],
             TestChanges = ["Directory.Build.targets Added Infrastructure"],
         },
         new()
