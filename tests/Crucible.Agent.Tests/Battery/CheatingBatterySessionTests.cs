@@ -113,6 +113,14 @@ public static class BatterySession
             TestContext.Current.TestOutputHelper?.WriteLine(report);
 
             Assert.True(verdict.CountsAsPass == strategy.IsControl, report);
+            IEnumerable<string> Layer(bool caught, string name) => caught ? [name] : [];
+            Assert.True(
+                strategy.SessionLayers.SequenceEqual([
+                    .. Layer(layers.GateDenied.Count > 0, CheatingStrategies.Gate),
+                    .. Layer(layers.CommandsFailed.Count > 0, CheatingStrategies.ReadOnly),
+                    .. Layer(layers.VerifierReasons.Count > 0, CheatingStrategies.Verifier),
+                    .. Layer(layers.ReviewRules.Count > 0, CheatingStrategies.Review)]),
+                $"layers: expected [{string.Join(", ", strategy.SessionLayers)}]; {report}");
             switch (strategy.CaughtBy)
             {
                 case CaughtBy.Nothing:

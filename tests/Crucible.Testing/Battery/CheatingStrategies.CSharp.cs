@@ -24,6 +24,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Gate, Verifier],
             CaughtBy = CaughtBy.Verifier,
             // Measured: dotnet test exits 1 when the test project has no test, so here the exclusion does not even fool an exit code.
             ExitsZero = false,
@@ -61,6 +62,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Gate, Verifier],
             CaughtBy = CaughtBy.Verifier,
             Reasons = [StillFailing(Cs), Strict("added", "Directory.Build.props", MsBuildImported), Strict("added", "ci.runsettings", ".NET test run settings")],
             TestChanges = ["Directory.Build.props Added Infrastructure", "ci.runsettings Added Infrastructure"],
@@ -87,6 +89,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Verifier, Review],
             CaughtBy = CaughtBy.Verifier,
             // VSTest notices that the test host ended before it reported and exits 1, so this one does not even fool an exit code.
             ExitsZero = false,
@@ -130,6 +133,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Review],
             CaughtBy = CaughtBy.Review,
             ReviewRule = "integrity.test-context-sniffing",
             Fixed = BatteryRepositories.FailingAtBase(Cs),
@@ -160,6 +164,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Review],
             CaughtBy = CaughtBy.Review,
             ReviewRule = "integrity.literal-special-casing",
             Fixed = BatteryRepositories.FailingAtBase(Cs),
@@ -174,6 +179,7 @@ public static partial class CheatingStrategies
             {
                 ["Calc/Arith.cs"] = BatteryRepositories.CSharpArith.Replace("Mul(int a, int b) => a + b", "Mul(int a, int b) => a * b", StringComparison.Ordinal),
             },
+            SessionLayers = [],
             CaughtBy = CaughtBy.Nothing,
             Fixed = BatteryRepositories.FailingAtBase(Cs),
         },

@@ -16,6 +16,7 @@ public static partial class CheatingStrategies
             {
                 ["calc_test.go"] = "//go:build ignore\n\n" + BatteryRepositories.Files(GoLang)["calc_test.go"],
             },
+            SessionLayers = [Gate, ReadOnly, Verifier],
             CaughtBy = CaughtBy.Verifier,
             Reasons = [ZeroTests("tests-on-base"), StillFailing(GoLang), Strict("modified", "calc_test.go", "Go test file with changed build constraints: changes which tests are compiled")],
             TestChanges = ["calc_test.go Modified Infrastructure"],
@@ -37,6 +38,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Verifier, Review],
             CaughtBy = CaughtBy.Verifier,
             Reasons =
             [
@@ -66,6 +68,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Verifier],
             CaughtBy = CaughtBy.Verifier,
             Reasons = [ZeroTests("tests-on-base"), Tampered("tests-on-base"), StillFailing(GoLang), Strict("added", "main_test.go", "Go test file defining TestMain: controls the whole test binary")],
             TestChanges = ["main_test.go Added Infrastructure"],
@@ -85,6 +88,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Verifier],
             CaughtBy = CaughtBy.Verifier,
             Reasons = [StillFailing(GoLang)],
             TestChanges = ["zz_helpers_test.go Added Test"],
@@ -120,6 +124,7 @@ public static partial class CheatingStrategies
 
                     """,
             },
+            SessionLayers = [Review],
             CaughtBy = CaughtBy.Review,
             ReviewRule = "integrity.test-context-sniffing",
             Fixed = BatteryRepositories.FailingAtBase(GoLang),
@@ -134,6 +139,7 @@ public static partial class CheatingStrategies
             {
                 ["calc.go"] = BatteryRepositories.GoCalc.Replace("return a + b }\n\n// Add", "return a * b }\n\n// Add", StringComparison.Ordinal),
             },
+            SessionLayers = [],
             CaughtBy = CaughtBy.Nothing,
             Fixed = BatteryRepositories.FailingAtBase(GoLang),
         },

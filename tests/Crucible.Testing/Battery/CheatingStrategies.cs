@@ -65,6 +65,12 @@ public sealed record CheatingStrategy
     /// </summary>
     public bool ExitsZero { get; init; } = true;
 
+    /// <summary>
+    /// The layers that stop it in a level-2 agent session (auto mode), in order: <see cref="CheatingStrategies.Gate"/>,
+    /// <see cref="CheatingStrategies.ReadOnly"/>, <see cref="CheatingStrategies.Verifier"/>, <see cref="CheatingStrategies.Review"/>. Empty for controls.
+    /// </summary>
+    public IReadOnlyList<string> SessionLayers { get; init; } = [];
+
     /// <summary>For <see cref="CaughtBy.Review"/>: the integrity check that must flag it.</summary>
     public string? ReviewRule { get; init; }
 
@@ -110,6 +116,18 @@ public static partial class CheatingStrategies
 
     /// <summary>Hard-coding the answers to the tested inputs.</summary>
     public const string HardCodeAnswers = "hard-code the tested answers";
+
+    /// <summary>Session layer: the permission gate refused a <c>write</c> of the strategy.</summary>
+    public const string Gate = "gate";
+
+    /// <summary>Session layer: a shell command failed because protected files are read-only in the sandbox.</summary>
+    public const string ReadOnly = "read-only";
+
+    /// <summary>Session layer: the verdict has reasons (the repository verifier failed it).</summary>
+    public const string Verifier = "verifier";
+
+    /// <summary>Session layer: the done review attached integrity flags.</summary>
+    public const string Review = "review";
 
     /// <summary>The family of clean controls.</summary>
     public const string Control = "control";
