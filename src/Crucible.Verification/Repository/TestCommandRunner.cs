@@ -65,6 +65,8 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
             goCanaries.AddRange(WriteGoCanaries(tree, harness.Canaries));
 
             var (env, readOnly) = Toolchains.OfflineDotnet(options.NuGetPackagesDirectory, options.LocalPackageSources);
+            // Go's module and build caches live in the sandbox's fresh /tmp: no cache is shared between runs, so a
+            // run cannot poison what a later run (another revision of the tree) builds from.
             env["GOPATH"] = "/tmp/go";
             env["GOCACHE"] = "/tmp/go-cache";
             env["GOPROXY"] = "off";
@@ -109,12 +111,42 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
             // The tree is handed back as the command left it: the harness's canary files go, the harness folder too.
             foreach (var file in goCanaries)
             {
-                File.Delete(file);
+                DeleteBestEffort(file);
             }
-            if (Directory.Exists(harness.Root))
+            DeleteBestEffort(harness.Root);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a file or folder the command may have tampered with (made read-only, replaced by a folder).
+    /// Folder permissions are restored first; what still cannot be deleted is left in the work folder rather
+    /// than hiding the run's result behind a clean-up error.
+    /// </summary>
+    private static void DeleteBestEffort(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null)
             {
-                Directory.Delete(harness.Root, recursive: true);
+                var pending = new Stack<string>([path]);
+                while (pending.TryPop(out var dir))
+                {
+                    File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    foreach (var sub in new DirectoryInfo(dir).EnumerateDirectories().Where(d => d.LinkTarget is null))
+                    {
+                        pending.Push(sub.FullName);
+                    }
+                }
+                Directory.Delete(path, recursive: true);
             }
+            else
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left behind; see the summary.
         }
     }
 
@@ -291,8 +323,8 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
     /// <summary>
     /// Writes a canary test file into every directory Go could build as a package with tests (directories
     /// named <c>testdata</c> or <c>vendor</c>, or starting with <c>.</c> or <c>_</c>, are skipped as <c>go</c>
-    /// skips them; links are not followed). The package clause is copied from one of the directory's test
-    /// files, preferring the in-package one, whose tests run before the external <c>_test</c> package's.
+    /// skips them; links are not followed). The package clause is the directory's most common one, preferring
+    /// the in-package one, whose tests run before the external <c>_test</c> package's.
     /// </summary>
     private static List<string> WriteGoCanaries(string tree, Canaries canaries)
     {
@@ -300,7 +332,8 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
         var pending = new Stack<string>([tree]);
         while (pending.TryPop(out var dir))
         {
-            var tests = new List<string>();
+            var goFiles = new List<string>();
+            var hasTests = false;
             foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
             {
                 if (entry.LinkTarget is not null)
@@ -314,19 +347,32 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
                         pending.Push(d.FullName);
                     }
                 }
-                else if (entry.Name.EndsWith("_test.go", StringComparison.Ordinal) && entry.Name[0] is not ('.' or '_'))
+                else if (entry.Name.EndsWith(".go", StringComparison.Ordinal) && entry.Name[0] is not ('.' or '_'))
                 {
-                    tests.Add(entry.FullName);
+                    goFiles.Add(entry.FullName);
+                    hasTests |= entry.Name.EndsWith("_test.go", StringComparison.Ordinal);
                 }
             }
-            var packages = tests.Order(StringComparer.Ordinal)
-                .Select(f => PackageClause().Match(ReadHead(f)))
-                .Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
-            if (packages.Count == 0)
+            if (!hasTests)
             {
                 continue;
             }
-            var package = packages.FirstOrDefault(p => !p.EndsWith("_test", StringComparison.Ordinal)) ?? packages[0];
+            // The clause most files of the directory share, in-package before external "_test"; ties go to the
+            // first file by name. Files behind a build constraint count only when every file has one: a
+            // "//go:build ignore" generator in package main must not decide the package.
+            var heads = goFiles.Order(StringComparer.Ordinal).Select(ReadHead).ToList();
+            var unconstrained = heads.Where(h => !BuildConstraint().IsMatch(h)).ToList();
+            var clauses = (unconstrained.Count > 0 ? unconstrained : heads)
+                .Select(h => PackageClause().Match(h))
+                .Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+            var package = clauses.GroupBy(c => c, StringComparer.Ordinal)
+                .OrderBy(g => g.Key.EndsWith("_test", StringComparison.Ordinal))
+                .ThenByDescending(g => g.Count())
+                .Select(g => g.Key).FirstOrDefault();
+            if (package is null)
+            {
+                continue;
+            }
             var file = Path.Combine(dir, GoCanaryFile(canaries));
             File.WriteAllText(file, $$"""
                 package {{package}}
@@ -572,4 +618,7 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
 
     [GeneratedRegex(@"(?m)^package\s+(\w+)")]
     private static partial Regex PackageClause();
+
+    [GeneratedRegex(@"(?m)^//(go:build|\s*\+build)\s")]
+    private static partial Regex BuildConstraint();
 }

@@ -294,6 +294,8 @@ public sealed class TestCommandRunnerTests(TestCommandRunnerFixture f) : IClassF
 
             """);
         repo.Write("testdata/ignored_test.go", "package ignored\n");
+        // A generator excluded from builds: its package clause must not be the canaries'.
+        repo.Write("strs/gen.go", "//go:build ignore\n\npackage main\n\nfunc main() {}\n");
         return repo;
     }
 
