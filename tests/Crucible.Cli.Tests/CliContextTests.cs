@@ -25,7 +25,7 @@ public sealed class CliContextTests : IDisposable
         {
             Name = name;
             // The repository's tests pass only when greeting.txt holds this invocation's own greeting.
-            Repo.Write("check.sh", $"test \"$(cat greeting.txt 2>/dev/null)\" = {greeting} || {{ echo 'greeting.txt is wrong'; exit 1; }}\n");
+            GreetingRepository.Create(Repo, greeting);
             Client = new ScriptedChatClient()
                 .Then(_ =>
                 {
@@ -58,7 +58,7 @@ public sealed class CliContextTests : IDisposable
         public CliContext Context { get; }
 
         public Task<int> RunAsync() => Task.Run(() => CliApp.RunAsync(
-            ["run", "-p", $"greet as {Name}", "--model", $"scripted:{Name}", "--permission-mode", "auto-edit", "--output-format", "json", "--no-sandbox", "--test-command", "sh check.sh"],
+            ["run", "-p", $"greet as {Name}", "--model", $"scripted:{Name}", "--permission-mode", "auto-edit", "--output-format", "json", "--no-sandbox", "--test-command", GreetingRepository.TestCommand],
             Context));
 
         public void Dispose()
@@ -103,7 +103,7 @@ public sealed class CliContextTests : IDisposable
         using var state = new TempDirectory("cli-context-state");
         using var context = new CliContext(invocation.Context.Setup with { StateDirectory = state.Path });
 
-        var code = await CliApp.RunAsync(["run", "-p", "greet", "--model", "scripted:solo", "--permission-mode", "auto-edit", "--output-format", "json", "--no-sandbox", "--test-command", "sh check.sh"], context);
+        var code = await CliApp.RunAsync(["run", "-p", "greet", "--model", "scripted:solo", "--permission-mode", "auto-edit", "--output-format", "json", "--no-sandbox", "--test-command", GreetingRepository.TestCommand], context);
 
         Assert.True(code == ExitCodes.Ok, invocation.Err.ToString());
         Assert.Equal("hello", File.ReadAllText(invocation.Repo["greeting.txt"]));

@@ -18,13 +18,12 @@ public sealed class HeadlessRunOverOpenAIWireTests : IDisposable
     public HeadlessRunOverOpenAIWireTests()
     {
         _repo.Write("greeting.txt", "hello\n");
-        Git("init", "-q");
+        // No first commit: the session's start is captured all the same (a commit without a parent under refs/crucible/sessions/).
+        GreetingRepository.Create(_repo, "hello", commit: false);
         WritePrices(_repo.Path);
     }
 
     public void Dispose() => _repo.Dispose();
-
-    private void Git(params string[] args) => TestGit.Run(_repo.Path, args);
 
     [Fact]
     public async Task Stream_json_shows_each_event_and_a_denied_write_is_reported_to_the_model_and_leaves_the_file()
@@ -35,13 +34,13 @@ public sealed class HeadlessRunOverOpenAIWireTests : IDisposable
             Reply("The write was refused, so the greeting stays as it is.", 1400, 50));
 
         var r = await CliProcess.RunAsync(_repo.Path, "run", "-p", "make the greeting say goodbye", "--model", model.Spec,
-            "--output-format", "stream-json", "--test-command", "test \"$(cat greeting.txt)\" = hello");
+            "--output-format", "stream-json", "--test-command", GreetingRepository.TestCommand);
 
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
         Assert.Empty(model.Server.Violations);
         var events = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         Assert.Equal(
-            ["session_start", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "verdict", "result"],
+            ["session_start", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "review", "verdict", "result"],
             events.Select(e => (string?)e["type"]));
         Assert.Equal((model.Spec, "make the greeting say goodbye", false), ((string?)events[0]["model"], (string?)events[0]["task"], (bool?)events[0]["resumed"]));
         Assert.Equal(["Reading the greeting.", "Changing it.", "The write was refused, so the greeting stays as it is."],
@@ -67,9 +66,12 @@ public sealed class HeadlessRunOverOpenAIWireTests : IDisposable
         Assert.Equal((Cost(3600, 250), 3), ((decimal?)usages[^1]["totals"]!["costUsd"], (int?)usages[^1]["totals"]!["calls"]));
 
         // The harness ran the test command in the sandbox and decided; the result carries verdict and usage.
-        var verdict = events[11]["verdict"]!;
+        // The constitution review of the change (none here) comes first, then the verification against the session's start.
+        Assert.Empty(events[11]["integrity"]!.AsArray());
+        var verdict = events[12]["verdict"]!;
         Assert.Equal(("passed", "bubblewrap"), ((string?)verdict["status"], (string?)verdict["sandbox"]));
-        var result = events[12];
+        Assert.Equal("""{"expected":1,"executed":1,"passed":1,"failed":0,"skipped":0,"notRun":0}""", verdict["counts"]!.ToJsonString());
+        var result = events[13];
         Assert.Equal(("completed", "passed", true, 3), ((string?)result["status"], (string?)result["verdictStatus"], (bool?)result["passed"], (int?)result["steps"]));
         Assert.Equal(Cost(3600, 250), (decimal?)result["usage"]!["costUsd"]);
         Assert.Equal("The write was refused, so the greeting stays as it is.", (string?)result["finalText"]);

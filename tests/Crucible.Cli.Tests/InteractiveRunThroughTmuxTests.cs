@@ -68,9 +68,9 @@ public sealed class InteractiveRunThroughTmuxTests : IDisposable
         await tmux.EnterAsync();
 
         // The first edit: its diff is on screen before the question; approve it.
-        var screen = await tmux.WaitForTextAsync("approve? edit: Statistics.cs", StepTimeout);
+        var screen = await tmux.WaitForTextAsync("approve? edit Statistics.cs", StepTimeout);
         Assert.Contains("I'll read the median code first.", screen, StringComparison.Ordinal);
-        Assert.Contains("● read: Statistics.cs", screen, StringComparison.Ordinal);
+        Assert.Contains("● read Statistics.cs", screen, StringComparison.Ordinal);
         Assert.Contains("- " + EvenCaseOld, screen, StringComparison.Ordinal);
         Assert.Contains("+ " + EvenCaseNew, screen, StringComparison.Ordinal);
         Assert.Contains("+             " + EmptyCheck, screen, StringComparison.Ordinal);
@@ -78,16 +78,16 @@ public sealed class InteractiveRunThroughTmuxTests : IDisposable
         await tmux.EnterAsync();
 
         // The second edit: its diff, then deny it.
-        screen = await tmux.WaitForTextAsync("approve? edit: Statistics.cs", StepTimeout, times: 2);
-        Assert.Contains("● edit: Statistics.cs", screen, StringComparison.Ordinal);
+        screen = await tmux.WaitForTextAsync("approve? edit Statistics.cs", StepTimeout, times: 2);
+        Assert.Contains("● edit Statistics.cs", screen, StringComparison.Ordinal);
         Assert.Contains("- " + CopyLine, screen, StringComparison.Ordinal);
         Assert.Contains("+ " + InPlaceLine, screen, StringComparison.Ordinal);
         await tmux.TypeAsync("n");
         await tmux.EnterAsync();
-        screen = await tmux.WaitForTextAsync("✗ edit: Statistics.cs (denied: ", StepTimeout);
+        screen = await tmux.WaitForTextAsync("✗ edit Statistics.cs (denied: ", StepTimeout);
 
         // Done: the harness runs the tests and shows the verdict, then the usage line with the cost.
-        screen = await tmux.WaitForTextAsync("verdict: Passed", VerdictTimeout);
+        screen = await tmux.WaitForTextAsync("verdict: Passed 6/6 tests", VerdictTimeout);
         var cost = CostText(Cost(1000 + 1500 + 1800 + 2000, 100 + 200 + 80 + 40));
         screen = await tmux.WaitForTextAsync($"completed · 4 step(s) · 6,720 tokens · {cost}", StepTimeout);
         Assert.Contains("Fixed the median: the even case averages the two middle values, and an empty input throws.", screen, StringComparison.Ordinal);

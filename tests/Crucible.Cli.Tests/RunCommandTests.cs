@@ -13,7 +13,7 @@ namespace Crucible.Cli.Tests;
 
 /// <summary>
 /// <c>crucible run</c> headless, with the scripted model and the agent's test tools plugged into the test's own
-/// <see cref="CliContext"/>, real files and the real test command (run without the sandbox to keep the tests fast).
+/// <see cref="CliContext"/>, real files and the real repository verifier running pytest (without the sandbox to keep the tests fast).
 /// </summary>
 public sealed class RunCommandTests : IDisposable
 {
@@ -25,8 +25,8 @@ public sealed class RunCommandTests : IDisposable
 
     public RunCommandTests()
     {
-        // A repository whose test command passes only when greeting.txt says hello.
-        _repo.Write("check.sh", "test \"$(cat greeting.txt 2>/dev/null)\" = hello || { echo 'greeting.txt is wrong'; exit 1; }\n");
+        // A repository whose one test passes only when greeting.txt says hello (it fails at the start: there is none).
+        GreetingRepository.Create(_repo, "hello");
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -61,7 +61,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     private static RunCommand.RunRequest Headless(string task, string format, bool cont = false) =>
-        new(task, null, "scripted:test", format, null, false, cont, null, null, null, null, NoSandbox: true, TestCommand: "sh check.sh");
+        new(task, null, "scripted:test", format, null, false, cont, null, null, null, null, NoSandbox: true, TestCommand: GreetingRepository.TestCommand);
 
     private static Dictionary<string, object?> Args(params (string Key, object? Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => (object?)p.Value);
 
@@ -78,13 +78,17 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(["scripted:test"], _specs);
         var lines = _out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(
-            ["session_start", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "verdict", "result"],
+            ["session_start", "usage", "assistant_text", "tool_call", "tool_result", "usage", "assistant_text", "review", "verdict", "result"],
             lines.Select(l => l.GetProperty("type").GetString()));
         Assert.Equal("write", lines[3].GetProperty("tool").GetString());
         Assert.Equal("wrote greeting.txt", lines[4].GetProperty("content").GetString());
-        Assert.Equal("passed", lines[7].GetProperty("verdict").GetProperty("status").GetString());
-        Assert.Equal("completed", lines[8].GetProperty("status").GetString());
-        Assert.True(lines[8].GetProperty("passed").GetBoolean());
+        var verdict = lines[8].GetProperty("verdict");
+        Assert.Equal("passed", verdict.GetProperty("status").GetString());
+        // Real counts: the repository's one test, failing at the session's start, passes after the change.
+        Assert.Equal("""{"expected":1,"executed":1,"passed":1,"failed":0,"skipped":0,"notRun":0}""", verdict.GetProperty("counts").GetRawText());
+        Assert.Equal("[]", verdict.GetProperty("reasons").GetRawText());
+        Assert.Equal("completed", lines[9].GetProperty("status").GetString());
+        Assert.True(lines[9].GetProperty("passed").GetBoolean());
         Assert.False(Gate!.Setup.Interactive);
     }
 
@@ -103,6 +107,9 @@ public sealed class RunCommandTests : IDisposable
             doc.GetProperty("type").GetString(), doc.GetProperty("status").GetString(),
             doc.GetProperty("verdict").GetProperty("status").GetString(), doc.GetProperty("verdict").GetProperty("passed").GetBoolean()));
         Assert.Equal("All done, tests pass!", doc.GetProperty("finalText").GetString());
+        var verdict = doc.GetProperty("verdict");
+        Assert.Equal("""{"expected":1,"executed":1,"passed":0,"failed":1,"skipped":0,"notRun":0}""", verdict.GetProperty("counts").GetRawText());
+        Assert.Equal($"1 test(s) failing at the base still fail: {GreetingRepository.TestId} (name expected failures with --known-failure ID)", verdict.GetProperty("reasons")[0].GetString());
         Assert.True(File.Exists(doc.GetProperty("transcript").GetString()));
     }
 
@@ -149,7 +156,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal("Writing. \nFirst done.\nSecond done.\n", _out.ToString().Replace("\r", "", StringComparison.Ordinal));
         var err = _err.ToString();
         Assert.Contains("● write: greeting.txt", err, StringComparison.Ordinal);
-        Assert.Contains("verdict: Passed", err, StringComparison.Ordinal);
+        // Only the first request changed a file, so only it was verified, with the real count.
+        Assert.Single(err.Split('\n'), l => l.StartsWith("verdict:", StringComparison.Ordinal));
+        Assert.Contains("verdict: Passed 1/1 tests\n", err.Replace("\r", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.True(Gate!.Setup.Interactive);
         using var store = SessionStore.ForWorkspace(_repo.Path);
         Assert.Single(store.Index.List(_repo.Path));

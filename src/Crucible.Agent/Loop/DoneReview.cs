@@ -54,17 +54,11 @@ public sealed class DoneReview
         {
             return null;
         }
-        return new(constitution ?? ConstitutionLoader.Default, () => WithoutCrucibleState(ChangeSetBuilder.FromGit(workspace, baseCommit)))
+        return new(constitution ?? ConstitutionLoader.Default, () => ChangeSetBuilder.FromGit(workspace, baseCommit))
         {
             Source = $"working tree vs {baseCommit}",
         };
     }
-
-    /// <summary>Crucible's own folder (sessions, transcripts, results) is not part of the change under review, even when git does not ignore it.</summary>
-    private static ChangeSet WithoutCrucibleState(ChangeSet changes) =>
-        changes with { Files = [.. changes.Files.Where(f => !f.Path.StartsWith(StateFolder, StringComparison.Ordinal))] };
-
-    private const string StateFolder = ".crucible/";
 
     /// <summary>The commit <c>HEAD</c> names in <paramref name="workspace"/>, or null outside a git repository or before the first commit.</summary>
     public static string? HeadCommit(string workspace)

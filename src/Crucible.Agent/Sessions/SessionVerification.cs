@@ -178,7 +178,8 @@ public sealed class SessionVerification
 
         var status = full.Verified ? VerdictStatus.Passed
             : ran.Any(r => r.ExitCode is null && r.ResultsError is null) ? VerdictStatus.LimitExceeded
-            : ran.Any(r => r.CanariesOk == false) ? VerdictStatus.Forged
+            // Canaries that came back wrong in results that were read: forged. No results at all is a plain failure (no evidence).
+            : ran.Any(r => r.CanariesOk == false && r.ResultsError is null) ? VerdictStatus.Forged
             : VerdictStatus.Failed;
         var canaries = ran.Select(r => r.CanariesOk).Where(c => c is not null).ToList();
         return new Verdict

@@ -256,6 +256,8 @@ internal static class RunCommand
         verdict = result.Verdict is { } v ? VerdictSummary(v) : null,
         finalText = result.FinalText,
         transcript = session.TranscriptPath,
+        // The full repository verdict (every run, per-test problems, test changes) of the last verification, when there is one.
+        repositoryVerdict = result.Verdict is not null && session.Repository is { } repository && File.Exists(repository.VerdictPath) ? repository.VerdictPath : null,
     };
 
     internal static object VerdictSummary(Verdict v) => new { status = v.Status, passed = v.CountsAsPass, v.Reasons, v.Counts, v.Tampering, v.Integrity, v.Sandbox };

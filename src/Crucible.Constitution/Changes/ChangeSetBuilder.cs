@@ -52,7 +52,7 @@ public static class ChangeSetBuilder
     /// <summary>
     /// The working tree of the git repository holding <paramref name="path"/> against revision
     /// <paramref name="baseRef"/> (default <c>HEAD</c>). Untracked files that git does not ignore count
-    /// as added; ignored files are left out. Only files under <paramref name="path"/> are included,
+    /// as added; ignored files and Crucible's own state (<see cref="CrucibleStateFolder.IsState"/>) are left out. Only files under <paramref name="path"/> are included,
     /// with paths relative to it (for the repository root, every file, relative to the root).
     /// </summary>
     /// <exception cref="BadInputException">The path is missing, not in a git repository, or the revision does not exist.</exception>
@@ -84,7 +84,8 @@ public static class ChangeSetBuilder
         var skipped = new List<string>();
         var before = new Dictionary<string, string>(StringComparer.Ordinal);
         var after = new Dictionary<string, string>(StringComparer.Ordinal);
-        var changedSet = changed.Concat(untracked).ToHashSet(StringComparer.Ordinal);
+        // Crucible's own folder (sessions, transcripts, results) is no one's change, even when git does not ignore it.
+        var changedSet = changed.Concat(untracked).Where(p => !CrucibleStateFolder.IsState(p)).ToHashSet(StringComparer.Ordinal);
         foreach (var p in changedSet.Order(StringComparer.Ordinal))
         {
             if (atBase.Contains(p))
@@ -110,7 +111,7 @@ public static class ChangeSetBuilder
             }
         }
         var context = 0;
-        var unchanged = tracked.Where(p => !changedSet.Contains(p)).Order(StringComparer.Ordinal).ToList();
+        var unchanged = tracked.Where(p => !changedSet.Contains(p) && !CrucibleStateFolder.IsState(p)).Order(StringComparer.Ordinal).ToList();
         foreach (var p in unchanged)
         {
             if (context >= options.MaxUnchangedFiles)

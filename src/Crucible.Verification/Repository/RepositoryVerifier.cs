@@ -195,7 +195,7 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
         {
             // Crucible's own state (sessions, transcripts) is no one's change; an untracked file the base already has
             // byte for byte (a base captured from a dirty working tree, see WorkingTreeCommits) is unchanged.
-            if ((path.StartsWith(".crucible/", StringComparison.Ordinal) && path != _options.SettingsPath)
+            if (CrucibleStateFolder.IsState(path)
                 || (entries[path] == FileChangeKind.Added && TreeFiles.SameFile(Path.Combine(pristine, path), Path.Combine(git.Root, path))))
             {
                 entries.Remove(path);

@@ -1,5 +1,6 @@
 using System.Text;
 using Crucible.Core;
+using Crucible.Core.Tasks;
 
 namespace Crucible.Verification.Repository;
 
@@ -14,7 +15,13 @@ public sealed record WorkingTreeCommitOptions
     /// part of the user's work. Their files that the user's index already tracks keep the index's version.
     /// Default: <c>.crucible</c>.
     /// </summary>
-    public IReadOnlyList<string> ExcludedFolders { get; init; } = [".crucible"];
+    public IReadOnlyList<string> ExcludedFolders { get; init; } = [CrucibleStateFolder.Name];
+
+    /// <summary>
+    /// Files inside <see cref="ExcludedFolders"/> captured all the same when they exist. Default:
+    /// <c>.crucible/settings.json</c> (it names the test command, so it is part of the start the change is judged against).
+    /// </summary>
+    public IReadOnlyList<string> IncludedFiles { get; init; } = [CrucibleStateFolder.SettingsPath];
 
     /// <summary>Author and committer of capture commits (so no git identity needs to be configured). Default: <c>Crucible</c>.</summary>
     public string AuthorName { get; init; } = "Crucible";
@@ -157,6 +164,12 @@ public static class WorkingTreeCommits
             var add = new List<string> { "add", "-A", "--", "." };
             add.AddRange(options.ExcludedFolders.Select(f => $":(exclude){f}"));
             Check(git.Bytes(env, [.. add]), "add");
+            // An ignored file stays out, as everywhere else (the verifier does not see it as changed either).
+            var included = options.IncludedFiles.Where(f => File.Exists(Path.Combine(git.Root, f)) && git.Bytes(null, "check-ignore", "-q", "--", f).Exit != 0).ToList();
+            if (included.Count > 0)
+            {
+                Check(git.Bytes(env, ["add", "-A", "--", .. included]), "add");
+            }
             return Text(Check(git.Bytes(env, "write-tree"), "write-tree")).Trim();
         }
         finally

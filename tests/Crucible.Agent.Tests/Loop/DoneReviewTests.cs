@@ -123,6 +123,8 @@ public sealed class DoneReviewTests(Sessions.RealVerifierFixture fixture) : ICla
         using var repo = new TempDirectory("done-review-repo");
         repo.Write("Calc.cs", calc);
         repo.Write("CalcTests.cs", calcTests);
+        // The repository's test command (a real pytest run) passes, so only the review stands between the cheat and a pass.
+        repo.Write("test_smoke.py", "def test_smoke():\n    assert True\n");
         Git(repo.Path, "init", "-q");
         Git(repo.Path, "add", "-A");
         Git(repo.Path, "commit", "-qm", "start");
@@ -144,16 +146,17 @@ public sealed class DoneReviewTests(Sessions.RealVerifierFixture fixture) : ICla
         var setup = Sessions.SessionHarness.Setup(repo.Path, client) with
         {
             VerifyWhenDone = true,
-            TestCommand = "true",
+            TestCommand = "/usr/bin/python3 -m pytest -p no:cacheprovider -q test_smoke.py",
             Options = new AgentOptions { MaxIntegrityCritiqueRounds = 1 },
         };
         using var store = SessionStore.ForWorkspace(repo.Path);
         AgentRunResult result;
-        string transcript;
+        string transcript, sessionStart;
         using (var session = AgentSession.Start(setup, store, "fix add"))
         {
             result = await session.RunAsync("make Add work", Ct);
             transcript = session.TranscriptPath;
+            sessionStart = session.Repository!.BaseCommit!;
         }
 
         Assert.NotEqual(start, DoneReview.HeadCommit(repo.Path));
@@ -165,13 +168,16 @@ public sealed class DoneReviewTests(Sessions.RealVerifierFixture fixture) : ICla
         var flag = Assert.Single(verdict.Integrity);
         Assert.Equal((CheckIds.LiteralSpecialCasing, "Calc.cs", 5), (flag.Rule, flag.File, flag.Line));
         var reviews = TranscriptReader.Read(transcript).OfType<ReviewRecorded>().ToList();
-        Assert.Equal([($"working tree vs {start}", true), ($"working tree vs {start}", false)], reviews.Select(r => (r.Source, r.FedBack)));
+        // The session's start is a commit of the working tree made on top of the starting HEAD.
+        Assert.Equal(start, TestGit.Output(repo.Path, "rev-parse", sessionStart + "^"));
+        Assert.Equal([($"working tree vs {sessionStart}", true), ($"working tree vs {sessionStart}", false)], reviews.Select(r => (r.Source, r.FedBack)));
         // The session's own files (transcript, index) sit untracked under .crucible/ but are not part of the change.
         Assert.True(Directory.Exists(repo[".crucible"]));
         Assert.Equal(["Calc.cs"], DoneReview.ForRepository(repo.Path, start)!.Run().Changes.Changed.Select(f => f.Path));
     }
 
     private static void Git(string dir, params string[] args) => TestGit.Run(dir, args);
+
 
     private static readonly AgentOptions AgentOptionsDefault = new();
 

@@ -138,6 +138,46 @@ public sealed class PermissionGateTests : IDisposable
         Assert.False(newTest.Result.IsError, newTest.Result.Content);
     }
 
+    [Theory]
+    [InlineData("conftest.py")]
+    [InlineData("tests/conftest.py")]
+    [InlineData("pytest.ini")]
+    [InlineData("Directory.Build.targets")]
+    [InlineData("tests/ci.runsettings")]
+    [InlineData("sitecustomize.py")]
+    public async Task Creating_test_infrastructure_is_refused_headless_in_auto_mode_while_a_new_test_file_is_not(string infrastructure)
+    {
+        var gate = PermissionGate.Headless(PermissionSettings.Default with { Mode = PermissionMode.Auto }, ProtectedTestFiles.Scan(_h.Root));
+
+        var created = await Run(gate, "write", new { path = infrastructure, content = "# decides what runs\n" });
+        var newTest = await Run(gate, "write", new { path = "tests/test_more.py", content = "def test_more():\n    pass\n" });
+
+        Assert.True(created.Result.IsError);
+        Assert.StartsWith($"permission denied: {infrastructure} is test infrastructure (it decides which tests run and how).", created.Result.Content, StringComparison.Ordinal);
+        Assert.Contains("--allow-test-edits", created.Result.Content, StringComparison.Ordinal);
+        Assert.False(File.Exists(_h.Workspace[infrastructure]));
+        Assert.False(newTest.Result.IsError, newTest.Result.Content);
+    }
+
+    [Fact]
+    public async Task Creating_test_infrastructure_is_allowed_with_allow_test_edits_and_asked_for_interactively()
+    {
+        var allowed = PermissionGate.Headless(PermissionSettings.Default with { Mode = PermissionMode.Auto, AllowTestEdits = true }, ProtectedTestFiles.Scan(_h.Root));
+        var asked = new List<PermissionRequest>();
+        var interactive = PermissionGate.Interactive(PermissionSettings.Default with { Mode = PermissionMode.Auto }, ProtectedTestFiles.Scan(_h.Root), (r, _) =>
+        {
+            asked.Add(r);
+            return ValueTask.FromResult(UserAnswer.Yes);
+        });
+
+        var withFlag = await Decide(allowed, Request("write", new { path = "conftest.py", content = "x" }));
+        var withUser = await Decide(interactive, Request("write", new { path = "Directory.Build.targets", content = "<Project />" }));
+
+        Assert.Equal(PermissionDecision.Allow("test edits are allowed (permissions.allowTestEdits / --allow-test-edits)"), withFlag);
+        Assert.Equal(PermissionDecision.Allow("the user approved changing a protected test file"), withUser);
+        Assert.True(Assert.Single(asked).TouchesProtectedTest);
+    }
+
     [Fact]
     public async Task Protected_test_edit_through_a_symlink_is_still_protected()
     {

@@ -53,7 +53,7 @@ public sealed class SessionVerificationTests : IDisposable
     private void Git(params string[] args) => TestGit.Run(_repo.Path, args);
 
     /// <summary>The agent of a headless <c>crucible run -p --permission-mode auto</c> in the repository.</summary>
-    private AgentSessionSetup Setup(ScriptedChatClient client, bool allowTestEdits = false, bool interactive = false)
+    private AgentSessionSetup Setup(ScriptedChatClient client, bool allowTestEdits = false, bool interactive = false, string? testCommand = TestCommand)
     {
         AgentSession? session = null;
         var assembly = new AgentAssembly(new AgentAssemblyOptions
@@ -61,7 +61,7 @@ public sealed class SessionVerificationTests : IDisposable
             Sandbox = ToolHarness.Sandbox,
             PermissionMode = PermissionMode.Auto,
             AllowTestEdits = allowTestEdits,
-            TestCommand = TestCommand,
+            TestCommand = testCommand,
             SubAgents = false,
         });
         return assembly.CreateSetup(_repo.Path, client, () => session) with
@@ -92,12 +92,11 @@ public sealed class SessionVerificationTests : IDisposable
         var result = await session.RunAsync("fix add", Ct);
 
         var verdict = result.Verdict!;
-        Assert.True(verdict.Status == VerdictStatus.Passed, string.Join("\n", verdict.Reasons));
         Assert.Equal((VerdictStatus.Passed, true), (verdict.Status, verdict.CountsAsPass));
         Assert.Equal(new TestCounts(Expected: 3, Executed: 3, Passed: 3, Failed: 0, Skipped: 0, NotRun: 0), verdict.Counts);
         Assert.Empty(verdict.Reasons);
         Assert.Empty(verdict.Tampering);
-        Assert.Equal((true, "bwrap"), (verdict.CanariesOk, verdict.Sandbox));
+        Assert.Equal((true, "bubblewrap"), (verdict.CanariesOk, verdict.Sandbox));
         var recorded = Assert.Single(Events(session).OfType<VerdictRecorded>());
         Assert.Equal(verdict.Counts, recorded.Verdict.Counts);
 
@@ -135,6 +134,8 @@ public sealed class SessionVerificationTests : IDisposable
         Assert.Equal(new TestCounts(Expected: 3, Executed: 3, Passed: 0, Failed: 1, Skipped: 2, NotRun: 0), verdict.Counts);
         Assert.Equal(
             [
+                // With the conftest, not one test of the repository runs (the harness canaries still do).
+                "tests-on-base run: zero tests executed",
                 "1 test(s) failing at the base still fail: tests/test_calc.py::test_add (name expected failures with --known-failure ID)",
                 "2 test(s) of the change do not pass: tests/test_calc.py::test_add_zero (skipped), tests/test_calc.py::test_identity (skipped)",
                 "--strict: test infrastructure added: conftest.py (pytest conftest: fixtures, hooks and plugins for the tests below it)",
@@ -206,15 +207,17 @@ public sealed class SessionVerificationTests : IDisposable
         // pytest ran twice over the repository's tests (base, evidence) without leaving __pycache__, .pytest_cache or result files here.
         Assert.Equal(before, Files());
         Assert.Empty(Directory.EnumerateDirectories(_repo.Path, "__pycache__", SearchOption.AllDirectories));
-        Assert.Equal("", GitOutput("status", "--porcelain", "--ignored", "--", ".", ":(exclude).crucible"));
+        Assert.Equal(" M calc.py", GitOutput("status", "--porcelain", "--ignored", "--", ".", ":(exclude).crucible"));
     }
 
     [Fact]
     public async Task An_uncommitted_user_edit_present_at_the_start_is_part_of_the_base_not_of_the_agents_change()
     {
-        // The user fixed add but has not committed it, and keeps a note untracked; the agent only adds a docstring.
+        // The user fixed add but has not committed it, keeps a note untracked and names the test command in untracked
+        // project settings; the agent only adds a docstring.
         _repo.Write("calc.py", Fixed);
         _repo.Write("NOTES.txt", "remember to release\n");
+        _repo.Write(".crucible/settings.json", $"{{ \"testCommand\": \"{TestCommand}\" }}\n");
         const string documented = "def add(a, b):\n    \"\"\"Adds.\"\"\"\n    return a + b\n";
         var client = new ScriptedChatClient()
             .ThenCall("write", Args(("path", "calc.py"), ("content", documented)))
@@ -222,7 +225,7 @@ public sealed class SessionVerificationTests : IDisposable
         var head = GitOutput("rev-parse", "HEAD");
         var userIndex = File.ReadAllBytes(_repo[".git/index"]);
         using var store = SessionStore.ForWorkspace(_repo.Path);
-        using var session = AgentSession.Start(Setup(client), store, "document add");
+        using var session = AgentSession.Start(Setup(client, testCommand: null), store, "document add");
 
         var result = await session.RunAsync("document add", Ct);
 
@@ -231,11 +234,14 @@ public sealed class SessionVerificationTests : IDisposable
         var full = JsonSerializer.Deserialize<RepositoryVerdict>(File.ReadAllText(session.Repository!.VerdictPath), RepositoryVerdictJson.Options)!;
         // test_add already passed at the base, because the user's edit is in it; nothing is "fixed" by the agent.
         Assert.Empty(full.Fixed);
+        Assert.Empty(full.TestChanges);
+        Assert.Equal((TestCommand, TestCommandOrigin.BaseSettings), (full.TestCommand, full.TestCommandOrigin));
         Assert.Equal("3 of 3 base tests pass, test infrastructure unchanged", full.Summary);
         var baseCommit = session.Repository.BaseCommit!;
         Assert.Equal((Fixed, "remember to release\n"), (GitOutput("show", $"{baseCommit}:calc.py") + "\n", GitOutput("show", $"{baseCommit}:NOTES.txt") + "\n"));
         Assert.Equal(head, GitOutput("rev-parse", $"{baseCommit}^"));
-        Assert.Equal("", GitOutput("ls-tree", "-r", "--name-only", baseCommit, "--", ".crucible"));
+        // Of .crucible/ only the settings are part of the start; the session's own files are not.
+        Assert.Equal(".crucible/settings.json", GitOutput("ls-tree", "-r", "--name-only", baseCommit, "--", ".crucible"));
         // The user's branch, index and stash list are as they were.
         Assert.Equal(head, GitOutput("rev-parse", "HEAD"));
         Assert.Equal(userIndex, File.ReadAllBytes(_repo[".git/index"]));
@@ -292,18 +298,5 @@ public sealed class SessionVerificationTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(plain.Path, ".git")));
     }
 
-    private string GitOutput(params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = _repo.Path, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
-        return output.TrimEnd('\n');
-    }
+    private string GitOutput(params string[] args) => TestGit.Output(_repo.Path, args);
 }

@@ -111,6 +111,26 @@ public sealed class ChangeSetBuilderTests
     }
 
     [Fact]
+    public void Crucibles_own_state_folder_is_no_part_of_a_git_change_but_its_settings_are()
+    {
+        using var repo = new TempDirectory("git-review");
+        TestGit.Run(repo.Path, "init", "-q");
+        repo.Write("a.cs", "one\n");
+        repo.Write(".crucible/notes.md", "tracked notes\n");
+        TestGit.Run(repo.Path, "add", "-A");
+        TestGit.Run(repo.Path, "commit", "-qm", "first");
+        repo.Write("a.cs", "two\n");
+        repo.Write(".crucible/notes.md", "changed notes\n");
+        repo.Write(".crucible/sessions/20261206-000000-abcdef.jsonl", "{}\n");
+        repo.Write(".crucible/settings.json", "{ \"testCommand\": \"true\" }\n");
+
+        var set = ChangeSetBuilder.FromGit(repo.Path);
+
+        // Sessions and notes, tracked or not, are Crucible's state; the settings name the test command, so they count.
+        Assert.Equal([(".crucible/settings.json", FileChangeKind.Added), ("a.cs", FileChangeKind.Modified)], set.Files.Select(f => (f.Path, f.Kind)).OrderBy(p => p.Item1, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_folder_outside_git_or_an_unknown_revision_is_bad_input()
     {
         using var plain = new TempDirectory();
