@@ -79,7 +79,7 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
         try
         {
             Directory.CreateDirectory(work);
-            var pristine = Path.Combine(work, "base");
+            var pristine = Path.Combine(work, "pristine");
             await git.ExtractAsync(baseCommit, pristine, cancellationToken).ConfigureAwait(false);
             var (testCommand, origin) = ResolveTestCommand(request, pristine, baseRef);
             var changes = ChangeSet(git, baseCommit, pristine, testCommand);

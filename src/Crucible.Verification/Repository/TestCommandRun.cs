@@ -18,13 +18,23 @@ public sealed record TestCommandRun
     /// </summary>
     public required IReadOnlyList<TestOutcome> Tests { get; init; }
 
-    /// <summary>True when the harness canaries came back as planted; false when they did not; null when the runner has none.</summary>
+    /// <summary>
+    /// True when the harness canaries came back as planted; false when they did not (including when no result
+    /// file at all was written, or a pytest/Go result file was unreadable); null when the only evidence is TRX
+    /// (.NET has no canaries).
+    /// </summary>
     public bool? CanariesOk { get; init; }
 
-    /// <summary>The kind of result file read (<c>junit-xml</c>, <c>go-test-json</c>, <c>trx</c>); null when none was found.</summary>
+    /// <summary>
+    /// The kind of result file read (<c>junit-xml</c>, <c>go-test-json</c>, <c>trx</c>; comma-separated when one
+    /// command produced several kinds); null when none was read.
+    /// </summary>
     public string? EvidenceKind { get; init; }
 
-    /// <summary>Why no results could be read (missing, malformed or oversized result file), or null.</summary>
+    /// <summary>
+    /// Why results could not be read, or null: no result file was written, or a result file was malformed,
+    /// oversized or a link (then <see cref="Tests"/> holds only what the other, readable files reported).
+    /// </summary>
     public string? ResultsError { get; init; }
 
     /// <summary>Exit code of the test command, if it ran to the end.</summary>
