@@ -253,11 +253,16 @@ string? Arg(string name)
 
 static string FindRepo()
 {
-    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+    // The build output may be outside the repository (bench/verify-instances builds into a temp folder): the
+    // current folder is tried first.
+    foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
     {
-        if (File.Exists(Path.Combine(d.FullName, "Crucible.slnx")))
+        for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
         {
-            return d.FullName;
+            if (File.Exists(Path.Combine(d.FullName, "Crucible.slnx")))
+            {
+                return d.FullName;
+            }
         }
     }
     throw new InvalidOperationException("run from inside the repository");
