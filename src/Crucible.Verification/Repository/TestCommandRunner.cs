@@ -171,15 +171,29 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
             _COUNT = [0]
 
 
+            _FAIL_ID = "crucible-canary/" + _CANARY.name + "::" + {{JsonSerializer.Serialize(h.FailName)}}
+            _SESSION = []
+
+
             @pytest.hookimpl(tryfirst=True)
             def pytest_configure(config):
                 # Runs before the junitxml plugin reads the option: every session writes its own file in the
                 # harness folder, even when the command passes its own --junitxml.
                 _COUNT[0] += 1
                 config.option.xmlpath = os.path.join(_OUT, "s%d-%d.xml" % (os.getpid(), _COUNT[0]))
-                # The must-fail canary must not use up an -x / --maxfail budget.
-                if getattr(config.option, "maxfail", 0):
-                    config.option.maxfail += 1
+
+
+            def pytest_sessionstart(session):
+                _SESSION[:] = [session]
+
+
+            @pytest.hookimpl(hookwrapper=True)
+            def pytest_runtest_logreport(report):
+                # A wrapper runs before the session counts the failure: the must-fail canary neither uses up an
+                # -x / --maxfail budget nor changes pytest's exit status (wrappers go on as without the harness).
+                if report.failed and report.nodeid == _FAIL_ID and _SESSION:
+                    _SESSION[0].testsfailed -= 1
+                yield
 
 
             @pytest.hookimpl(trylast=True)
@@ -203,16 +217,30 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
         var realGo = Toolchains.SandboxPath.Split(':').Select(d => Path.Combine(d, "go")).FirstOrDefault(File.Exists);
         if (realGo is not null)
         {
-            WriteExecutable(Path.Combine(h.Bin, "go"), $"""
+            WriteExecutable(Path.Combine(h.Bin, "go"), $$"""
                 #!/bin/sh
                 # Crucible harness: `go test` also writes its -json event stream to a harness file, then prints it.
-                real={Quote(realGo)}
+                real={{Quote(realGo)}}
                 if [ "$1" = test ]; then
                     shift
-                    events=$(mktemp -p {Quote(h.Out)} go-XXXXXXXXXX) || exit 125
+                    events=$(mktemp -p {{Quote(h.Out)}} go-XXXXXXXXXX) || exit 125
                     "$real" test -json "$@" > "$events"
                     status=$?
                     cat "$events"
+                    # Exit 1 caused only by the must-fail canaries becomes 0, so wrappers go on as without the
+                    # harness: every failed test is the canary, and every failed package had its canary fail.
+                    # (Quotes inside Output strings are escaped, so only real event fields match.)
+                    if [ $status -eq 1 ] && awk -v canary='"Test":"{{h.GoFailName}}"' '
+                        /^FAIL\t.*\[(build|setup) failed\]$/ { other = 1 }
+                        /"Action":"fail"/ {
+                            pkg = ""
+                            if (match($0, /"Package":"[^"]*"/)) pkg = substr($0, RSTART + 11, RLENGTH - 12)
+                            if ($0 ~ /"Test":"/) { if (index($0, canary)) failed[pkg] = 1; else other = 1 }
+                            else packages[pkg] = 1
+                        }
+                        END { for (p in packages) if (!(p in failed)) other = 1; exit other }' "$events"; then
+                        status=0
+                    fi
                     exit $status
                 fi
                 exec "$real" "$@"

@@ -206,6 +206,46 @@ public sealed class TestCommandRunnerTests(TestCommandRunnerFixture f) : IClassF
         Assert.Equal(TestOutcomeKind.Passed, run.Tests.Single(t => t.Name == "tests/test_forger.py::test_forger").Outcome);
     }
 
+    [Fact]
+    public async Task A_result_file_planted_as_a_link_counts_as_not_written_and_breaks_the_canaries()
+    {
+        using var repo = PytestRepo();
+        repo.Write("tests/test_linker.py", """
+            import os
+            import re
+
+            _DIR = os.path.dirname(re.search(r"--junitxml=(\S+)", os.environ["PYTEST_ADDOPTS"]).group(1))
+
+
+            def test_links():
+                os.symlink("/etc/hostname", os.path.join(_DIR, "planted.xml"))
+
+            """);
+
+        var run = await RunAsync(repo.Path, Pytest);
+
+        Assert.False(run.CanariesOk);
+        Assert.Equal("planted.xml: result file planted.xml was not written", run.ResultsError);
+        // The real report is still read.
+        Assert.Equal(TestOutcomeKind.Passed, run.Tests.Single(t => t.Name == "tests/test_linker.py::test_links").Outcome);
+    }
+
+    [Fact]
+    public async Task Results_are_requested_through_a_wrapper_script_that_runs_pytest_and_go_test()
+    {
+        using var repo = GoRepo();
+        repo.Write("tests/test_py.py", "def test_py():\n    pass\n");
+        repo.Write("run-all-tests.sh", "set -e\ncd \"$(dirname \"$0\")\"\n/usr/bin/python3 -m pytest -q tests\ngo test -count=1 ./strs\n");
+
+        var run = await RunAsync(repo.Path, "GO111MODULE=on GOFLAGS=-mod=mod sh run-all-tests.sh");
+
+        Assert.Equal([T("TestTwice", TestOutcomeKind.Passed), T("tests/test_py.py::test_py", TestOutcomeKind.Passed)], Outcomes(run));
+        Assert.True(run.CanariesOk);
+        // The must-fail canaries do not change exit statuses, so `set -e` went on to the go step.
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal($"{TestCommandRunner.GoEvidence},{TestCommandRunner.JUnitEvidence}", run.EvidenceKind);
+    }
+
     private static TempDirectory GoRepo()
     {
         var repo = new TempDirectory("gorepo");
@@ -292,6 +332,7 @@ public sealed class TestCommandRunnerTests(TestCommandRunnerFixture f) : IClassF
 
         Assert.Equal([T("TestTwice", TestOutcomeKind.Passed)], Outcomes(run));
         Assert.True(run.CanariesOk);
+        Assert.Equal(0, run.ExitCode); // The failing canary alone does not fail the command.
     }
 
     [Fact]
