@@ -256,6 +256,12 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
 
         var b = ById(baseRun);
         var e = ById(evidenceRun);
+        var c = changeRun is null ? e : ById(changeRun);
+        // Without --strict, editing existing tests is allowed (and reported): a base test that the change's sources
+        // break but the change's own, edited test files pass is judged by the change's version (a bug fix that
+        // changes behaviour its old test pinned). With --strict the edit itself fails the verdict, and the test stays broken.
+        var editsTests = !request.Strict && changes.Any(x => x.Role != TestFileRole.Source && x.Kind != FileChangeKind.Added);
+        var superseded = new List<string>();
         var broken = new List<TestProblem>();
         var fixedTests = new List<string>();
         var stillFailing = new List<TestProblem>();
@@ -271,6 +277,10 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
                     if (known.Contains(id))
                     {
                         knownSeen.Add(id);
+                    }
+                    else if (editsTests && c.TryGetValue(id, out var edited) && edited.Outcome == TestOutcomeKind.Passed)
+                    {
+                        superseded.Add(id);
                     }
                     else
                     {
@@ -297,7 +307,6 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
         }
 
         var t = testsOnBaseRun is null ? b : ById(testsOnBaseRun);
-        var c = changeRun is null ? e : ById(changeRun);
         var changeFailures = new List<TestProblem>();
         if (changeRun is not null)
         {
@@ -354,6 +363,10 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
         var basePassing = b.Values.Count(o => o.Outcome == TestOutcomeKind.Passed);
         var stillPassing = b.Count(kv => kv.Value.Outcome == TestOutcomeKind.Passed && e.TryGetValue(kv.Key, out var o) && o.Outcome == TestOutcomeKind.Passed);
         var parts = new List<string> { $"{stillPassing} of {basePassing} base tests pass" };
+        if (superseded.Count > 0)
+        {
+            parts.Add($"{superseded.Count} more pass as edited by the change");
+        }
         if (fixedTests.Count > 0 || stillFailing.Count > 0)
         {
             parts.Add($"{fixedTests.Count} previously failing now pass");
@@ -390,6 +403,7 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
             Strict = request.Strict,
             Runs = runs.Select(r => r.Summary).ToList(),
             Broken = broken,
+            SupersededByEdits = superseded,
             Fixed = fixedTests,
             StillFailing = stillFailing,
             KnownFailures = knownSeen.ToList(),
