@@ -1,7 +1,7 @@
 // `crucible verify` on real bug-fix commits: every SWE-bench-style instance of ../shared/repos (see its README).
 //
 //   bench/verify-instances [--filter TEXT] [--speed N] [--json FILE]      # builds the CLI, then runs this
-//   dotnet run -c Release --project bench/Crucible.Bench.Repositories -- [--cli crucible.dll] [--filter TEXT] [--speed N] [--json FILE]
+//   dotnet run -c Release --project bench/Crucible.Bench.Repositories -- [--cli crucible.dll] [--repos a,b] [--filter TEXT] [--speed N] [--json FILE]
 //
 // For each instance, in a clone of its bundle (one clone per repository, in a temp folder) at base_commit:
 //   1. only test_patch applied (uncommitted: the base defaults to HEAD = base_commit), fresh base cache:
@@ -29,7 +29,7 @@ var jsonOut = Arg("--json");
 var repo = FindRepo();
 var shared = Path.GetFullPath(Environment.GetEnvironmentVariable("CRUCIBLE_SHARED_DATA") is { Length: > 0 } s ? s : Path.Combine(repo, "..", "shared"));
 var repos = Path.Combine(shared, "repos");
-string[] names = ["cachetools", "mux", "pflag", "more-itertools", "tomlyn", "markdig"];
+string[] names = Arg("--repos")?.Split(',') ?? ["cachetools", "mux", "pflag", "more-itertools", "tomlyn", "markdig"];
 var work = Directory.CreateTempSubdirectory("crucible-bench-repos-").FullName;
 Console.WriteLine($"verify through {(cli is null ? "the library (RepositoryVerifier + TestCommandRunner, bubblewrap)" : $"the CLI: dotnet {cli} verify --json")}; work folder {work}");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start (shared machine: wall times include other jobs)");
@@ -76,6 +76,7 @@ try
             {
                 Console.WriteLine($"    {Detail(r)}");
             }
+            Save();
 
             if (n++ < speedPerRepo)
             {
@@ -90,6 +91,7 @@ try
                 Console.WriteLine($"    speed: plain test command {plain:F1}s; first verify {first.Stats.Wall:F1}s ({first.Stats.Ran} runs, {first.Stats.RunSeconds:F1}s in runs, +{first.Stats.Overhead:F1}s); "
                     + $"second verify (base cached) {pass.Stats.Wall:F1}s ({pass.Stats.Ran} runs, +{pass.Stats.Overhead:F1}s); second/first {pass.Stats.Wall / first.Stats.Wall:F2}");
             }
+            Save();
             Directory.Delete(cache, true);
             if (Directory.Exists(cache + "-first"))
             {
@@ -133,11 +135,16 @@ if (speeds.Count > 0)
     Console.WriteLine("plain = the instance's test command run once directly on the fixed clone (no sandbox, no harness); a verify of a change with tests and sources runs");
     Console.WriteLine("the test command 4 times (base, evidence, tests-on-base, change), 3 with the base cached; 'added' = verify wall - sum of its runs' durations.");
 }
-if (jsonOut is not null)
-{
-    File.WriteAllText(jsonOut, JsonSerializer.Serialize(new { results, speeds }, new JsonSerializerOptions { WriteIndented = true }));
-}
 return results.All(r => r.Ok) ? 0 : 1;
+
+// Written after every instance, so a stopped sweep keeps what it measured.
+void Save()
+{
+    if (jsonOut is not null)
+    {
+        File.WriteAllText(jsonOut, JsonSerializer.Serialize(new { results, speeds }, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}
 
 async Task<Outcome> Verify(string clone, Instance inst, string cacheRoot)
 {
