@@ -54,6 +54,15 @@ try
         {
             var cache = Path.Combine(work, "cache-" + inst.instance_id);
             Checkout(clone, inst);
+            if (inst.test_command.StartsWith("dotnet test ", StringComparison.Ordinal))
+            {
+                // verify runs offline: like a user who has built the project once, the NuGet cache must hold the
+                // packages. The same project's restore, on the host, at the fixed state; not part of any measurement.
+                Git(clone, inst.test_patch, "apply", "-");
+                Git(clone, inst.patch, "apply", "-");
+                Host(clone, "dotnet restore " + inst.test_command["dotnet test ".Length..].Split(" --logger")[0]);
+                Checkout(clone, inst);
+            }
             Git(clone, inst.test_patch, "apply", "-");
             var fail = await Verify(clone, inst, cache);
             Git(clone, inst.patch, "apply", "-");
@@ -211,6 +220,19 @@ double PlainRun(string clone, Instance inst)
     p.WaitForExit();
     _ = err.Result;
     return watch.Elapsed.TotalSeconds;
+}
+
+static void Host(string cwd, string command)
+{
+    var psi = new ProcessStartInfo("/bin/sh", ["-c", command]) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
+    using var p = Process.Start(psi)!;
+    var err = p.StandardError.ReadToEndAsync();
+    var output = p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    if (p.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"{command} in {cwd} failed: {output}{err.Result}");
+    }
 }
 
 static void Checkout(string clone, Instance inst)

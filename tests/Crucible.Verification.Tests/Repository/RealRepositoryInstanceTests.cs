@@ -52,6 +52,15 @@ public sealed class RealRepositoryInstanceTests : IDisposable
         var clone = _work["repo"];
         TestGit.Run(_work.Path, "clone", "-q", Path.Combine(TestPaths.Shared, "repos", $"{repo}.bundle"), clone);
         TestGit.Run(clone, "checkout", "-q", "-f", instance.BaseCommit);
+        if (Instance.RestoreCommand(command) is { } restore)
+        {
+            // verify runs offline: like a user who has built the project once, the NuGet cache must hold the packages.
+            Apply(clone, instance.TestPatch);
+            Apply(clone, instance.Patch);
+            Host(clone, restore);
+            TestGit.Run(clone, "checkout", "-q", "-f", instance.BaseCommit);
+            TestGit.Run(clone, "clean", "-q", "-fdx");
+        }
         Apply(clone, instance.TestPatch);
 
         var testsOnly = await Verify(clone, command, instance.FailingAfterFix);
@@ -98,6 +107,15 @@ public sealed class RealRepositoryInstanceTests : IDisposable
     private static List<string> Shape(RepositoryVerdict v) =>
         [.. v.Runs.Select(r => r.SameAs is { } same ? $"{r.Name}={same}" : r.Cached ? $"{r.Name} (cached)" : r.Name)];
 
+    private static void Host(string clone, string command)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", command]) { WorkingDirectory = clone, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{command}: {stdout}{stderr.Result}");
+    }
+
     private static void Apply(string clone, string patch)
     {
         var file = Path.Combine(Path.GetDirectoryName(clone)!, "change.patch");
@@ -124,6 +142,12 @@ public sealed class RealRepositoryInstanceTests : IDisposable
         string BaseCommit, string TestPatch, string Patch, string TestCommand, List<string> TestFiles, List<string> PatchFiles,
         List<string> FailToPass, List<string> PassToPass, List<string> FailingAfterFix)
     {
+        /// <summary>For a <c>dotnet test</c> command, the same project's <c>dotnet restore</c> (the command up to its logger options); else null.</summary>
+        public static string? RestoreCommand(string testCommand) =>
+            testCommand.StartsWith("dotnet test ", StringComparison.Ordinal)
+                ? "dotnet restore " + testCommand["dotnet test ".Length..].Split(" --logger")[0]
+                : null;
+
         public static Instance Load(string repo, string id)
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Shared, "repos", $"{repo}.instances.json")));
