@@ -68,7 +68,10 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
             // The run never has network, so restores use only local folders, the package cache itself among them (its
             // id/version layout is a NuGet feed). With a remote source listed, a range whose lower bound is not cached
             // (markdig: NUnit >= 4.5.0, 4.6.1 cached) makes NuGet query it and fail with NU1301 instead of taking the cached version.
-            env["RestoreSources"] = string.Join(';', new[] { options.NuGetPackagesDirectory }.Concat(options.LocalPackageSources).Where(Directory.Exists).Select(Path.GetFullPath));
+            if (string.Join(';', new[] { options.NuGetPackagesDirectory }.Concat(options.LocalPackageSources).Where(Directory.Exists).Select(Path.GetFullPath)) is { Length: > 0 } localFeeds)
+            {
+                env["RestoreSources"] = localFeeds;
+            }
             env["GOPATH"] = "/tmp/go";
             env["GOCACHE"] = "/tmp/go-cache";
             env["GOPROXY"] = "off";
