@@ -25,7 +25,10 @@ public sealed class RealRepositoryInstanceTests : IDisposable
     }
 
     /// <summary>
-    /// The sample (about 3 minutes on an idle 2-core machine, most of it tomlyn's two builds per run):
+    /// The sample: 15 test-command runs (5 per instance) plus tomlyn's host restore; from the README's idle timings about
+    /// 3-4 minutes on an idle 2-core machine, most of it tomlyn (a build per run). Measured only on the shared machine at
+    /// load 50-57: 0.5, 0.3, 2, 3.5, 3 and 24 minutes.
+    /// The instances:
     /// two cachetools fixes (the first edits an existing test whose old version the fix breaks), a more-itertools fix,
     /// a mux fix from before go.mod (GOPATH mode), a pflag fix touching two test files, and a tomlyn (C#, NUnit, TRX)
     /// fix with the repository's four always-failing tests as known failures. more-itertools runs only the instance's
