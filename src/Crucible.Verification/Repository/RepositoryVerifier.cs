@@ -308,7 +308,8 @@ public sealed class RepositoryVerifier(ITestCommandRunner runner, string toolcha
 
         var t = testsOnBaseRun is null ? b : ById(testsOnBaseRun);
         var changeFailures = new List<TestProblem>();
-        if (changeRun is not null)
+        // Also without a change run: a file the convention reads as a source can still add tests (they then run only in
+        // the evidence run), and a new test that does not pass must fail the verdict there too.
         {
             var reported = stillFailing.Select(p => p.Id).Concat(broken.Select(p => p.Id)).ToHashSet(StringComparer.Ordinal);
             foreach (var (id, outcome) in c)

@@ -356,6 +356,21 @@ public sealed class RepositoryVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failing_new_test_in_a_file_read_as_a_source_fails_the_verdict()
+    {
+        CommitBase();
+        _repo.Write("double.txt", "8");
+        // Not under tests/: the convention reads it as a source, so it runs only in the evidence run.
+        _repo.Write("extra.check", "extra::triples triple.txt 12\n");
+
+        var verdict = await Verify();
+
+        Assert.Empty(verdict.TestChanges);
+        Assert.Equal([new TestProblem("extra::triples", "failed", "expected 12, got no file")], verdict.ChangeFailures);
+        Assert.False(verdict.Verified);
+    }
+
+    [Fact]
     public async Task Strict_fails_new_test_infrastructure_even_when_every_test_passes()
     {
         CommitBase();
