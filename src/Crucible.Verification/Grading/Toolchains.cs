@@ -44,7 +44,7 @@ public static class Toolchains
     /// The offline NuGet setup every sandboxed <c>dotnet</c> command gets (the agent's commands and a
     /// repository's test command alike): <see cref="DotnetEnvironment"/> with <c>NUGET_PACKAGES</c> set when
     /// <paramref name="nugetPackages"/> exists, the <paramref name="localSources"/> offered to restores as
-    /// additional sources, and the existing folders a restore reads, to mount read-only (absolute, links not resolved: callers that
+    /// additional sources, the NuGet vulnerability audit off (it needs the network), and the existing folders a restore reads, to mount read-only (absolute, links not resolved: callers that
     /// need real paths resolve them).
     /// </summary>
     public static (Dictionary<string, string> Environment, IReadOnlyList<string> ReadOnlyPaths) OfflineDotnet(string nugetPackages, IReadOnlyList<string> localSources)
@@ -55,6 +55,9 @@ public static class Toolchains
             // MSBuild reads environment variables as properties: restores also look in the local folders, offline.
             env["RestoreAdditionalProjectSources"] = string.Join(';', localSources);
         }
+        // The vulnerability audit needs the network; offline it can only warn (NU1900), and repositories that treat
+        // warnings as errors (xoofx/Tomlyn's test project) then fail their restore. Found by the real-repository sample.
+        env["NuGetAudit"] = "false";
         var readOnly = new[] { nugetPackages }.Concat(localSources).Concat(DotnetMounts()).Where(Directory.Exists)
             .Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
         return (env, readOnly);

@@ -113,6 +113,13 @@ public sealed record RepositoryVerdict
     /// <summary>Tests that passed at the base and did not pass with the change's sources (evidence run).</summary>
     public IReadOnlyList<TestProblem> Broken { get; init; } = [];
 
+    /// <summary>
+    /// Tests that passed at the base, do not pass with the base's test files and the change's sources, but pass in
+    /// the change's own edited test files. Only without <see cref="Strict"/> and only when the change edits existing
+    /// test files: such a test is judged by the change's version (listed here, not in <see cref="Broken"/>).
+    /// </summary>
+    public IReadOnlyList<string> SupersededByEdits { get; init; } = [];
+
     /// <summary>Tests that did not pass at the base and pass in the evidence run.</summary>
     public IReadOnlyList<string> Fixed { get; init; } = [];
 

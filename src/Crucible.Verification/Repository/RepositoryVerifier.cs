@@ -297,6 +297,12 @@ public sealed class RepositoryVerifier
 
         var b = ById(baseRun);
         var e = ById(evidenceRun);
+        var c = changeRun is null ? e : ById(changeRun);
+        // Without --strict, editing existing tests is allowed (and reported): a base test that the change's sources
+        // break but the change's own, edited test files pass is judged by the change's version (a bug fix that
+        // changes behaviour its old test pinned). With --strict the edit itself fails the verdict, and the test stays broken.
+        var editsTests = !request.Strict && changes.Any(x => x.Role != TestFileRole.Source && x.Kind != FileChangeKind.Added);
+        var superseded = new List<string>();
         var broken = new List<TestProblem>();
         var fixedTests = new List<string>();
         var stillFailing = new List<TestProblem>();
@@ -312,6 +318,10 @@ public sealed class RepositoryVerifier
                     if (known.Contains(id))
                     {
                         knownSeen.Add(id);
+                    }
+                    else if (editsTests && c.TryGetValue(id, out var edited) && edited.Outcome == TestOutcomeKind.Passed)
+                    {
+                        superseded.Add(id);
                     }
                     else
                     {
@@ -338,9 +348,9 @@ public sealed class RepositoryVerifier
         }
 
         var t = testsOnBaseRun is null ? b : ById(testsOnBaseRun);
-        var c = changeRun is null ? e : ById(changeRun);
         var changeFailures = new List<TestProblem>();
-        if (changeRun is not null)
+        // Also without a change run: a file the convention reads as a source can still add tests (they then run only in
+        // the evidence run), and a new test that does not pass must fail the verdict there too.
         {
             var reported = stillFailing.Select(p => p.Id).Concat(broken.Select(p => p.Id)).ToHashSet(StringComparer.Ordinal);
             foreach (var (id, outcome) in c)
@@ -395,6 +405,10 @@ public sealed class RepositoryVerifier
         var basePassing = b.Values.Count(o => o.Outcome == TestOutcomeKind.Passed);
         var stillPassing = b.Count(kv => kv.Value.Outcome == TestOutcomeKind.Passed && e.TryGetValue(kv.Key, out var o) && o.Outcome == TestOutcomeKind.Passed);
         var parts = new List<string> { $"{stillPassing} of {basePassing} base tests pass" };
+        if (superseded.Count > 0)
+        {
+            parts.Add($"{superseded.Count} more pass as edited by the change");
+        }
         if (fixedTests.Count > 0 || stillFailing.Count > 0)
         {
             parts.Add($"{fixedTests.Count} previously failing now pass");
@@ -431,6 +445,7 @@ public sealed class RepositoryVerifier
             Strict = request.Strict,
             Runs = runs.Select(r => r.Summary).ToList(),
             Broken = broken,
+            SupersededByEdits = superseded,
             Fixed = fixedTests,
             StillFailing = stillFailing,
             KnownFailures = knownSeen.ToList(),

@@ -65,6 +65,13 @@ public sealed partial class TestCommandRunner(TestCommandRunnerOptions options) 
             goCanaries.AddRange(WriteGoCanaries(tree, harness.Canaries));
 
             var (env, readOnly) = Toolchains.OfflineDotnet(options.NuGetPackagesDirectory, options.LocalPackageSources);
+            // The run never has network, so restores use only local folders, the package cache itself among them (its
+            // id/version layout is a NuGet feed). With a remote source listed, a range whose lower bound is not cached
+            // (markdig: NUnit >= 4.5.0, 4.6.1 cached) makes NuGet query it and fail with NU1301 instead of taking the cached version.
+            if (string.Join(';', new[] { options.NuGetPackagesDirectory }.Concat(options.LocalPackageSources).Where(Directory.Exists).Select(Path.GetFullPath)) is { Length: > 0 } localFeeds)
+            {
+                env["RestoreSources"] = localFeeds;
+            }
             // Go's module and build caches live in the sandbox's fresh /tmp: no cache is shared between runs, so a
             // run cannot poison what a later run (another revision of the tree) builds from.
             env["GOPATH"] = "/tmp/go";

@@ -318,6 +318,59 @@ public sealed class RepositoryVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task A_behaviour_change_whose_edited_test_passes_is_judged_by_the_edit_and_only_strict_fails_it()
+    {
+        CommitBase();
+        _repo.Write("calc.txt", "5");
+        _repo.Write("double.txt", "8");
+        _repo.Write("tests/calc.check", "calc::adds calc.txt 5\ncalc::doubles double.txt 8\n");
+
+        var plain = await Verify();
+        var strict = await Verify(strict: true);
+
+        // The base's calc::adds (expects 4) fails on the change's sources; the change's edited calc::adds (expects 5) passes.
+        Assert.Equal(["calc::adds"], plain.SupersededByEdits);
+        Assert.Empty(plain.Broken);
+        Assert.True(plain.Verified, string.Join("; ", plain.Reasons));
+        Assert.Equal("0 of 1 base tests pass, 1 more pass as edited by the change, 1 previously failing now pass, 1 test file(s) changed, test infrastructure unchanged", plain.Summary);
+        Assert.Equal([new TestProblem("calc::adds", "failed", "expected 4, got 5")], strict.Broken);
+        Assert.Empty(strict.SupersededByEdits);
+        Assert.Equal(
+            ["1 test(s) that passed at the base do not pass with the change: calc::adds (failed)", "--strict: existing test file modified: tests/calc.check"],
+            strict.Reasons);
+    }
+
+    [Fact]
+    public async Task A_base_test_broken_by_the_change_stays_broken_when_the_edited_tests_do_not_pass_it_either()
+    {
+        CommitBase();
+        _repo.Write("calc.txt", "5");
+        _repo.Write("double.txt", "8");
+        _repo.Write("tests/calc.check", "calc::adds calc.txt 6\ncalc::doubles double.txt 8\n");
+
+        var verdict = await Verify();
+
+        Assert.Equal([new TestProblem("calc::adds", "failed", "expected 4, got 5")], verdict.Broken);
+        Assert.Empty(verdict.SupersededByEdits);
+        Assert.False(verdict.Verified);
+    }
+
+    [Fact]
+    public async Task A_failing_new_test_in_a_file_read_as_a_source_fails_the_verdict()
+    {
+        CommitBase();
+        _repo.Write("double.txt", "8");
+        // Not under tests/: the convention reads it as a source, so it runs only in the evidence run.
+        _repo.Write("extra.check", "extra::triples triple.txt 12\n");
+
+        var verdict = await Verify();
+
+        Assert.Empty(verdict.TestChanges);
+        Assert.Equal([new TestProblem("extra::triples", "failed", "expected 12, got no file")], verdict.ChangeFailures);
+        Assert.False(verdict.Verified);
+    }
+
+    [Fact]
     public async Task Strict_fails_new_test_infrastructure_even_when_every_test_passes()
     {
         CommitBase();
