@@ -18,8 +18,8 @@ public sealed record EvalOptions
     /// <summary>Attempts per task.</summary>
     public int Repeat { get; init; } = 1;
 
-    /// <summary>Folder for solver workspaces (deleted after grading). Default: the system temp folder.</summary>
-    public string WorkDirectory { get; init; } = Path.GetTempPath();
+    /// <summary>Folder for solver workspaces (deleted after grading). Default: this process's temp folder (<see cref="Core.IO.ProcessTemp.Root"/>).</summary>
+    public string WorkDirectory { get; init; } = Core.IO.ProcessTemp.Root;
 }
 
 /// <summary>Progress of a run, reported after every graded attempt.</summary>

@@ -102,7 +102,7 @@ public sealed class TaskChecker
 
     private async Task<Verdict> GradeAsync(TaskSpec task, ISolver solver, CancellationToken ct)
     {
-        var workspace = Path.Combine(Path.GetTempPath(), $"crucible-check-{Canaries.RandomHex(8)}");
+        var workspace = Core.IO.ProcessTemp.NewPath("crucible-check-");
         try
         {
             Workspaces.Materialize(task, workspace);
