@@ -134,6 +134,13 @@ internal sealed class LineEditor(TextWriter output, Func<ConsoleKeyInfo> readKey
                     if (key.KeyChar >= ' ' && !char.IsControl(key.KeyChar))
                     {
                         line.Insert(cursor++, key.KeyChar);
+                        if (cursor == line.Length)
+                        {
+                            // Typing at the end only appends: no redraw (which a slow terminal would show as flicker).
+                            output.Write(key.KeyChar);
+                            output.Flush();
+                            continue;
+                        }
                     }
                     break;
             }
