@@ -146,6 +146,8 @@ public sealed class EvalRunner
                 solved = new SolveResult { Status = "error", Message = e.Message };
             }
             var verdict = await _verifier.VerifyAsync(task, workspace, new VerifyOptions { ArtifactsPath = attemptDir }, ct).ConfigureAwait(false);
+            // A grading stopped by cancellation ends in a failed verdict: never store it as the attempt's result (resume redoes it).
+            ct.ThrowIfCancellationRequested();
             if (_integrity is not null)
             {
                 var flags = await _integrity.CheckAsync(task, workspace, ct).ConfigureAwait(false);

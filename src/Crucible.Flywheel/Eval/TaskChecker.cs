@@ -63,7 +63,10 @@ public sealed class TaskChecker
         for (var k = 0; k < Math.Max(1, repeat); k++)
         {
             reference.Add(await GradeAsync(task, new ReferenceSolver(), cancellationToken).ConfigureAwait(false));
+            // A grading stopped by cancellation ends in a failed verdict: it must not classify the task (e.g. ReferenceFails).
+            cancellationToken.ThrowIfCancellationRequested();
             stub.Add(await GradeAsync(task, new StubSolver(), cancellationToken).ConfigureAwait(false));
+            cancellationToken.ThrowIfCancellationRequested();
         }
         return Classify(task, reference, stub);
     }
