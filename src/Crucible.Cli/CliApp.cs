@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Crucible.Core;
+using Crucible.Core.IO;
 using Spectre.Console;
 
 namespace Crucible.Cli;
@@ -39,8 +40,19 @@ public static class CliApp
     /// <summary>Parses <paramref name="args"/>, runs the chosen command in this process's context and returns its exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        using var context = CliContext.ForProcess();
-        return await RunAsync(args, context);
+        // Temp folders of Crucible processes that died without cleaning up (kill -9, power loss); never a live one's.
+        ProcessTemp.SweepStale();
+        using var interrupts = CliInterrupts.ForProcess();
+        try
+        {
+            using var context = CliContext.ForProcess(interrupts);
+            return await RunAsync(args, context);
+        }
+        finally
+        {
+            // Every exit path that returns here removes this process's temp folders (a forced exit does it itself).
+            ProcessTemp.DeleteRoot();
+        }
     }
 
     /// <summary>Parses <paramref name="args"/>, runs the chosen command with <paramref name="context"/> and returns its exit code.</summary>
@@ -76,7 +88,9 @@ public static class CliApp
         try
         {
             context.UseStateDirectory(parse.GetValue<string?>(StateDirOptionName));
-            return await parse.InvokeAsync(invocation, context.Setup.Cancellation);
+            var code = await parse.InvokeAsync(invocation, context.Setup.Cancellation);
+            // A command reports an interruption as 130; SIGTERM's is 143, so a CI system sees what stopped the job.
+            return code == ExitCodes.Interrupted && context.Interrupts.Signal is { } signal ? CliInterrupts.ExitCode(signal) : code;
         }
         catch (BadInputException e)
         {
@@ -109,7 +123,7 @@ public static class CliApp
         catch (OperationCanceledException)
         {
             context.Err.MarkupLine("[yellow]interrupted[/]");
-            return ExitCodes.Interrupted;
+            return context.Interrupts.Signal is { } signal ? CliInterrupts.ExitCode(signal) : ExitCodes.Interrupted;
         }
     }
 

@@ -52,8 +52,17 @@ internal sealed record CliSetup
     /// <summary>What the user types (the interactive prompt, approvals). Default: an empty reader (end of input at once).</summary>
     public TextReader Input { get; init; } = TextReader.Null;
 
-    /// <summary>Cancels the whole invocation (in addition to the token System.CommandLine gives each action). Default: none.</summary>
+    /// <summary>Cancels the whole invocation (in addition to <see cref="Interrupts"/>). Default: none.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// SIGINT and SIGTERM as cooperative cancellation of this invocation (every command's token is linked to it). Default:
+    /// one that no signal reaches (tests call <see cref="CliInterrupts.Raise"/>); the process's registers the signals.
+    /// </summary>
+    public CliInterrupts Interrupts { get; init; } = new();
+
+    /// <summary>True when <see cref="Input"/> is a terminal: the interactive prompt gets line editing and history. Default: false.</summary>
+    public bool InputIsTerminal { get; init; }
 
     /// <summary>Replay identical model requests from the response cache in the state folder (<c>--cache</c>). Default: false.</summary>
     public bool CacheResponses { get; init; }
@@ -96,6 +105,7 @@ internal sealed class CliContext : IDisposable
     private readonly Lazy<CrucibleSettings> _settings;
     private readonly Lazy<JsonElement> _settingsDocument;
     private readonly Lazy<ModelClientFactory> _models;
+    private readonly Lazy<PromptReader> _prompt;
 
     /// <summary>Creates the context of <paramref name="setup"/>; nothing is loaded until it is used.</summary>
     public CliContext(CliSetup setup)
@@ -103,6 +113,17 @@ internal sealed class CliContext : IDisposable
         Setup = setup ?? throw new ArgumentNullException(nameof(setup));
         _settings = new(() => SettingsLoader.Load(Setup.Home, WorkingDirectory));
         _settingsDocument = new(() => JsonSerializer.SerializeToElement(_settings.Value.Sections));
+        _prompt = new(() =>
+        {
+            var writer = Err.Profile.Out.Writer;
+            if (!Setup.InputIsTerminal)
+            {
+                return new PromptReader(Input, writer, null);
+            }
+            var options = new LineEditorOptions();
+            var editor = new LineEditor(writer, () => Console.ReadKey(intercept: true), Path.Combine(StateDirectory, options.HistoryFileName), options);
+            return new PromptReader(Input, writer, editor);
+        });
         _models = new(() => new ModelClientFactory(new ModelClientFactoryOptions
         {
             Settings = _settings.Value,
@@ -113,9 +134,11 @@ internal sealed class CliContext : IDisposable
         }));
     }
 
-    /// <summary>The production context: the current folder, the process's consoles, environment and standard input.</summary>
-    public static CliContext ForProcess() => new(new CliSetup
+    /// <summary>The production context: the current folder, the process's consoles, environment, standard input and signals.</summary>
+    public static CliContext ForProcess(CliInterrupts interrupts) => new(new CliSetup
     {
+        Interrupts = interrupts,
+        InputIsTerminal = !Console.IsInputRedirected,
         WorkingDirectory = System.Environment.CurrentDirectory,
         Out = CliConsole.Create(Console.Out, Console.IsOutputRedirected),
         Err = CliConsole.Create(Console.Error, Console.IsErrorRedirected),
@@ -183,6 +206,9 @@ internal sealed class CliContext : IDisposable
     /// <summary>What the user types.</summary>
     public TextReader Input => Setup.Input;
 
+    /// <summary>SIGINT and SIGTERM of this invocation.</summary>
+    public CliInterrupts Interrupts => Setup.Interrupts;
+
     /// <summary>The user's and project's settings.</summary>
     /// <exception cref="Core.BadInputException">A settings file is malformed.</exception>
     public CrucibleSettings Settings => _settings.Value;
@@ -234,7 +260,13 @@ internal sealed class CliContext : IDisposable
 
     /// <summary>The approval prompt of interactive runs.</summary>
     public Func<PermissionRequest, CancellationToken, ValueTask<UserAnswer>> ApprovalPrompt =>
-        Setup.ApprovalPrompt ?? new Commands.ApprovalPrompt(Err, Input).AskAsync;
+        Setup.ApprovalPrompt ?? new Commands.ApprovalPrompt(Err, Prompt).AskAsync;
+
+    /// <summary>
+    /// The one reader of what the user types in this invocation (prompt and approvals), created on first use: a line editor
+    /// with the repository's history when <see cref="CliSetup.InputIsTerminal"/>, else lines of <see cref="Input"/>.
+    /// </summary>
+    public PromptReader Prompt => _prompt.Value;
 
     /// <summary>
     /// The agent assembly options every agent of this invocation starts from: the settings, the tool and gate
@@ -253,15 +285,16 @@ internal sealed class CliContext : IDisposable
     public void Warn(string message) => Err.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
 
     /// <summary>
-    /// Sets <paramref name="command"/>'s action: <paramref name="action"/> gets a token cancelled by either
-    /// System.CommandLine (Ctrl-C) or <see cref="CliSetup.Cancellation"/>. Every command sets its action this way.
+    /// Sets <paramref name="command"/>'s action: <paramref name="action"/> gets a token cancelled by a signal
+    /// (<see cref="CliSetup.Interrupts"/>) or <see cref="CliSetup.Cancellation"/>. Every command sets its action this way,
+    /// so each one stops cooperatively on SIGINT and SIGTERM.
     /// </summary>
     public void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action)
     {
         ArgumentNullException.ThrowIfNull(command);
         command.SetAction(async (parse, ct) =>
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, Setup.Cancellation);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, Setup.Cancellation, Setup.Interrupts.Token);
             return await action(parse, linked.Token).ConfigureAwait(false);
         });
     }

@@ -12,6 +12,9 @@ public static class ExitCodes
     /// <summary>Bad input: a missing path, a malformed file, an unknown option value.</summary>
     public const int BadInput = 2;
 
-    /// <summary>Interrupted by Ctrl-C; the work done so far is kept.</summary>
+    /// <summary>Interrupted by Ctrl-C (SIGINT, 128 + 2); the work done so far is kept.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>Stopped by SIGTERM (128 + 15), as CI systems stop jobs; the work done so far is kept.</summary>
+    public const int Terminated = 143;
 }

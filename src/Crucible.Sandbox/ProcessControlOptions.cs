@@ -67,7 +67,7 @@ public sealed record ProcessControlOptions
 
     /// <summary>
     /// Folder for per-call host scratch space (the status file of bubblewrap; the fake HOME and TMPDIR
-    /// of the unsandboxed runner). Null means the system temp folder. Deleted at the end of every call.
+    /// of the unsandboxed runner). Null means this process's temp folder (<see cref="Core.IO.ProcessTemp.Root"/>). Deleted at the end of every call.
     /// </summary>
     public string? ScratchRoot { get; init; }
 }

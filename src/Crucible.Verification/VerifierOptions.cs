@@ -14,8 +14,8 @@ public sealed record VerifierOptions
     /// </summary>
     public string CacheDirectory { get; init; } = DefaultCacheDirectory();
 
-    /// <summary>Folder under which grading workspaces are created and deleted. Default: the system temp folder.</summary>
-    public string WorkDirectory { get; init; } = Path.GetTempPath();
+    /// <summary>Folder under which grading workspaces are created and deleted. Default: this process's temp folder (<see cref="Core.IO.ProcessTemp.Root"/>).</summary>
+    public string WorkDirectory { get; init; } = Core.IO.ProcessTemp.Root;
 
     /// <summary>Keep grading workspaces after grading (for debugging). Default: false.</summary>
     public bool KeepWorkspaces { get; init; }

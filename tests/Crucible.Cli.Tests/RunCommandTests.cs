@@ -65,6 +65,40 @@ public sealed class RunCommandTests : IDisposable
 
     private static Dictionary<string, object?> Args(params (string Key, object? Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => (object?)p.Value);
 
+    /// <summary>A redirected standard input on which nothing arrives: each read waits until the test ends.</summary>
+    private sealed class SilentInput : TextReader
+    {
+        public override string? ReadLine()
+        {
+            Thread.Sleep(Timeout.Infinite);
+            return null;
+        }
+    }
+
+    [Theory]
+    [InlineData(System.Runtime.InteropServices.PosixSignal.SIGINT, ExitCodes.Interrupted)]
+    [InlineData(System.Runtime.InteropServices.PosixSignal.SIGTERM, ExitCodes.Terminated)]
+    public async Task A_signal_at_the_prompt_of_a_redirected_interactive_session_ends_it_with_the_resume_command(System.Runtime.InteropServices.PosixSignal signal, int exitCode)
+    {
+        using var interrupts = new CliInterrupts();
+        using var context = new CliContext(Context(new ScriptedChatClient(), new SilentInput()).Setup with { Interrupts = interrupts });
+        var run = CliApp.RunAsync(["run", "--model", "scripted:test", "--no-sandbox"], context);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!_err.ToString().Contains("> ", StringComparison.Ordinal))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), _err.ToString());
+            await Task.Delay(50, Ct);
+        }
+
+        interrupts.Raise(signal);
+        var code = await run.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+
+        Assert.Equal(exitCode, code);
+        var sessionId = System.Text.RegularExpressions.Regex.Match(_err.ToString(), @"crucible session (\S+) ").Groups[1].Value;
+        Assert.NotEmpty(sessionId);
+        Assert.Contains($"Resume with: crucible run --resume {sessionId}", _err.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Headless_stream_json_prints_each_event_as_a_json_line_and_exits_0_when_the_verdict_passes()
     {

@@ -44,13 +44,37 @@ public sealed class TmuxSession : IAsyncDisposable
     {
         // tmux marks the pane dead a moment before it records how the program ended; until both are known
         // the program counts as still running. A death by signal is reported as 128 + the signal number.
-        var state = (await TmuxAsync("display-message", "-p", "-t", Target, "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")).Trim().Split(':');
-        if (state is not ["1", var status, var signal])
+        var state = (await TmuxAsync("display-message", "-p", "-t", Target, "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}")).Trim().Split(':');
+        if (state is not ["1", var status, var signal, var pid])
         {
             return null;
         }
         var culture = System.Globalization.CultureInfo.InvariantCulture;
-        return status.Length > 0 ? int.Parse(status, culture) : signal.Length > 0 ? 128 + int.Parse(signal, culture) : null;
+        return status.Length > 0 ? int.Parse(status, culture) : signal.Length > 0 ? 128 + int.Parse(signal, culture) : ZombieExitStatus(int.Parse(pid, culture));
+    }
+
+    /// <summary>
+    /// The exit status of a program that has ended but that tmux has not reaped (seen here: the pane is dead and its process a
+    /// zombie for good, so tmux never learns the status): the kernel keeps it in field 52 of <c>/proc/PID/stat</c> in
+    /// <c>waitpid</c> form. Null while the process is not a zombie.
+    /// </summary>
+    private static int? ZombieExitStatus(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields[0] != "Z")
+            {
+                return null;
+            }
+            var code = int.Parse(fields[49], System.Globalization.CultureInfo.InvariantCulture); // field 52, counted from field 3
+            return (code & 0x7f) == 0 ? (code >> 8) & 0xff : 128 + (code & 0x7f);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Waits until the program has ended, at most <paramref name="timeout"/>, and returns its exit status.</summary>

@@ -9,8 +9,8 @@ namespace Crucible.Cli.Commands;
 /// of an edit, the head of a write, the command of a bash call) and reads y / n / a from the terminal.
 /// </summary>
 /// <param name="err">Where the question and the preview are shown.</param>
-/// <param name="input">Where the answer is read.</param>
-internal sealed class ApprovalPrompt(IAnsiConsole err, TextReader input)
+/// <param name="input">Where the answer is read (the invocation's one reader of what the user types).</param>
+internal sealed class ApprovalPrompt(IAnsiConsole err, PromptReader input)
 {
     /// <summary>Lines of a write's new content shown before asking.</summary>
     public const int PreviewLines = 20;
@@ -24,9 +24,9 @@ internal sealed class ApprovalPrompt(IAnsiConsole err, TextReader input)
             var style = line.StartsWith('+') ? "green" : line.StartsWith('-') ? "red" : "grey";
             err.MarkupLine($"  [{style}]{Markup.Escape(line)}[/]");
         }
-        var always = request.SuggestedRule is { } rule ? $", [bold]a[/]lways allow {Markup.Escape(rule)} this session" : "";
-        err.Markup($"  [bold]y[/]es, [bold]n[/]o{always}? ");
-        var answer = await Task.Run(input.ReadLine, cancellationToken).WaitAsync(cancellationToken);
+        var always = request.SuggestedRule is { } rule ? $", (a)lways allow {rule} this session" : "";
+        // Ctrl-C here interrupts the step; an unanswered read is kept by the reader for the next prompt, never left racing it.
+        var answer = await input.ReadLineAsync($"  (y)es, (n)o{always}? ", isPrompt: false, cancellationToken);
         return answer?.Trim().ToLowerInvariant() switch
         {
             "y" or "yes" => UserAnswer.Yes,

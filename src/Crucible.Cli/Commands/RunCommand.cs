@@ -132,6 +132,11 @@ internal static class RunCommand
                     output.WriteLine(JsonSerializer.Serialize(ResultDocument(session, result, costKnown), AgentJson.Options));
                 }
                 output.Flush();
+                if (result.Status == AgentRunStatus.Interrupted)
+                {
+                    // The result event (or document) above says interrupted; stderr says how to go on.
+                    return Interrupted(context, session);
+                }
                 return ExitCode(result);
             }
             return await InteractiveAsync(session, r.Prompt, context, ct);
@@ -218,51 +223,78 @@ internal static class RunCommand
         return AgentSession.Start(setup, store, title is { Length: > 80 } ? title[..80] : title, [sink]);
     }
 
-    /// <summary>The interactive loop: one request per line; Ctrl-C interrupts the current request, not the session; Ctrl-D exits.</summary>
+    /// <summary>
+    /// The interactive loop: one request per line. Ctrl-C during a step stops that step, not the session (a second one
+    /// while it stops forces the exit); Ctrl-C at the prompt clears the line; Ctrl-D at an empty prompt exits 0; SIGTERM
+    /// ends the session as interrupted (exit 143). Over a terminal the prompt is a <see cref="LineEditor"/> (editing keys,
+    /// history per repository); a redirected input is read line by line.
+    /// </summary>
     private static async Task<int> InteractiveAsync(AgentSession session, string? first, CliContext context, CancellationToken ct)
     {
         var err = context.Err;
         err.MarkupLine($"[bold]crucible[/] session [bold]{Markup.Escape(session.Id)}[/] · {Markup.Escape(session.Setup.Model ?? "")} · Ctrl-C interrupts a step, Ctrl-D exits");
         CancellationTokenSource? current = null;
-        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        using var scope = context.Interrupts.Intercept(() =>
         {
-            if (Volatile.Read(ref current) is { } run)
+            if (Volatile.Read(ref current) is not { } step)
             {
-                e.Cancel = true; // keep the session; stop only the request in progress
-                run.Cancel();
+                // At the prompt: the line editor gets Ctrl-C as a key; a signal here (redirected input) ends nothing.
+                return context.Setup.InputIsTerminal ? InterruptHandling.Handled : InterruptHandling.Pass;
             }
-        }
-        Console.CancelKeyPress += OnCancel;
-        try
-        {
-            var next = first;
-            while (true)
+            if (step.IsCancellationRequested)
             {
+                return InterruptHandling.Force;
+            }
+            step.Cancel();
+            return InterruptHandling.Handled;
+        });
+        var prompt = context.Setup.InputIsTerminal && context.Err.Profile.Capabilities.Ansi ? "\x1b[1m> \x1b[0m" : "> ";
+        var next = first;
+        while (true)
+        {
+            if (next is null)
+            {
+                try
+                {
+                    next = await context.Prompt.ReadLineAsync(prompt, isPrompt: true, ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return Interrupted(context, session);
+                }
                 if (next is null)
                 {
-                    err.Markup("[bold]> [/]");
-                    next = await context.Input.ReadLineAsync(ct);
-                    if (next is null)
-                    {
-                        return ExitCodes.Ok;
-                    }
-                    if (string.IsNullOrWhiteSpace(next))
-                    {
-                        next = null;
-                        continue;
-                    }
+                    return ExitCodes.Ok;
                 }
-                using var run = new CancellationTokenSource();
-                Volatile.Write(ref current, run);
-                await session.RunAsync(next, run.Token);
-                Volatile.Write(ref current, null);
-                next = null;
+                if (string.IsNullOrWhiteSpace(next))
+                {
+                    next = null;
+                    continue;
+                }
             }
+            using var step = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Volatile.Write(ref current, step);
+            try
+            {
+                await session.RunAsync(next, step.Token);
+            }
+            finally
+            {
+                Volatile.Write(ref current, null);
+            }
+            if (ct.IsCancellationRequested)
+            {
+                return Interrupted(context, session);
+            }
+            next = null;
         }
-        finally
-        {
-            Console.CancelKeyPress -= OnCancel;
-        }
+    }
+
+    /// <summary>Reports an interrupted session with the command that resumes it; returns the interruption's exit code.</summary>
+    private static int Interrupted(CliContext context, AgentSession session)
+    {
+        context.Err.MarkupLine($"[yellow]interrupted[/]: session {Markup.Escape(session.Id)} kept. Resume with: [bold]crucible run --resume {Markup.Escape(session.Id)}[/]");
+        return ExitCodes.Interrupted;
     }
 
     internal static int ExitCode(AgentRunResult result) => result.Status switch

@@ -62,7 +62,7 @@ public sealed class CritiqueRevisionLoop
         PrincipleValidation.Require(principles);
         var seed = _options.Seed ?? Random.Shared.Next();
         var sampler = new PrincipleSampler(principles, seed);
-        var workDir = _options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), $"crucible-critique-{Guid.NewGuid():N}"[..30]);
+        var workDir = _options.WorkDirectory ?? Core.IO.ProcessTemp.NewPath("crucible-critique-");
         Directory.CreateDirectory(workDir);
 
         var current = candidatePath;

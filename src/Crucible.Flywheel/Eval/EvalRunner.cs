@@ -18,8 +18,8 @@ public sealed record EvalOptions
     /// <summary>Attempts per task.</summary>
     public int Repeat { get; init; } = 1;
 
-    /// <summary>Folder for solver workspaces (deleted after grading). Default: the system temp folder.</summary>
-    public string WorkDirectory { get; init; } = Path.GetTempPath();
+    /// <summary>Folder for solver workspaces (deleted after grading). Default: this process's temp folder (<see cref="Core.IO.ProcessTemp.Root"/>).</summary>
+    public string WorkDirectory { get; init; } = Core.IO.ProcessTemp.Root;
 }
 
 /// <summary>Progress of a run, reported after every graded attempt.</summary>
@@ -146,6 +146,8 @@ public sealed class EvalRunner
                 solved = new SolveResult { Status = "error", Message = e.Message };
             }
             var verdict = await _verifier.VerifyAsync(task, workspace, new VerifyOptions { ArtifactsPath = attemptDir }, ct).ConfigureAwait(false);
+            // A grading stopped by cancellation ends in a failed verdict: never store it as the attempt's result (resume redoes it).
+            ct.ThrowIfCancellationRequested();
             if (_integrity is not null)
             {
                 var flags = await _integrity.CheckAsync(task, workspace, ct).ConfigureAwait(false);

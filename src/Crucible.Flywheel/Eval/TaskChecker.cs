@@ -63,7 +63,10 @@ public sealed class TaskChecker
         for (var k = 0; k < Math.Max(1, repeat); k++)
         {
             reference.Add(await GradeAsync(task, new ReferenceSolver(), cancellationToken).ConfigureAwait(false));
+            // A grading stopped by cancellation ends in a failed verdict: it must not classify the task (e.g. ReferenceFails).
+            cancellationToken.ThrowIfCancellationRequested();
             stub.Add(await GradeAsync(task, new StubSolver(), cancellationToken).ConfigureAwait(false));
+            cancellationToken.ThrowIfCancellationRequested();
         }
         return Classify(task, reference, stub);
     }
@@ -102,7 +105,7 @@ public sealed class TaskChecker
 
     private async Task<Verdict> GradeAsync(TaskSpec task, ISolver solver, CancellationToken ct)
     {
-        var workspace = Path.Combine(Path.GetTempPath(), $"crucible-check-{Canaries.RandomHex(8)}");
+        var workspace = Core.IO.ProcessTemp.NewPath("crucible-check-");
         try
         {
             Workspaces.Materialize(task, workspace);

@@ -5,8 +5,9 @@ internal static class Scratch
 {
     public static string Create(ProcessControlOptions options)
     {
-        var root = options.ScratchRoot ?? Path.GetTempPath();
-        var path = Path.Combine(root, $"crucible-call-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        // Under the process's temp parent, so an exit path that skips this call's cleanup still removes it.
+        var root = options.ScratchRoot ?? Core.IO.ProcessTemp.Root;
+        var path = Path.Combine(root, $"crucible-call-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;
     }

@@ -87,7 +87,7 @@ public class VerifierTests(VerifierFixture f) : IClassFixture<VerifierFixture>
 
         string Cwd(Verdict v) => v.TestLog.Split('\n').First(l => l.StartsWith("CWD=", StringComparison.Ordinal));
         Assert.NotEqual(Cwd(first), Cwd(second));
-        Assert.DoesNotContain("/tmp/crucible-grade", first.TestLog);
+        Assert.DoesNotContain("crucible-grade-", first.TestLog); // the host path of the grading tree is never visible
         Assert.Contains("WORK=False ROOT=False", first.TestLog);
     }
 }
