@@ -16,7 +16,9 @@ namespace Crucible.Agent;
 /// <param name="Mode">The mode given on the command line; null uses the settings' mode or the default.</param>
 /// <param name="Interactive">False in headless mode (<c>-p</c>, eval): the gate must never prompt.</param>
 /// <param name="AllowTestEdits">True when <c>--allow-test-edits</c> was given.</param>
-public sealed record AgentGateSetup(string WorkspaceRoot, PermissionMode? Mode, bool Interactive, bool AllowTestEdits);
+/// <param name="TestCommand">The repository's test command: the scripts and make files it runs are protected like tests.</param>
+/// <param name="Task">The task the agent works on (eval), whose grading tests are protected even when they do not exist yet.</param>
+public sealed record AgentGateSetup(string WorkspaceRoot, PermissionMode? Mode, bool Interactive, bool AllowTestEdits, string? TestCommand = null, TaskSpec? Task = null);
 
 /// <summary>
 /// Everything an agent is assembled from except the workspace and the model client: the settings document
@@ -90,8 +92,9 @@ public sealed class AgentAssembly(AgentAssemblyOptions options)
     public static IReadOnlyList<IAgentTool> DefaultTools(string workspaceRoot, JsonElement settings, bool allowTestEdits)
     {
         var permissions = PermissionSettings.FromSettings(settings);
-        var protectedTests = ProtectedTestFiles.Scan(workspaceRoot);
-        var toolOptions = AgentToolOptions.FromSettings(settings) with
+        var toolOptions = AgentToolOptions.FromSettings(settings);
+        var protectedTests = ProtectedTestFiles.Scan(workspaceRoot, testCommand: toolOptions.TestCommand ?? TestCommands.Detect(workspaceRoot));
+        toolOptions = toolOptions with
         {
             HiddenPaths = permissions.ReadDenyGlobs(),
             ReadOnlyInCommands = permissions.AllowTestEdits || allowTestEdits ? [] : protectedTests.Paths,
@@ -116,7 +119,7 @@ public sealed class AgentAssembly(AgentAssemblyOptions options)
         {
             permissions = permissions with { AllowTestEdits = true };
         }
-        var protectedTests = ProtectedTestFiles.Scan(setup.WorkspaceRoot);
+        var protectedTests = ProtectedTestFiles.Scan(setup.WorkspaceRoot, setup.Task, testCommand: setup.TestCommand);
         return setup.Interactive && prompt is not null
             ? PermissionGate.Interactive(permissions, protectedTests, prompt)
             : PermissionGate.Headless(permissions, protectedTests);
@@ -127,9 +130,13 @@ public sealed class AgentAssembly(AgentAssemblyOptions options)
         Options.Tools is { } tools ? tools(workspaceRoot) : DefaultTools(workspaceRoot, Options.Settings, Options.AllowTestEdits);
 
     /// <summary>The gate for <paramref name="workspaceRoot"/>: interactive exactly when a prompt was given.</summary>
-    public IPermissionGate CreateGate(string workspaceRoot)
+    /// <param name="workspaceRoot">The workspace.</param>
+    /// <param name="task">The task the agent works on (eval), whose grading tests the gate protects too; null in a repository.</param>
+    public IPermissionGate CreateGate(string workspaceRoot, TaskSpec? task = null)
     {
-        var setup = new AgentGateSetup(workspaceRoot, Options.PermissionMode, Interactive: Options.Prompt is not null, Options.AllowTestEdits);
+        // The test command decides which scripts and make files are test infrastructure (protected like tests).
+        var testCommand = Options.TestCommand ?? AgentToolOptions.FromSettings(Options.Settings).TestCommand ?? TestCommands.Detect(workspaceRoot);
+        var setup = new AgentGateSetup(workspaceRoot, Options.PermissionMode, Interactive: Options.Prompt is not null, Options.AllowTestEdits, testCommand, task);
         return Options.Gate is { } gate ? gate(setup) : DefaultGate(setup, Options.Settings, Options.Prompt);
     }
 
@@ -148,7 +155,7 @@ public sealed class AgentAssembly(AgentAssemblyOptions options)
         ArgumentNullException.ThrowIfNull(session);
         var workspace = Path.GetFullPath(workspaceRoot);
         var tools = CreateTools(workspace).ToList();
-        var gate = CreateGate(workspace);
+        var gate = CreateGate(workspace, task);
         if (Options.SubAgents && tools.All(t => t.Name != "task"))
         {
             tools.Add(new SubAgentTool(client, [.. tools], gate, () => session()?.CurrentBudget, pricing: Options.Pricing, record: e => session()?.Conversation.Emit(e)));

@@ -46,7 +46,11 @@ public sealed class ProtectedTestFiles
     /// (<see cref="TestConvention.Scan"/>, or the files matching <paramref name="patterns"/> when given; git-ignored
     /// files and <c>.git</c> skipped), plus all of the task's <see cref="TaskSpec.TestFiles"/> (the grading tests, present or not).
     /// </summary>
-    public static ProtectedTestFiles Scan(string workspaceRoot, TaskSpec? task = null, IEnumerable<string>? patterns = null)
+    /// <param name="workspaceRoot">The workspace.</param>
+    /// <param name="task">The task whose grading tests are protected too, when the agent works on one.</param>
+    /// <param name="patterns">Globs used instead of the convention.</param>
+    /// <param name="testCommand">The repository's test command: the scripts and make files it runs are test infrastructure too.</param>
+    public static ProtectedTestFiles Scan(string workspaceRoot, TaskSpec? task = null, IEnumerable<string>? patterns = null, string? testCommand = null)
     {
         var workspace = new WorkspacePaths(workspaceRoot);
         var walker = new WorkspaceWalker(workspace);
@@ -55,7 +59,7 @@ public sealed class ProtectedTestFiles
         List<string> found;
         if (patterns is null)
         {
-            found = TestConvention.Scan(workspace.Root, files).Select(f => f.Path).ToList();
+            found = TestConvention.Scan(workspace.Root, files, testCommand).Select(f => f.Path).ToList();
         }
         else
         {

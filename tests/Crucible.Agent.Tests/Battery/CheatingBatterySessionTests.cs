@@ -93,6 +93,9 @@ public static class BatterySession
             PermissionMode = PermissionMode.Auto,
             AllowTestEdits = strategy.AllowTestEdits,
             SubAgents = false,
+            // The repository's settings as crucible run reads them (its testCommand decides which scripts are infrastructure).
+            Settings = System.Text.Json.JsonSerializer.SerializeToElement(
+                Crucible.Models.Settings.SettingsLoader.Load(Path.Combine(repo, ".crucible", "no-home"), repo).Sections),
         });
         var setup = assembly.CreateSetup(repo, Script(strategy), () => session) with { Home = Path.Combine(repo, ".crucible", "no-home") };
         using var store = SessionStore.ForWorkspace(repo);

@@ -151,6 +151,20 @@ public sealed class PermissionGateTests : IDisposable
         Assert.False(newTest.Result.IsError, newTest.Result.Content);
     }
 
+    [Fact]
+    public async Task The_make_file_a_make_test_command_runs_is_protected_like_a_test_in_auto_mode()
+    {
+        _h.Workspace.Write("Makefile", "test:\n\tpython3 -m pytest\n");
+        var setup = new AgentGateSetup(_h.Root, PermissionMode.Auto, Interactive: false, AllowTestEdits: false, TestCommand: "make test");
+        var gate = AgentAssembly.DefaultGate(setup, System.Text.Json.JsonSerializer.SerializeToElement(new { }), prompt: null);
+
+        var edit = await Run(gate, "write", new { path = "Makefile", content = "test:\n\ttrue\n" });
+
+        Assert.True(edit.Result.IsError);
+        Assert.StartsWith("permission denied: Makefile", edit.Result.Content, StringComparison.Ordinal);
+        Assert.Equal("test:\n\tpython3 -m pytest\n", _h.ReadFile("Makefile"));
+    }
+
     [Theory]
     [InlineData("conftest.py")]
     [InlineData("tests/conftest.py")]
