@@ -86,6 +86,14 @@ internal static class CliHelp
              new("crucible review workspace --task examples/lru-cache", "review a task workspace with the task's protected files")],
             [AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl],
             ["path: the current folder, compared with HEAD", "constitution: the built-in code constitution", "AI critique: none without --model", SettingsDefault]),
+        ["verify"] = new(
+            [new("crucible verify", "verify the uncommitted change of this repository (or the last commit of a clean tree)"),
+             new("crucible verify --strict --json", "the agent-hook and CI gate: test edits fail too, the full verdict as JSON"),
+             new("crucible verify --base main --known-failure tests/test_net.py::test_download", "verify everything since main, with one test expected to fail")],
+            [("XDG_CACHE_HOME", "root of the base-result cache (default ~/.cache, so crucible/verify under it)"), NuGet],
+            ["base: HEAD when the working tree has changes, else HEAD~1 (the change is the last commit)",
+             "test command: --test-command, else \"testCommand\" of the BASE revision's .crucible/settings.json, else detected from the base's build files",
+             "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in the verdict)", "output: an explanation on stdout (--json for the full verdict)"]),
     };
 
     /// <summary>The command path of <paramref name="command"/> (<c>""</c> for the root).</summary>
