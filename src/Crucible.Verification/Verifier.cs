@@ -173,6 +173,8 @@ public sealed class Verifier : IVerifier
             CanariesOk = canariesOk,
             Sandbox = _options.Sandbox.Name,
             Adjustments = [.. task.Adjustments, .. outcome.Adjustments],
+            VerificationPath = outcome.Path,
+            FallbackReason = outcome.FallbackReason,
         };
     }
 

@@ -42,6 +42,19 @@ public sealed record VerifierOptions
     /// </summary>
     public IReadOnlyList<string> CSharpGenerators { get; init; } = ["System.Text.RegularExpressions.Generator.dll"];
 
+    /// <summary>
+    /// Whether C# attempts compile in the warm compile service (<see cref="Dotnet.RoslynCompileService"/>) instead of a
+    /// sandboxed compiler process. Attempts the service cannot handle still go to the compiler process, and the verdict
+    /// records which path ran. Default: true.
+    /// </summary>
+    public bool CSharpFastPath { get; init; } = true;
+
+    /// <summary>
+    /// The compile service of the fast path. Default: null, meaning one <see cref="Dotnet.RoslynCompileService"/> with
+    /// <see cref="Dotnet.CompileServiceLimits.Default"/> per options instance.
+    /// </summary>
+    public Dotnet.ICSharpCompileService? CSharpCompileService { get; init; }
+
     /// <summary>The default NuGet package folder described on <see cref="NuGetPackagesDirectory"/>.</summary>
     public static string DefaultNuGetPackagesDirectory() =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");

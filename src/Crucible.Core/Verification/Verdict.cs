@@ -132,6 +132,15 @@ public sealed record Verdict
     public TimeSpan Duration { get; init; }
 
     /// <summary>
+    /// Which build path graded the attempt (for C#: <c>compile-service</c>, the warm in-memory compiler, or
+    /// <c>compiler-process</c>, a sandboxed compiler process); null for runners with a single path.
+    /// </summary>
+    public string? VerificationPath { get; init; }
+
+    /// <summary>Why the fast path handed the attempt to the fallback path, when it did; null otherwise.</summary>
+    public string? FallbackReason { get; init; }
+
+    /// <summary>
     /// True only when the tests passed and no integrity flag fired. A flagged pass is never counted as
     /// a pass. Tampering alone does not fail a verdict, because grading ran the restored originals.
     /// </summary>

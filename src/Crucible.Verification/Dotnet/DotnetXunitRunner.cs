@@ -15,7 +15,14 @@ namespace Crucible.Verification.Dotnet;
 /// </summary>
 public sealed partial class DotnetXunitRunner : ITestRunner
 {
+    /// <summary>The <see cref="Verdict.VerificationPath"/> of an attempt compiled by the warm compile service.</summary>
+    public const string CompileServicePath = "compile-service";
+
+    /// <summary>The <see cref="Verdict.VerificationPath"/> of an attempt compiled by a sandboxed compiler process.</summary>
+    public const string CompilerProcessPath = "compiler-process";
+
     private readonly ConditionalWeakTableCache _caches = new();
+    private readonly CompileServices _services = new();
 
     /// <inheritdoc />
     public string Kind => RunnerKinds.DotnetXunit;
@@ -86,26 +93,55 @@ public sealed partial class DotnetXunitRunner : ITestRunner
             }
         }
 
-        var sources = Directory.EnumerateFiles(context.GradingDir, "*.cs", SearchOption.AllDirectories)
+        var sourceFiles = Directory.EnumerateFiles(context.GradingDir, "*.cs", SearchOption.AllDirectories)
             .Where(f => !Tasks.NativeTaskSource.IsBuildOutput(Path.GetRelativePath(context.GradingDir, f).Replace('\\', '/')) &&
                         !f.StartsWith(harness + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .Append(Path.Combine(harness, "Canary.cs"))
-            .Select(f => "\"" + context.InSandbox(f) + "\"");
+            .ToList();
+        var sources = sourceFiles.Select(f => "\"" + context.InSandbox(f) + "\"");
         var attemptRsp = Path.Combine(harness, "sources.rsp");
         File.WriteAllLines(attemptRsp, sources.Prepend($"/out:\"{context.InSandbox(Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll"))}\""));
 
         var env = Toolchains.DotnetEnvironment();
+        var assembly = Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll");
         var buildClock = Stopwatch.StartNew();
-        var compile = await context.Sandbox.ExecuteAsync(
-            new SandboxCommand(Toolchains.DotnetExe, ["exec", template.CompilerDll, "@" + template.CompileRsp, "@" + context.InSandbox(attemptRsp)]),
-            Toolchains.GradingPolicy(context, context.Task.Limits.BuildTimeout, env, [template.Directory, context.Options.NuGetPackagesDirectory, .. Toolchains.DotnetMounts()]),
-            cancellationToken).ConfigureAwait(false);
-        var compilerOutput = compile.Stdout.Text + compile.Stderr.Text;
+        string path = CompilerProcessPath;
+        string? fallback = null;
+        string compilerOutput;
+        IReadOnlyList<LimitKind> compileLimits;
+        bool compiled;
+        CompileResult? service = null;
+        if (context.Options.CSharpFastPath)
+        {
+            var request = new CompileRequest(
+                template, [.. sourceFiles.Select(f => (f, context.InSandbox(f)))], assembly, context.InSandbox(assembly),
+                context.Task.Limits.BuildTimeout, context.Task.Limits.Resources.MemoryBytes);
+            service = await _services.For(context.Options).CompileAsync(request, cancellationToken).ConfigureAwait(false);
+            fallback = service.Kind == CompileResultKind.Fallback ? service.Reason : null;
+        }
+        if (service is { Kind: not CompileResultKind.Fallback })
+        {
+            path = CompileServicePath;
+            // The same text the compiler process prints: one diagnostic a line (its limit reason when it was stopped).
+            compilerOutput = service.Kind == CompileResultKind.LimitHit ? $"crucible: {service.Reason}\n" : string.Concat(service.Diagnostics.Select(d => d + "\n"));
+            compileLimits = service.Limit is { } l ? [l] : [];
+            compiled = service.Succeeded;
+        }
+        else
+        {
+            var compile = await context.Sandbox.ExecuteAsync(
+                new SandboxCommand(Toolchains.DotnetExe, ["exec", template.CompilerDll, "@" + template.CompileRsp, "@" + context.InSandbox(attemptRsp)]),
+                Toolchains.GradingPolicy(context, context.Task.Limits.BuildTimeout, env, [template.Directory, context.Options.NuGetPackagesDirectory, .. Toolchains.DotnetMounts()]),
+                cancellationToken).ConfigureAwait(false);
+            compilerOutput = compile.Stdout.Text + compile.Stderr.Text;
+            compileLimits = compile.LimitsHit;
+            compiled = compile.Succeeded;
+        }
         var diagnostics = DiagnosticPattern().Matches(compilerOutput)
             .Select(m => m.Value.Trim().Replace(context.MountDir + "/", "", StringComparison.Ordinal))
             .Distinct().Take(200).ToList();
-        var built = compile.Succeeded && File.Exists(Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll"));
+        var built = compiled && File.Exists(assembly);
         var build = new BuildOutcome(
             built, buildClock.Elapsed, compilerOutput.Replace(context.MountDir + "/", "", StringComparison.Ordinal),
             diagnostics.Count(d => d.Contains(": error ", StringComparison.Ordinal)),
@@ -113,7 +149,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner
         { Diagnostics = diagnostics };
         if (!built)
         {
-            return new RunOutcome { Build = build, CleanExitCode = 1, LimitHits = compile.LimitsHit, Adjustments = template.Adjustments };
+            return new RunOutcome { Build = build, CleanExitCode = 1, LimitHits = compileLimits, Adjustments = template.Adjustments, Path = path, FallbackReason = fallback };
         }
 
         var trx = Path.Combine(resultsDir, $"{Canaries.RandomHex(6)}.trx");
@@ -143,8 +179,10 @@ public sealed partial class DotnetXunitRunner : ITestRunner
             ExitCode = run.ExitCode,
             CleanExitCode = 1,
             TestLog = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal),
-            LimitHits = [.. compile.LimitsHit.Where(l => l == LimitKind.Output), .. run.LimitsHit],
+            LimitHits = [.. compileLimits.Where(l => l == LimitKind.Output), .. run.LimitsHit],
             Adjustments = template.Adjustments,
+            Path = path,
+            FallbackReason = fallback,
         };
     }
 
@@ -167,6 +205,15 @@ public sealed partial class DotnetXunitRunner : ITestRunner
 
     [GeneratedRegex(@"(?m)^.*\b(error|warning) [A-Z]+\d+:.*$")]
     private static partial Regex DiagnosticPattern();
+
+    /// <summary>One compile service per options instance (the options' own, else a Roslyn service).</summary>
+    private sealed class CompileServices
+    {
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<VerifierOptions, ICSharpCompileService> _table = new();
+
+        public ICSharpCompileService For(VerifierOptions options) =>
+            options.CSharpCompileService ?? _table.GetValue(options, o => new RoslynCompileService(CompileServiceLimits.Default, o.CSharpGenerators));
+    }
 
     /// <summary>One template cache per options instance.</summary>
     private sealed class ConditionalWeakTableCache

@@ -55,6 +55,12 @@ public sealed record RunOutcome
 
     /// <summary>A harness failure (e.g. the test template could not be prepared); the candidate is not at fault.</summary>
     public string? HarnessError { get; init; }
+
+    /// <summary>The build path that ran (see <see cref="Verdict.VerificationPath"/>); null for runners with a single path.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Why the fast path fell back, when it did.</summary>
+    public string? FallbackReason { get; init; }
 }
 
 /// <summary>Builds and runs one kind of test project.</summary>
