@@ -117,7 +117,15 @@ public sealed partial class DotnetXunitRunner : ITestRunner
             var request = new CompileRequest(
                 template, [.. sourceFiles.Select(f => (f, context.InSandbox(f)))], assembly, context.InSandbox(assembly),
                 context.Task.Limits.BuildTimeout, context.Task.Limits.Resources.MemoryBytes);
-            service = await _services.For(context.Options).CompileAsync(request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                service = await _services.For(context.Options).CompileAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A failing service never fails the attempt: the compiler process grades it, and the verdict says why.
+                service = CompileResult.Fallback($"the compile service failed ({e.GetType().Name}: {e.Message})");
+            }
             fallback = service.Kind == CompileResultKind.Fallback ? service.Reason : null;
         }
         if (service is { Kind: not CompileResultKind.Fallback })
