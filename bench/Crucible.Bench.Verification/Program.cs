@@ -238,6 +238,10 @@ async Task<int> Equivalence()
                 lock (differing)
                 {
                     pairs++;
+                    if (c == PathCandidates.All[^1])
+                    {
+                        Console.WriteLine($"done {t.Id} ({pairs} pairs, {differing.Count} differing, {clock.Elapsed.TotalMinutes:F1} min)");
+                    }
                     processSeconds += p.Duration.TotalSeconds;
                     fastSeconds += f.Duration.TotalSeconds;
                     var key = $"{c.Name}:{p.Status}";

@@ -45,6 +45,18 @@ public sealed record CompileServiceLimits
     /// </summary>
     public TimeSpan CancelGrace { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Deepest bracket nesting ((, [, {) the service compiles. Deeper sources go to the compiler process: Roslyn's recursive
+    /// walkers could exhaust the stack, and a stack overflow cannot be caught in the harness process. Default: 200.
+    /// </summary>
+    public int MaxNestingDepth { get; init; } = 200;
+
+    /// <summary>
+    /// Most operators in one statement the service compiles; longer chains (a deep expression tree without brackets) go
+    /// to the compiler process for the same reason. Default: 5,000.
+    /// </summary>
+    public int MaxOperatorsPerStatement { get; init; } = 5_000;
+
     /// <summary>How often the memory watchdog samples the heap. Default: 20 ms.</summary>
     public TimeSpan WatchdogInterval { get; init; } = TimeSpan.FromMilliseconds(20);
 }
@@ -128,6 +140,13 @@ public sealed partial class RoslynCompileService : ICSharpCompileService
         if (total > _limits.MaxSourceBytes)
         {
             return CompileResult.Fallback($"the sources total {total} bytes, over the compile service's {_limits.MaxSourceBytes}-byte limit");
+        }
+        foreach (var (host, shown) in request.Sources)
+        {
+            if (Screen(File.ReadAllText(host), _limits) is { } shape)
+            {
+                return CompileResult.Fallback($"{Path.GetFileName(shown)}: {shape}");
+            }
         }
 
         Setup setup;
@@ -245,6 +264,48 @@ public sealed partial class RoslynCompileService : ICSharpCompileService
                 _gate.Release();
             }
         }
+    }
+
+    /// <summary>
+    /// A lexical pre-check for shapes that make the compiler recurse deeply: bracket nesting and operators per statement.
+    /// It counts inside strings and comments too, so it can only send harmless sources to the fallback, never let a deep one through.
+    /// </summary>
+    internal static string? Screen(string text, CompileServiceLimits limits)
+    {
+        int depth = 0, maxDepth = 0, operators = 0, maxOperators = 0;
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '(' or '[' or '{':
+                    maxDepth = Math.Max(maxDepth, ++depth);
+                    if (c == '{')
+                    {
+                        operators = 0;
+                    }
+                    break;
+                case ')' or ']' or '}':
+                    depth = Math.Max(0, depth - 1);
+                    if (c == '}')
+                    {
+                        operators = 0;
+                    }
+                    break;
+                case ';':
+                    operators = 0;
+                    break;
+                case '+' or '-' or '*' or '/' or '%' or '&' or '|' or '^' or '<' or '>' or '?' or ':' or '=' or '!' or '.' or ',':
+                    maxOperators = Math.Max(maxOperators, ++operators);
+                    break;
+            }
+        }
+        if (maxDepth > limits.MaxNestingDepth)
+        {
+            return $"brackets nest {maxDepth} deep, over the compile service's limit of {limits.MaxNestingDepth}";
+        }
+        return maxOperators > limits.MaxOperatorsPerStatement
+            ? $"a statement has {maxOperators} operators, over the compile service's limit of {limits.MaxOperatorsPerStatement}"
+            : null;
     }
 
     private static CompileResult Compile(Setup setup, CompileRequest request, CancellationToken ct)

@@ -29,25 +29,38 @@ public sealed class CompileServiceHostileSourceTests(VerifierFixture f) : IClass
     }
 
     [Fact]
-    public async Task A_deeply_nested_expression_is_a_build_failure_with_the_compilers_reason()
+    public async Task A_deeply_nested_expression_goes_to_the_sandboxed_compiler_process_and_gets_a_verdict_with_a_reason()
     {
+        // Deep recursion in the compiler could overflow the stack, which no handler catches: the harness process must never
+        // compile it. The compiler process does, under the sandbox's limits, and whatever it does is graded.
         var depth = 100_000;
         var v = await Grade($"internal static class Deep {{ internal static int X = {new string('(', depth)}1{new string(')', depth)}; }}\n");
 
         Assert.Equal(VerdictStatus.BuildFailed, v.Status);
-        Assert.Equal(DotnetXunitRunner.CompileServicePath, v.VerificationPath);
-        Assert.Contains(v.Build!.Diagnostics, d => d.Contains("error CS8078: An expression is too long or too complex to compile", StringComparison.Ordinal));
         Assert.StartsWith("the build failed with ", v.Reasons[0], StringComparison.Ordinal);
+        Assert.Equal(DotnetXunitRunner.CompilerProcessPath, v.VerificationPath);
+        Assert.Equal($"Slug.cs: brackets nest {depth + 1} deep, over the compile service's limit of 200", v.FallbackReason);
     }
 
     [Fact]
-    public async Task A_very_long_operator_chain_gets_a_verdict_with_a_reason()
+    public async Task A_very_long_operator_chain_goes_to_the_sandboxed_compiler_process_and_gets_a_verdict_with_a_reason()
     {
-        var chain = string.Join("+", Enumerable.Repeat("1", 200_000));
+        var chain = string.Join("+", Enumerable.Repeat("1", 20_000));
         var v = await Grade($"internal static class Chain {{ internal static int X = {chain}; }}\n");
 
-        Assert.NotEqual(VerdictStatus.HarnessError, v.Status);
-        Assert.NotEmpty(v.Reasons);
+        // The compiler process copes with this one (a constant), so the attempt passes; the verdict says why it took that path.
+        Assert.Equal(VerdictStatus.Passed, v.Status);
+        Assert.Equal(DotnetXunitRunner.CompilerProcessPath, v.VerificationPath);
+        Assert.Equal("Slug.cs: a statement has 19999 operators, over the compile service's limit of 5000", v.FallbackReason);
+    }
+
+    [Fact]
+    public async Task Nesting_within_the_limits_is_compiled_by_the_service()
+    {
+        var depth = 150;
+        var v = await Grade($"internal static class Nested {{ internal static int X = {new string('(', depth)}1{new string(')', depth)}; }}\n");
+
+        Assert.Equal(VerdictStatus.Passed, v.Status);
         Assert.Equal(DotnetXunitRunner.CompileServicePath, v.VerificationPath);
     }
 
@@ -122,7 +135,7 @@ public sealed class CompileServiceHostileSourceTests(VerifierFixture f) : IClass
 
         Assert.Equal(VerdictStatus.BuildFailed, v.Status);
         Assert.Equal(DotnetXunitRunner.CompileServicePath, v.VerificationPath);
-        Assert.Contains(v.Build!.Diagnostics, d => d.Contains("error CS0234: The type or namespace name 'CodeAnalysis' does not exist in the namespace 'Microsoft'", StringComparison.Ordinal));
+        Assert.Contains(v.Build!.Diagnostics, d => d.StartsWith("Slug.cs(35,25): error CS0234: ", StringComparison.Ordinal));
         Assert.Contains("changes outside the editable files were ignored: Directory.Build.props", v.Reasons);
     }
 }
