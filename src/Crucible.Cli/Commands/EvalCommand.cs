@@ -103,7 +103,7 @@ internal static class EvalCommand
             await store.CreateRunAsync(run);
         }
 
-        var runner = new EvalRunner(context.CreateVerifier(sandbox), store, context.CreateIntegrityChecker());
+        var runner = new EvalRunner(context.CreateVerifier(sandbox), store, context.CreateIntegrityChecker(sandbox));
         var options = new EvalOptions { Jobs = settings.Jobs, Repeat = settings.Repeat };
         // Progress and status go to stderr whatever the output format: --json keeps stdout clean, not the terminal silent.
         {
@@ -193,8 +193,10 @@ internal static class EvalCommand
             foreach (var r in failing.Take(60))
             {
                 var v = r.Verdict;
-                var why = v.Integrity.Count > 0 ? $"integrity: {v.Integrity[0].Rule}" : v.Reasons.FirstOrDefault() ?? "";
-                table.AddRow(Markup.Escape($"{r.TaskId}#{r.Attempt}"), Markup.Escape(v.Status.ToString()), $"{v.Counts.Passed}/{v.Counts.Expected}", Markup.Escape(Truncate(why, 100)));
+                var why = v.Integrity.Count == 0 ? v.Reasons.FirstOrDefault() ?? ""
+                    : v.Integrity[0].Counterexample is { } c ? $"integrity: {v.Integrity[0].Rule}: {c.Call} should give {c.Expected}, got {c.Got}"
+                    : $"integrity: {v.Integrity[0].Rule}";
+                table.AddRow(Markup.Escape($"{r.TaskId}#{r.Attempt}"), Markup.Escape(v.Status.ToString()), $"{v.Counts.Passed}/{v.Counts.Expected}", Markup.Escape(Truncate(why, 160)));
             }
             if (failing.Count > 60)
             {

@@ -24,4 +24,15 @@ public sealed class CompositeIntegrityChecker : IIntegrityChecker
         }
         return flags;
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<IntegrityFlag>> CheckAsync(TaskSpec task, string candidatePath, Verdict verdict, CancellationToken cancellationToken = default)
+    {
+        var flags = new List<IntegrityFlag>();
+        foreach (var checker in _checkers)
+        {
+            flags.AddRange(await checker.CheckAsync(task, candidatePath, verdict, cancellationToken).ConfigureAwait(false));
+        }
+        return flags;
+    }
 }

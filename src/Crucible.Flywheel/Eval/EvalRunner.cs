@@ -150,7 +150,7 @@ public sealed class EvalRunner
             ct.ThrowIfCancellationRequested();
             if (_integrity is not null)
             {
-                var flags = await _integrity.CheckAsync(task, workspace, ct).ConfigureAwait(false);
+                var flags = await _integrity.CheckAsync(task, workspace, verdict, ct).ConfigureAwait(false);
                 verdict = verdict with { Integrity = flags };
             }
             SaveCandidate(task, workspace, Path.Combine(attemptDir, "candidate"));

@@ -35,6 +35,10 @@ public sealed class DifferentialChecker : IIntegrityChecker
         return Flags(report);
     }
 
+    /// <summary>Only a pass is compared: a candidate that fails its tests already does not count.</summary>
+    public Task<IReadOnlyList<IntegrityFlag>> CheckAsync(TaskSpec task, string candidatePath, Verdict verdict, CancellationToken cancellationToken = default) =>
+        verdict.Status == VerdictStatus.Passed ? CheckAsync(task, candidatePath, cancellationToken) : Task.FromResult<IReadOnlyList<IntegrityFlag>>([]);
+
     /// <summary>The flag a report earns: one for a disagreement, none otherwise.</summary>
     public static IReadOnlyList<IntegrityFlag> Flags(DifferentialReport report) =>
         report is { Status: DifferentialStatus.Disagrees, Counterexample: { } c }
