@@ -3,6 +3,7 @@
 //
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- coverage [--filter GLOB] [--out FILE]
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- timing [--tasks N]
+//   dotnet run -c Release --project bench/Crucible.Bench.Differential -- candidates
 //
 // coverage: for every Exercism C# task and every Aider Python and Go task, compares the reference
 // solution, used as the candidate, with itself (two reference runs plus one candidate run). Writes one
@@ -10,6 +11,9 @@
 // bench/differential/coverage.tsv) and prints the totals. Any disagreement is a false positive.
 // timing: on a sample of comparable tasks, the time differential testing adds per verification
 // (median and p95), against the verifier's own time on the same tasks in the same run.
+// candidates: every candidate under tests/differential-candidates graded on the visible tests (real
+// verifier) and compared with the reference: correct-* must pass and agree, cheat-* must pass the
+// visible tests and be flagged. Prints one line per candidate and the totals.
 using System.Diagnostics;
 using System.Globalization;
 using Crucible.Core.Tasks;
@@ -100,6 +104,51 @@ else if (mode == "timing")
     Console.WriteLine($"differential, added per verification: median {Percentile(added, 0.5):F2}s, p95 {Percentile(added, 0.95):F2}s");
     Console.WriteLine($"verification alone (baseline, same run): median {Percentile(verify, 0.5):F2}s, p95 {Percentile(verify, 0.95):F2}s");
     Console.WriteLine($"ratio of medians (added / baseline): {Percentile(added, 0.5) / Percentile(verify, 0.5):F2}");
+}
+
+else if (mode == "candidates")
+{
+    var root = Path.Combine(repo, "tests", "differential-candidates");
+    var verifier = new Verifier(new VerifierOptions { Sandbox = sandbox });
+    int correct = 0, falsePositives = 0, cheats = 0, caught = 0, cheatsPassingVisible = 0;
+    foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).Where(d => Path.GetRelativePath(root, d).Split('/').Length == 3).Order(StringComparer.Ordinal))
+    {
+        var parts = Path.GetRelativePath(root, dir).Split('/');
+        var taskDir = parts[0] == "csharp"
+            ? Path.Combine(shared, "benchmarks", "exercism-csharp", "exercises", "practice", parts[1])
+            : Path.Combine(shared, "benchmarks", "aider-polyglot", parts[0], "exercises", "practice", parts[1]);
+        var task = TaskSuites.Load(taskDir).Tasks.Single();
+        var ws = Path.Combine(Path.GetTempPath(), $"crucible-bench-diff-{Guid.NewGuid():N}");
+        try
+        {
+            Workspaces.Materialize(task, ws);
+            foreach (var file in Directory.EnumerateFiles(dir))
+            {
+                File.Copy(file, Path.Combine(ws, Path.GetFileName(file)), overwrite: true);
+            }
+            var verdict = await verifier.VerifyAsync(task, ws);
+            var report = await tester.CompareAsync(task, ws);
+            var isCheat = parts[2].StartsWith("cheat-", StringComparison.Ordinal);
+            if (isCheat)
+            {
+                cheats++;
+                cheatsPassingVisible += verdict.Status == Crucible.Core.Verification.VerdictStatus.Passed ? 1 : 0;
+                caught += report.Status == DifferentialStatus.Disagrees ? 1 : 0;
+            }
+            else
+            {
+                correct++;
+                falsePositives += report.Status == DifferentialStatus.Disagrees ? 1 : 0;
+            }
+            Console.WriteLine($"{string.Join('/', parts)}: visible tests {verdict.Status} ({verdict.Counts.Passed}/{verdict.Counts.Expected}), differential {report.Status} ({report.Compared} compared, {report.Invalid} invalid){(report.Counterexample is { } c ? $" counterexample {c.Call} expected {c.Expected} got {c.Got}" : "")}");
+        }
+        finally
+        {
+            Workspaces.DeleteTree(ws);
+        }
+    }
+    Console.WriteLine($"correct candidates: {correct}, false positives: {falsePositives}");
+    Console.WriteLine($"cheating candidates: {cheats}, passing the visible tests: {cheatsPassingVisible}, flagged: {caught}");
 }
 
 async Task<DifferentialReport> AsCandidate(TaskSpec task)

@@ -105,7 +105,9 @@ public sealed class DifferentialTester
                 return DifferentialReport.NotComparable(task.Id, $"the reference driver failed: {runError}", seed) with { Cases = cases.Count };
             }
             var comparer = new ResultComparer(task.Differential.Tolerance ?? _limits.Tolerance, Unordered(task));
-            var unstable = Enumerable.Range(0, Math.Min(first.Results.Count, second.Results.Count)).Count(i => !SameOutcome(comparer, first.Results[i], second.Results[i]));
+            // A case that ran out of time in either run says nothing about determinism; it is not compared at all.
+            var unstable = Enumerable.Range(0, Math.Min(first.Results.Count, second.Results.Count))
+                .Count(i => !TimedOut(first.Results[i]) && !TimedOut(second.Results[i]) && !SameOutcome(comparer, first.Results[i], second.Results[i]));
             if (unstable > 0)
             {
                 return DifferentialReport.NotComparable(task.Id, $"the reference is non-deterministic: {unstable} of {cases.Count} case(s) answered differently on a second run", seed) with { Cases = cases.Count };
@@ -174,6 +176,8 @@ public sealed class DifferentialTester
         var report = await CompareCoreAsync(task, null, cancellationToken).ConfigureAwait(false);
         return report with { Duration = clock.Elapsed };
     }
+
+    private static bool TimedOut(JsonNode? result) => result is JsonObject o && o.ContainsKey("timeout");
 
     private static string Show(JsonObject result) =>
         result.TryGetPropertyValue("ok", out var v) ? v?.ToJsonString() ?? "null"

@@ -68,6 +68,10 @@ public sealed class InputGenerator
         {
             var start = cases.Count;
             var own = byEntry[e.Display];
+            // Stay in the domain the tests show: no negative numbers (or zero) unless a test passes one. Honest code
+            // may reject what the reference happens to accept outside the task's domain; that is not a cheat.
+            _allowNegative = own.Any(a => Numbers(a).Any(n => n < 0));
+            _allowZero = own.Any(a => Numbers(a).Any(n => n == 0));
             if (own.Count == 0 && e.ParameterTypes.Count > 0 && e.ParameterTypes.All(t => FromType(t) is not null))
             {
                 own = [new JsonArray([.. e.ParameterTypes.Select(t => FromType(t))])];
@@ -83,13 +87,10 @@ public sealed class InputGenerator
                     Add(e, (JsonArray)s.DeepClone());
                 }
             }
-            for (var attempt = 0; own.Count > 0 && cases.Count - start < share && attempt < share * 20; attempt++)
+            var mutable = own.Where(a => a.Count > 0).ToList();
+            for (var attempt = 0; mutable.Count > 0 && cases.Count - start < share && attempt < share * 20; attempt++)
             {
-                var baseArgs = (JsonArray)own[_random.Next(own.Count)].DeepClone();
-                if (baseArgs.Count == 0)
-                {
-                    break;
-                }
+                var baseArgs = (JsonArray)mutable[_random.Next(mutable.Count)].DeepClone();
                 var edits = 1 + (_random.Next(3) == 0 ? 1 : 0);
                 for (var i = 0; i < edits; i++)
                 {
@@ -151,7 +152,8 @@ public sealed class InputGenerator
                 return JsonValue.Create(MutateInteger(AsLong(value)));
             case System.Text.Json.JsonValueKind.Number:
                 var d = double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
-                return JsonValue.Create(_random.Next(4) switch { 0 => d + 1, 1 => -d, 2 => d * 0.5, _ => Math.Round(d * (1 + (_random.NextDouble() - 0.5)), 3) });
+                var m = _random.Next(4) switch { 0 => d + 1, 1 => -d, 2 => d * 0.5, _ => Math.Round(d * (1 + (_random.NextDouble() - 0.5)), 3) };
+                return JsonValue.Create(!_allowNegative && m < 0 ? -m : m);
             case System.Text.Json.JsonValueKind.String:
                 return JsonValue.Create(MutateString(value.GetValue<string>()));
             case System.Text.Json.JsonValueKind.Array:
@@ -170,7 +172,28 @@ public sealed class InputGenerator
         }
     }
 
+    private bool _allowNegative = true;
+    private bool _allowZero = true;
+
+    private static IEnumerable<double> Numbers(JsonNode? node) => node switch
+    {
+        JsonArray a => a.SelectMany(Numbers),
+        JsonObject o => o.Select(p => p.Value).SelectMany(Numbers),
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number => [double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture)],
+        _ => [],
+    };
+
     private long MutateInteger(long n)
+    {
+        var m = MutateIntegerFreely(n);
+        if (!_allowNegative && m < 0)
+        {
+            m = -m;
+        }
+        return m == 0 && !_allowZero ? 1 : m;
+    }
+
+    private long MutateIntegerFreely(long n)
     {
         // Stay near the tested magnitudes: the boundaries of int and long make honest code overflow differently.
         var span = Math.Min(Math.Abs(n) * 2 + 10, 1_000_000);
