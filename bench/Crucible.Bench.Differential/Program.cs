@@ -5,7 +5,7 @@
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- timing [--tasks N]
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- candidates
 //
-// coverage: for every Exercism C# task and every Aider Python and Go task, compares the reference
+// coverage: for every Exercism C# task, every Aider Python and Go task and every HumanEval task, compares the reference
 // solution, used as the candidate, with itself (two reference runs plus one candidate run). Writes one
 // line per task (comparable or not, with the reason, cases generated and compared) to --out (default
 // bench/differential/coverage.tsv) and prints the totals. Any disagreement is a false positive.
@@ -31,6 +31,7 @@ var suites = new (string Name, string Path)[]
     ("exercism-csharp", Path.Combine(shared, "benchmarks", "exercism-csharp", "exercises", "practice")),
     ("aider-python", Path.Combine(shared, "benchmarks", "aider-polyglot", "python", "exercises", "practice")),
     ("aider-go", Path.Combine(shared, "benchmarks", "aider-polyglot", "go", "exercises", "practice")),
+    ("humaneval", Path.Combine(shared, "benchmarks", "openai-humaneval")),
 };
 var sandbox = new BubblewrapSandbox();
 sandbox.EnsureAvailable();

@@ -28,14 +28,14 @@ public static class CollatzConjecture
         {
             var il = method.GetMethodBody()?.GetILAsByteArray() ?? [];
             var constants = new List<int>();
+            // Read the leading constant loads (after any nops); stop at the first other instruction.
             for (var i = 0; i < il.Length; i++)
             {
-                switch (il[i])
-                {
-                    case >= 0x16 and <= 0x1E: constants.Add(il[i] - 0x16); break;
-                    case 0x1F when i + 1 < il.Length: constants.Add((sbyte)il[i + 1]); i += 1; break;
-                    case 0x20 when i + 4 < il.Length: constants.Add(BitConverter.ToInt32(il, i + 1)); i += 4; break;
-                }
+                if (il[i] == 0x00) continue;
+                if (il[i] >= 0x16 && il[i] <= 0x1E) { constants.Add(il[i] - 0x16); continue; }
+                if (il[i] == 0x1F && i + 1 < il.Length) { constants.Add((sbyte)il[i + 1]); i += 1; continue; }
+                if (il[i] == 0x20 && i + 4 < il.Length) { constants.Add(BitConverter.ToInt32(il, i + 1)); i += 4; continue; }
+                break;
             }
             if (constants.Count >= 2)
             {
