@@ -93,6 +93,12 @@ internal sealed record CliSetup
 
     /// <summary>Creates the agent's permission gate; null uses <see cref="AgentAssembly.DefaultGate"/>. Default: null.</summary>
     public Func<AgentGateSetup, IPermissionGate>? PermissionGate { get; init; }
+
+    /// <summary>
+    /// Opens a URL in the user's browser for <c>view --open</c>, returning null or what went wrong. Default:
+    /// <see cref="Commands.ViewCommand.OpenWithXdgOpen"/> (<c>setsid xdg-open URL</c>).
+    /// </summary>
+    public Func<Uri, string?> OpenBrowser { get; init; } = Commands.ViewCommand.OpenWithXdgOpen;
 }
 
 /// <summary>

@@ -86,6 +86,16 @@ internal static class CliHelp
              new("crucible review workspace --task examples/lru-cache", "review a task workspace with the task's protected files")],
             [AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl],
             ["path: the current folder, compared with HEAD", "constitution: the built-in code constitution", "AI critique: none without --model", SettingsDefault]),
+        ["eval report"] = new(
+            [new("crucible eval report 20261121-143012-a1b2 --html report.html", "write a run's pages as one HTML file to attach to a pull request")],
+            [StateDir],
+            [StateDefault, "output: nothing is written without --html FILE; the file's path is printed on stdout"]),
+        ["view"] = new(
+            [new("crucible view", "browse every run of this folder's store"),
+             new("crucible view 20261121-143012-a1b2 --open", "open one run in the browser"),
+             new("crucible view --listen 0.0.0.0 --port 8080", "serve on every interface (anyone who reaches it reads the runs)")],
+            [StateDir],
+            [StateDefault, "address: 127.0.0.1 on a free port (the URL is printed on stdout)", "browser: not opened unless --open"]),
         ["verify"] = new(
             [new("crucible verify", "verify the uncommitted change of this repository (or the last commit of a clean tree)"),
              new("crucible verify --strict --json", "the agent-hook and CI gate: test edits fail too, the full verdict as JSON"),

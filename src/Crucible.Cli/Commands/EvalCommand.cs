@@ -43,6 +43,7 @@ internal static class EvalCommand
         {
             suite, solver, candidates, jobs, filter, repeat, json, resume, noSandbox, model, cache,
         };
+        command.Subcommands.Add(EvalReportCommand.Create(context));
         context.SetAction(command, async (parse, ct) =>
         {
             var settings = new EvalSettings(
