@@ -6,6 +6,7 @@ using Crucible.Core.Tasks;
 using Crucible.Core.Usage;
 using Crucible.Core.Verification;
 using Crucible.Flywheel.Storage;
+using Crucible.Verification.Grading;
 using Crucible.Verification.Tasks;
 
 namespace Crucible.Viewer;
@@ -204,7 +205,8 @@ public sealed class RunCatalog : IDisposable
             return ([], $"the task is not in the suite at {run.Suite} any more: the change cannot be compared with its starting files");
         }
         var changes = ChangeSetBuilder.FromTask(task, candidate);
-        var files = changes.Changed.Select(f => DiffView.Of(f, Options.DiffContextLines)).ToList();
+        // The run keeps only the editable files of a candidate: a starting file outside them (a test) is absent, not deleted.
+        var files = changes.Changed.Where(f => PathGlob.MatchesAny(f.Path, task.Editable)).Select(f => DiffView.Of(f, Options.DiffContextLines)).ToList();
         return (files, changes.Skipped.Count > 0 ? $"not shown (binary or too large): {string.Join(", ", changes.Skipped)}" : null);
     }
 

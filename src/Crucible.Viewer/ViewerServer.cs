@@ -124,6 +124,8 @@ public sealed class ViewerServer : IAsyncDisposable
             (int Status, string ContentType, byte[] Body) answer;
             if (context.Request.HttpMethod is not ("GET" or "HEAD"))
             {
+                // Read what the client sent before answering: a connection closed on an unread body is reset, and the client never sees the 405.
+                context.Request.InputStream.CopyTo(Stream.Null);
                 answer = (405, "application/json", JsonSerializer.SerializeToUtf8Bytes(new { error = "only GET is served" }, ViewerPage.Json));
             }
             else if (!_hosts.Contains(context.Request.UserHostName ?? "") && !IsOwnAddress(context.Request.UserHostName))
@@ -139,7 +141,7 @@ public sealed class ViewerServer : IAsyncDisposable
             response.Headers["Cache-Control"] = "no-store";
             response.Headers["X-Content-Type-Options"] = "nosniff";
             response.ContentLength64 = answer.Body.Length;
-            if (context.Request.HttpMethod == "GET")
+            if (context.Request.HttpMethod != "HEAD")
             {
                 response.OutputStream.Write(answer.Body);
             }
