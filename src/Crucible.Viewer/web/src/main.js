@@ -237,4 +237,6 @@ function App() {
     <main>${route()}</main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // drop the static "Loading…" the shell shows before the script runs
+render(html`<${App} />`, root);
