@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Crucible.Agent;
 using Crucible.Constitution.Changes;
 using Crucible.Core.Tasks;
-using Crucible.Core.Usage;
-using Crucible.Core.Verification;
+using Crucible.Flywheel.Eval;
 using Crucible.Flywheel.Storage;
 using Crucible.Verification.Grading;
 using Crucible.Verification.Tasks;
@@ -33,53 +31,45 @@ public sealed class RunCatalog : IDisposable
     public ViewerOptions Options { get; }
 
     /// <summary>Every run, newest first.</summary>
-    public RunList Runs()
-    {
-        var rows = new List<RunRow>();
-        foreach (var run in Locked(_store.Runs))
-        {
-            rows.Add(Row(run, Locked(() => _store.Results(run.Id))));
-        }
-        return new RunList(ViewSchemas.Runs, ViewSchemas.Version, rows);
-    }
+    public RunList Runs() =>
+        new(ViewSchemas.Runs, ViewSchemas.Version, [.. Locked(_store.Runs).Select(run => RunRow.Of(Report(run)))]);
 
     /// <summary>The run with id (or unique id prefix) <paramref name="id"/>, or null when there is none.</summary>
     public StoredRun? Find(string id) => Locked(() => _store.FindRun(id));
 
+    /// <summary>The evaluation's report of a run (<see cref="RunReport"/>), or null when there is no such run.</summary>
+    public RunReport? Report(string id) => Find(id) is { } run ? Report(run) : null;
+
     /// <summary>One run with its tasks and charts, or null when there is no such run.</summary>
-    public RunView? Run(string id)
+    public RunView? Run(string id) => Report(id) is { } report ? Run(report) : null;
+
+    /// <summary>The run view of <paramref name="report"/>.</summary>
+    public static RunView Run(RunReport report)
     {
-        if (Find(id) is not { } run)
-        {
-            return null;
-        }
-        var results = Locked(() => _store.Results(run.Id));
-        var tasks = results.GroupBy(r => r.TaskId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => TaskOf(g.Key, [.. g])).ToList();
-        var tokens = results.Select(r => ReadAttemptFile(run, r.TaskId, r.Attempt)?.Usage?.Tokens).OfType<TokenUsage>().Aggregate(TokenUsage.Zero, (a, b) => a + b);
+        var t = report.Usage.Tokens;
         var charts = new RunCharts(
-            [.. tasks.Select(t => new ChartBar(t.TaskId, t.PassRate))],
-            [.. tasks.Select(t => new ChartBar(t.TaskId, (double)t.CostUsd))],
+            [.. report.Tasks.Select(task => new ChartBar(task.TaskId, task.PassAt1))],
+            [.. report.Tasks.Select(task => new ChartBar(task.TaskId, (double)task.CostUsd))],
             [
-                new ChartBar("input", tokens.InputTokens),
-                new ChartBar("output", tokens.OutputTokens),
-                new ChartBar("cache read", tokens.CacheReadTokens),
-                new ChartBar("cache write", tokens.CacheWriteTokens + tokens.CacheWrite1hTokens),
+                new ChartBar("input", t.InputTokens),
+                new ChartBar("output", t.OutputTokens),
+                new ChartBar("cache read", t.CacheReadTokens),
+                new ChartBar("cache write", t.CacheWriteTokens + t.CacheWrite1hTokens),
             ],
-            [.. results.GroupBy(Outcome).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => new ChartBar(g.Key, g.Count()))]);
-        using var options = JsonDocument.Parse(run.OptionsJson);
-        return new RunView(ViewSchemas.Run, ViewSchemas.Version, Row(run, results), options.RootElement.Clone(), tasks, charts);
+            // Every outcome of the taxonomy in its own order, zeros included: an empty bar says "none of these".
+            [.. Enum.GetValues<AttemptOutcome>().Select(o => new ChartBar(o.ToWire(), report.ByOutcome.GetValueOrDefault(o.ToWire())))]);
+        return new RunView(ViewSchemas.Run, ViewSchemas.Version, RunRow.Of(report), report.Tasks, charts);
     }
 
     /// <summary>One task of a run, or null when the run or the task is unknown.</summary>
     public TaskView? Task(string runId, string taskId)
     {
-        if (Find(runId) is not { } run)
-        {
-            return null;
-        }
-        var results = Locked(() => _store.Results(run.Id)).Where(r => r.TaskId == taskId).ToList();
-        return results.Count == 0 ? null : new TaskView(ViewSchemas.Task, ViewSchemas.Version, run.Id, TaskOf(taskId, results));
+        return Report(runId) is { } report && report.Tasks.FirstOrDefault(t => t.TaskId == taskId) is { } task ? Task(report, task) : null;
     }
+
+    /// <summary>The view of <paramref name="task"/> in <paramref name="report"/>.</summary>
+    public static TaskView Task(RunReport report, TaskReport task) =>
+        new(ViewSchemas.Task, ViewSchemas.Version, report.Run, task, [.. report.Attempts.Where(a => a.TaskId == task.TaskId)]);
 
     /// <summary>One attempt in full (trajectory, diff, verdict, findings), or null when it is not stored.</summary>
     public AttemptView? Attempt(string runId, string taskId, int attempt)
@@ -89,12 +79,26 @@ public sealed class RunCatalog : IDisposable
             return null;
         }
         var result = Locked(() => _store.Results(run.Id)).FirstOrDefault(r => r.TaskId == taskId && r.Attempt == attempt);
-        if (result is null)
+        return result is null ? null : Attempt(run, result);
+    }
+
+    /// <summary>Every attempt of a run in full, in task and attempt order (reads the store once).</summary>
+    public IEnumerable<AttemptView> Attempts(string runId)
+    {
+        if (Find(runId) is not { } run)
         {
-            return null;
+            yield break;
         }
-        var folder = AttemptFolder(run, taskId, attempt);
-        var file = ReadAttemptFile(run, taskId, attempt);
+        foreach (var result in Locked(() => _store.Results(run.Id)))
+        {
+            yield return Attempt(run, result);
+        }
+    }
+
+    private AttemptView Attempt(StoredRun run, StoredResult result)
+    {
+        var (taskId, attempt) = (result.TaskId, result.Attempt);
+        var folder = RunReport.AttemptFolder(run.Folder, taskId, attempt);
         var trajectoryPath = Path.Combine(folder, AgentSolver.TrajectoryFile);
         var trajectory = File.Exists(trajectoryPath) ? TrajectoryView.Read(trajectoryPath, Options) : new TrajectoryRead([], []);
         var (diff, note) = Diff(run, taskId, Path.Combine(folder, "candidate"));
@@ -103,95 +107,24 @@ public sealed class RunCatalog : IDisposable
         findings.AddRange(verdict.Integrity.Select(f => new Finding("integrity", f.Rule, f.Message, f.File, f.Line)));
         findings.AddRange(verdict.Tampering.Select(t => new Finding("tampering", t.Change, $"{t.Path} was {t.Change}", t.Path)));
         findings.AddRange(trajectory.Findings);
-        return new AttemptView(ViewSchemas.Attempt, ViewSchemas.Version, run.Id, taskId, attempt, result.Verdict.CountsAsPass, result.SolverStatus, file?.SolverMessage,
-            (long)result.Duration.TotalMilliseconds, result.CostUsd, file?.Usage, verdict, trajectory.Steps, diff, note, findings);
+        return new AttemptView(ViewSchemas.Attempt, ViewSchemas.Version, run.Id, taskId, attempt, result.Outcome, result.CountsAsPass, result.SolverStatus, result.SolverMessage,
+            (long)result.Duration.TotalMilliseconds, result.CostUsd, result.Usage, verdict, trajectory.Steps, diff, note, findings);
     }
 
-    /// <summary>Two runs side by side, task by task, or null when either is unknown.</summary>
+    /// <summary>Two runs side by side (the evaluation's <see cref="RunComparison"/>), or null when either is unknown.</summary>
     public CompareView? Compare(string a, string b)
     {
-        if (Find(a) is not { } runA || Find(b) is not { } runB)
+        if (Report(a) is not { } reportA || Report(b) is not { } reportB)
         {
             return null;
         }
-        var resultsA = Locked(() => _store.Results(runA.Id));
-        var resultsB = Locked(() => _store.Results(runB.Id));
-        var ratesA = Rates(resultsA);
-        var ratesB = Rates(resultsB);
-        var rows = ratesA.Keys.Union(ratesB.Keys).Order(StringComparer.Ordinal).Select(task =>
-        {
-            double? ra = ratesA.TryGetValue(task, out var x) ? x : null;
-            double? rb = ratesB.TryGetValue(task, out var y) ? y : null;
-            var change = (ra, rb) switch
-            {
-                (null, _) => "only-b",
-                (_, null) => "only-a",
-                var (p, q) when q > p => "gained",
-                var (p, q) when q < p => "lost",
-                _ => "same",
-            };
-            return new CompareRow(task, ra, rb, change);
-        }).ToList();
-        return new CompareView(ViewSchemas.Compare, ViewSchemas.Version, Row(runA, resultsA), Row(runB, resultsB), rows);
+        return new CompareView(ViewSchemas.Compare, ViewSchemas.Version, RunRow.Of(reportA), RunRow.Of(reportB), RunComparison.Build(reportA, reportB, Options.Report.Bootstrap));
     }
 
     /// <inheritdoc />
     public void Dispose() => _store.Dispose();
 
-    /// <summary>
-    /// The outcome an attempt is counted under in the run's chart: passed, integrity-flagged (tests passed but the
-    /// checks flagged it), solver error, or the verdict's status.
-    /// </summary>
-    internal static string Outcome(StoredResult r) => r switch
-    {
-        { Verdict.CountsAsPass: true } => "passed",
-        { Verdict.Status: VerdictStatus.Passed } => "integrity-flagged",
-        { SolverStatus: "error" } => "solver error",
-        { Verdict.Status: VerdictStatus.BuildFailed } => "build failed",
-        { Verdict.Status: VerdictStatus.Failed } => "tests failed",
-        { Verdict.Status: VerdictStatus.LimitExceeded } => "timeout or limit",
-        { Verdict.Status: VerdictStatus.Forged } => "forged",
-        _ => "harness error",
-    };
-
-    private static Dictionary<string, double> Rates(IReadOnlyList<StoredResult> results) =>
-        results.GroupBy(r => r.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (double)g.Count(r => r.Verdict.CountsAsPass) / g.Count(), StringComparer.Ordinal);
-
-    private static RunRow Row(StoredRun run, IReadOnlyList<StoredResult> results)
-    {
-        var passed = results.Count(r => r.Verdict.CountsAsPass);
-        return new RunRow(run.Id, run.Suite, run.Solver, run.Status, run.CreatedAt, run.FinishedAt,
-            results.Select(r => r.TaskId).Distinct(StringComparer.Ordinal).Count(), results.Count, passed,
-            results.Count == 0 ? 0 : (double)passed / results.Count, results.Sum(r => r.CostUsd ?? 0m), (long)results.Sum(r => r.Duration.TotalMilliseconds));
-    }
-
-    private static TaskRow TaskOf(string taskId, IReadOnlyList<StoredResult> results)
-    {
-        var passed = results.Count(r => r.Verdict.CountsAsPass);
-        return new TaskRow(taskId, results.Count, passed, (double)passed / results.Count, results.Sum(r => r.CostUsd ?? 0m), (long)results.Sum(r => r.Duration.TotalMilliseconds),
-            [.. results.OrderBy(r => r.Attempt).Select(r => new AttemptRow(r.Attempt, r.Verdict.Status, r.Verdict.CountsAsPass, r.SolverStatus, r.CostUsd,
-                (long)r.Duration.TotalMilliseconds, r.Verdict.Counts.Passed, r.Verdict.Counts.Expected, r.Verdict.Integrity.Count))]);
-    }
-
-    private static string AttemptFolder(StoredRun run, string taskId, int attempt) =>
-        Path.Combine(run.Folder, "tasks", taskId, attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>The parts of an attempt's <c>verdict.json</c> the database does not hold.</summary>
-    private sealed record AttemptFile(string? SolverMessage, UsageTotals? Usage);
-
-    private static AttemptFile? ReadAttemptFile(StoredRun run, string taskId, int attempt)
-    {
-        var path = Path.Combine(AttemptFolder(run, taskId, attempt), "verdict.json");
-        try
-        {
-            using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<AttemptFile>(stream, ResultStore.Json);
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            return null; // an attempt without its file still shows what the database holds
-        }
-    }
+    private RunReport Report(StoredRun run) => RunReport.Build(run, Locked(() => _store.Results(run.Id)), Options.Report);
 
     private (IReadOnlyList<FileDiff> Files, string? Note) Diff(StoredRun run, string taskId, string candidate)
     {

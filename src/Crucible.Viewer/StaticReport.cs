@@ -16,27 +16,24 @@ public static class StaticReport
     /// <summary>The documents of run <paramref name="runId"/>, or null when there is no such run.</summary>
     public static ReportData? Data(RunCatalog catalog, string runId)
     {
-        if (catalog.Run(runId) is not { } run)
+        if (catalog.Report(runId) is not { } report)
         {
             return null;
         }
-        var id = run.Run.Id;
+        var id = report.Run.Id;
+        var run = RunCatalog.Run(report);
         var docs = new Dictionary<string, object>(StringComparer.Ordinal)
         {
-            ["runs"] = new RunList(ViewSchemas.Runs, ViewSchemas.Version, [run.Run]),
+            ["runs"] = new RunList(ViewSchemas.Runs, ViewSchemas.Version, [run.Row]),
             [Key("run", id)] = run,
         };
-        foreach (var task in run.Tasks)
+        foreach (var task in report.Tasks)
         {
-            docs[Key("task", id, task.TaskId)] = new TaskView(ViewSchemas.Task, ViewSchemas.Version, id, task);
-            foreach (var attempt in task.Rows)
-            {
-                var n = attempt.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (catalog.Attempt(id, task.TaskId, attempt.Attempt) is { } view)
-                {
-                    docs[Key("attempt", id, task.TaskId, n)] = view;
-                }
-            }
+            docs[Key("task", id, task.TaskId)] = RunCatalog.Task(report, task);
+        }
+        foreach (var attempt in catalog.Attempts(id))
+        {
+            docs[Key("attempt", id, attempt.TaskId, attempt.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture))] = attempt;
         }
         return new ReportData(ViewSchemas.Report, ViewSchemas.Version, $"#/run/{Uri.EscapeDataString(id)}", docs);
     }

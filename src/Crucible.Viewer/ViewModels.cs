@@ -1,7 +1,7 @@
-using System.Text.Json;
 using Crucible.Constitution.Changes;
 using Crucible.Core.Usage;
 using Crucible.Core.Verification;
+using Crucible.Flywheel.Eval;
 
 namespace Crucible.Viewer;
 
@@ -30,21 +30,21 @@ public static class ViewSchemas
     public const string Report = "crucible.view.report";
 }
 
-/// <summary>A run as listed.</summary>
-/// <param name="Id">Run id.</param>
-/// <param name="Suite">Suite path.</param>
-/// <param name="Solver">Solver name.</param>
-/// <param name="Status">Stored status (<c>running</c>, <c>completed</c>, ...).</param>
-/// <param name="CreatedAt">Start time.</param>
-/// <param name="FinishedAt">Finish time, if finished.</param>
-/// <param name="Tasks">Distinct tasks with at least one stored attempt.</param>
-/// <param name="Attempts">Stored attempts.</param>
-/// <param name="Passed">Attempts that count as passed.</param>
-/// <param name="PassRate">Passed over attempts (0 when none).</param>
-/// <param name="CostUsd">Summed model cost.</param>
-/// <param name="DurationMs">Summed attempt time.</param>
-public sealed record RunRow(string Id, string Suite, string Solver, string Status, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt,
-    int Tasks, int Attempts, int Passed, double PassRate, decimal CostUsd, long DurationMs);
+/// <summary>
+/// A run as listed: the figures of its <see cref="RunReport"/> (the evaluation's one report model: counts with outages
+/// apart, pass@k with bootstrap intervals, usage and cost, the failure taxonomy) without its per-task and per-attempt rows.
+/// </summary>
+/// <param name="Run">The run.</param>
+/// <param name="Tasks">Tasks with at least one stored attempt.</param>
+/// <param name="Counts">Attempt counts; outages are apart from graded attempts.</param>
+/// <param name="PassAtK">pass@k for each k up to the samples, with 95 % intervals over tasks.</param>
+/// <param name="Usage">Tokens, cache-read share, dollars and time.</param>
+/// <param name="ByOutcome">Attempts per outcome of the failure taxonomy.</param>
+public sealed record RunRow(RunInfo Run, int Tasks, AttemptCounts Counts, IReadOnlyList<PassAtKReport> PassAtK, UsageReport Usage, IReadOnlyDictionary<string, int> ByOutcome)
+{
+    /// <summary>The row of <paramref name="report"/>.</summary>
+    public static RunRow Of(RunReport report) => new(report.Run, report.Tasks.Count, report.Counts, report.PassAtK, report.Usage, report.ByOutcome);
+}
 
 /// <summary>The list of runs, newest first.</summary>
 /// <param name="Schema">Always <see cref="ViewSchemas.Runs"/>.</param>
@@ -52,55 +52,33 @@ public sealed record RunRow(string Id, string Suite, string Solver, string Statu
 /// <param name="Runs">The runs.</param>
 public sealed record RunList(string Schema, int Version, IReadOnlyList<RunRow> Runs);
 
-/// <summary>One attempt as listed under its task.</summary>
-/// <param name="Attempt">0-based attempt number.</param>
-/// <param name="Status">Verdict status.</param>
-/// <param name="Passed">True when it counts as passed.</param>
-/// <param name="SolverStatus">How the solver ended.</param>
-/// <param name="CostUsd">Model cost, when known.</param>
-/// <param name="DurationMs">Solve plus verify time.</param>
-/// <param name="TestsPassed">Tests passed.</param>
-/// <param name="TestsExpected">Tests expected.</param>
-/// <param name="IntegrityFlags">Integrity findings on the verdict.</param>
-public sealed record AttemptRow(int Attempt, VerdictStatus Status, bool Passed, string SolverStatus, decimal? CostUsd, long DurationMs, int TestsPassed, int TestsExpected, int IntegrityFlags);
-
-/// <summary>A task of a run with its attempts.</summary>
-/// <param name="TaskId">Task id.</param>
-/// <param name="Attempts">Stored attempts.</param>
-/// <param name="Passed">Attempts that count as passed.</param>
-/// <param name="PassRate">Passed over attempts.</param>
-/// <param name="CostUsd">Summed model cost.</param>
-/// <param name="DurationMs">Summed attempt time.</param>
-/// <param name="Rows">Each attempt.</param>
-public sealed record TaskRow(string TaskId, int Attempts, int Passed, double PassRate, decimal CostUsd, long DurationMs, IReadOnlyList<AttemptRow> Rows);
-
 /// <summary>One bar of a chart.</summary>
 /// <param name="Label">What the bar stands for.</param>
 /// <param name="Value">Its value.</param>
 public sealed record ChartBar(string Label, double Value);
 
-/// <summary>The charts of a run.</summary>
-/// <param name="PassRateByTask">Pass rate (0..1) per task.</param>
+/// <summary>The charts of a run, all drawn from its <see cref="RunReport"/>.</summary>
+/// <param name="PassRateByTask">pass@1 (0..1) per task.</param>
 /// <param name="CostByTask">Dollars per task.</param>
 /// <param name="TokensByKind">Tokens summed over the run by kind (input, output, cache read, cache write).</param>
-/// <param name="Outcomes">Attempts per outcome (the verdict's status, integrity-flagged passes and solver errors apart).</param>
+/// <param name="Outcomes">Attempts per outcome of the failure taxonomy, every outcome in the taxonomy's order.</param>
 public sealed record RunCharts(IReadOnlyList<ChartBar> PassRateByTask, IReadOnlyList<ChartBar> CostByTask, IReadOnlyList<ChartBar> TokensByKind, IReadOnlyList<ChartBar> Outcomes);
 
-/// <summary>One run: its row, options, tasks and charts.</summary>
+/// <summary>One run: its figures, its tasks and its charts.</summary>
 /// <param name="Schema">Always <see cref="ViewSchemas.Run"/>.</param>
 /// <param name="Version">Schema version.</param>
-/// <param name="Run">The run's figures.</param>
-/// <param name="Options">The options the run was started with.</param>
+/// <param name="Row">The run's figures.</param>
 /// <param name="Tasks">Its tasks, by id.</param>
 /// <param name="Charts">Its charts.</param>
-public sealed record RunView(string Schema, int Version, RunRow Run, JsonElement Options, IReadOnlyList<TaskRow> Tasks, RunCharts Charts);
+public sealed record RunView(string Schema, int Version, RunRow Row, IReadOnlyList<TaskReport> Tasks, RunCharts Charts);
 
-/// <summary>One task of a run.</summary>
+/// <summary>One task of a run with its attempts.</summary>
 /// <param name="Schema">Always <see cref="ViewSchemas.Task"/>.</param>
 /// <param name="Version">Schema version.</param>
-/// <param name="RunId">The run.</param>
-/// <param name="Task">The task and its attempts.</param>
-public sealed record TaskView(string Schema, int Version, string RunId, TaskRow Task);
+/// <param name="Run">The run.</param>
+/// <param name="Task">The task's figures.</param>
+/// <param name="Attempts">Its attempts, by number.</param>
+public sealed record TaskView(string Schema, int Version, RunInfo Run, TaskReport Task, IReadOnlyList<AttemptReport> Attempts);
 
 /// <summary>One entry of a trajectory step.</summary>
 /// <param name="Kind"><c>user</c>, <c>assistant</c>, <c>tool_call</c>, <c>tool_result</c>, <c>usage</c>, <c>nudge</c>, <c>review</c>, <c>compaction</c>, <c>error</c>, <c>subagent</c> or <c>result</c>.</param>
@@ -145,6 +123,7 @@ public sealed record Finding(string Source, string Rule, string Message, string?
 /// <param name="RunId">The run.</param>
 /// <param name="TaskId">The task.</param>
 /// <param name="Attempt">0-based attempt number.</param>
+/// <param name="Outcome">What became of it (the failure taxonomy).</param>
 /// <param name="Passed">True when it counts as passed.</param>
 /// <param name="SolverStatus">How the solver ended.</param>
 /// <param name="SolverMessage">The solver's message, if any.</param>
@@ -156,21 +135,14 @@ public sealed record Finding(string Source, string Rule, string Message, string?
 /// <param name="Diff">The candidate's change against the task's starting files.</param>
 /// <param name="DiffNote">Why the diff is missing or partial, if it is.</param>
 /// <param name="Findings">Integrity, tampering and review findings.</param>
-public sealed record AttemptView(string Schema, int Version, string RunId, string TaskId, int Attempt, bool Passed, string SolverStatus, string? SolverMessage,
+public sealed record AttemptView(string Schema, int Version, string RunId, string TaskId, int Attempt, AttemptOutcome Outcome, bool Passed, string SolverStatus, string? SolverMessage,
     long DurationMs, decimal? CostUsd, UsageTotals? Usage, Verdict Verdict, IReadOnlyList<TrajectoryStep> Steps, IReadOnlyList<FileDiff> Diff, string? DiffNote,
     IReadOnlyList<Finding> Findings);
-
-/// <summary>A task in two runs.</summary>
-/// <param name="TaskId">The task.</param>
-/// <param name="A">Pass rate in run A, or null when A lacks the task.</param>
-/// <param name="B">Pass rate in run B, or null when B lacks the task.</param>
-/// <param name="Change"><c>gained</c> (B passes more), <c>lost</c>, <c>same</c>, <c>only-a</c> or <c>only-b</c>.</param>
-public sealed record CompareRow(string TaskId, double? A, double? B, string Change);
 
 /// <summary>Two runs side by side.</summary>
 /// <param name="Schema">Always <see cref="ViewSchemas.Compare"/>.</param>
 /// <param name="Version">Schema version.</param>
-/// <param name="A">The first run.</param>
-/// <param name="B">The second run.</param>
-/// <param name="Tasks">Every task of either run.</param>
-public sealed record CompareView(string Schema, int Version, RunRow A, RunRow B, IReadOnlyList<CompareRow> Tasks);
+/// <param name="A">The first run's figures.</param>
+/// <param name="B">The second run's figures.</param>
+/// <param name="Comparison">The evaluation's comparison: task by task, the paired difference with its interval, McNemar, cost and time ratios.</param>
+public sealed record CompareView(string Schema, int Version, RunRow A, RunRow B, RunComparison Comparison);

@@ -24,6 +24,9 @@ public sealed record ViewerOptions
     /// </summary>
     public int MaxTextChars { get; init; } = 20_000;
 
+    /// <summary>How run figures are computed (pass@k, intervals): the evaluation's own defaults.</summary>
+    public Flywheel.Eval.ReportOptions Report { get; init; } = Flywheel.Eval.ReportOptions.Default;
+
     /// <summary>Characters of the verdict's test log sent to the page (head and tail).</summary>
     public int MaxLogChars { get; init; } = 20_000;
 }

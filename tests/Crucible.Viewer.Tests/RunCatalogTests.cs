@@ -1,5 +1,6 @@
 using Crucible.Constitution.Changes;
 using Crucible.Core.Verification;
+using Crucible.Flywheel.Eval;
 using Crucible.Flywheel.Storage;
 using Crucible.Testing;
 using Crucible.Verification.Grading;
@@ -27,7 +28,7 @@ public sealed class RunCatalogSyntheticTests : IDisposable
     }
 
     [Fact]
-    public async Task Comparing_two_runs_reports_each_task_as_gained_lost_same_or_only_in_one()
+    public async Task Comparing_two_runs_gives_the_evaluations_task_by_task_comparison_with_both_runs_figures()
     {
         using var catalog = await TwoRunsAsync();
 
@@ -35,28 +36,33 @@ public sealed class RunCatalogSyntheticTests : IDisposable
 
         Assert.Equivalent(new[]
         {
-            new CompareRow("task-000", 1.0, 0.0, "lost"),
-            new CompareRow("task-001", 0.0, 1.0, "gained"),
-            new CompareRow("task-002", 0.5, 0.5, "same"),
-            new CompareRow("task-003", null, 1.0, "only-b"),
-        }, compare.Tasks, strict: true);
-        Assert.Equal((ViewSchemas.Compare, 6, 3, 8, 5), (compare.Schema, compare.A.Attempts, compare.A.Passed, compare.B.Attempts, compare.B.Passed));
+            new TaskComparison("task-000", 1.0, 0.0, TaskChange.Lost),
+            new TaskComparison("task-001", 0.0, 1.0, TaskChange.Gained),
+            new TaskComparison("task-002", 0.5, 0.5, TaskChange.Same),
+        }, compare.Comparison.Tasks, strict: true);
+        Assert.Equal(["task-003"], compare.Comparison.OnlyInB);
+        Assert.Equal((ViewSchemas.Compare, new AttemptCounts(6, 6, 3, 3, 0, 0), new AttemptCounts(8, 8, 5, 3, 0, 0)), (compare.Schema, compare.A.Counts, compare.B.Counts));
     }
 
     [Fact]
-    public async Task A_run_has_its_pass_rate_cost_per_task_charts_and_tokens_summed_from_every_attempt()
+    public async Task A_run_shows_its_report_figures_and_charts_of_pass_rate_cost_tokens_and_the_failure_taxonomy()
     {
         using var catalog = await TwoRunsAsync();
 
         var run = catalog.Run("run-a")!;
 
-        Assert.Equal(("run-a", 3, 6, 3, 0.5, 0.06m), (run.Run.Id, run.Run.Tasks, run.Run.Attempts, run.Run.Passed, run.Run.PassRate, run.Run.CostUsd));
+        Assert.Equal(("run-a", 3, new AttemptCounts(6, 6, 3, 3, 0, 0), 0.06m), (run.Row.Run.Id, run.Row.Tasks, run.Row.Counts, run.Row.Usage.CostUsd));
+        var passAt1 = Assert.Single(run.Row.PassAtK); // two samples per task: pass@5 and pass@10 are left out
+        Assert.Equal((1, 0.5, 3), (passAt1.K, passAt1.Estimate.Value, passAt1.Tasks));
+        Assert.True(passAt1.Estimate.Low <= 0.5 && passAt1.Estimate.High >= 0.5);
         Assert.Equivalent(new[] { new ChartBar("task-000", 1), new ChartBar("task-001", 0), new ChartBar("task-002", 0.5) }, run.Charts.PassRateByTask, strict: true);
         Assert.Equivalent(new[] { new ChartBar("task-000", 0.02), new ChartBar("task-001", 0.02), new ChartBar("task-002", 0.02) }, run.Charts.CostByTask, strict: true);
         var t = SyntheticRuns.Tokens;
         Assert.Equivalent(new[] { new ChartBar("input", 6 * t.InputTokens), new ChartBar("output", 6 * t.OutputTokens), new ChartBar("cache read", 6 * t.CacheReadTokens), new ChartBar("cache write", 0) },
             run.Charts.TokensByKind, strict: true);
-        Assert.Equivalent(new[] { new ChartBar("passed", 3), new ChartBar("tests failed", 3) }, run.Charts.Outcomes, strict: true);
+        Assert.Equal([("passed", 3.0), ("tests-failed", 3.0), ("build-failed", 0), ("timeout-or-limit", 0), ("forged", 0), ("integrity-flagged", 0), ("solver-error", 0), ("model-error", 0), ("harness-error", 0)],
+            run.Charts.Outcomes.Select(b => (b.Label, b.Value)));
+        Assert.Equivalent(catalog.Report("run-a")!.Tasks, run.Tasks, strict: true);
     }
 
     [Fact]
@@ -143,10 +149,10 @@ public sealed class RunCatalogAgentRunTests(AgentRunFixture run)
 
         var view = catalog.Run(run.RunId)!;
 
-        Assert.Equal((1, 2, 1, 0.5), (view.Run.Tasks, view.Run.Attempts, view.Run.Passed, view.Run.PassRate));
-        Assert.Equivalent(new[] { new ChartBar("passed", 1), new ChartBar("tests failed", 1) }, view.Charts.Outcomes, strict: true);
+        Assert.Equal((1, new AttemptCounts(2, 2, 1, 1, 0, 0)), (view.Row.Tasks, view.Row.Counts));
+        Assert.Equal([("passed", 1.0), ("tests-failed", 1.0)], view.Charts.Outcomes.Where(b => b.Value > 0).Select(b => (b.Label, b.Value)));
         var failed = catalog.Attempt(run.RunId, AgentRunFixture.TaskId, 1)!;
-        Assert.Equal((false, VerdictStatus.Failed), (failed.Passed, failed.Verdict.Status));
+        Assert.Equal((false, AttemptOutcome.TestsFailed, VerdictStatus.Failed), (failed.Passed, failed.Outcome, failed.Verdict.Status));
         Assert.Empty(failed.Diff); // the agent gave up: the candidate is the stub
     }
 }

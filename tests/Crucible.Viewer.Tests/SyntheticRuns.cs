@@ -51,7 +51,7 @@ public static class SyntheticRuns
                 WriteTrajectory(Path.Combine(dir, "trajectory.jsonl"), taskId, stepsPerAttempt);
                 var usage = new UsageTotals(Tokens, CostPerAttempt, stepsPerAttempt);
                 await File.WriteAllTextAsync(Path.Combine(dir, "verdict.json"), JsonSerializer.Serialize(new { solver = "agent", solverStatus = "completed", solverMessage = (string?)null, usage, durationMs = 1000, verdict }, ResultStore.ArtifactJson));
-                await store.AddResultAsync(new StoredResult(runId, taskId, a, "completed", verdict, TimeSpan.FromSeconds(1), CostPerAttempt));
+                await store.AddResultAsync(new StoredResult(runId, taskId, a, "completed", verdict, TimeSpan.FromSeconds(1), CostPerAttempt) { Usage = usage });
             }
         }
     }

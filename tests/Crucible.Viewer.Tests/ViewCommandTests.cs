@@ -82,7 +82,7 @@ public sealed class ViewCommandTests(AgentRunFixture run)
         Assert.DoesNotContain("<script>alert(1)", html, StringComparison.Ordinal);
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "</script>").Count); // the data's and the app's
         var data = StaticReport.Data(catalog, "run-x")!;
-        Assert.Equal(["runs", "run\nrun-x", "task\nrun-x\ntask-000", "attempt\nrun-x\ntask-000\n0", "attempt\nrun-x\ntask-000\n1", "task\nrun-x\ntask-001", "attempt\nrun-x\ntask-001\n0", "attempt\nrun-x\ntask-001\n1"],
+        Assert.Equal(["runs", "run\nrun-x", "task\nrun-x\ntask-000", "task\nrun-x\ntask-001", "attempt\nrun-x\ntask-000\n0", "attempt\nrun-x\ntask-000\n1", "attempt\nrun-x\ntask-001\n0", "attempt\nrun-x\ntask-001\n1"],
             data.Documents.Keys);
     }
 }

@@ -83,9 +83,9 @@ public sealed class AgentLoop
         wallClock.CancelAfter(Max(TimeSpan.Zero, budget.EffectiveDeadline - _clock.GetUtcNow()));
         var ct = wallClock.Token;
 
-        AgentRunResult End(AgentRunStatus status, string? message, Core.Verification.Verdict? verdict = null)
+        AgentRunResult End(AgentRunStatus status, string? message, Core.Verification.Verdict? verdict = null, bool modelCallFailed = false)
         {
-            var result = new AgentRunResult(status, message, steps, Subtract(budget.Spent, spentAtStart), verdict, finalText);
+            var result = new AgentRunResult(status, message, steps, Subtract(budget.Spent, spentAtStart), verdict, finalText) { ModelCallFailed = modelCallFailed };
             conversation.Emit(new RunEnded(status, message, steps, result.Usage, verdict?.Status, verdict?.CountsAsPass, finalText));
             CurrentBudget = null;
             return result;
@@ -121,7 +121,7 @@ public sealed class AgentLoop
                 {
                     // The run cannot go on without the model (authentication, unknown model, retries exhausted).
                     conversation.Emit(new StepCompleted(step));
-                    return End(AgentRunStatus.Error, DescribeModelFailure(e));
+                    return End(AgentRunStatus.Error, DescribeModelFailure(e), modelCallFailed: true);
                 }
                 var (usage, cost) = Charge(response, conversation.Messages, budget);
                 var assistant = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant) ?? new ChatMessage(ChatRole.Assistant, response.Text);

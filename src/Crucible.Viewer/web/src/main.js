@@ -44,6 +44,9 @@ const pct = x => x == null ? '–' : `${(x * 100).toFixed(1)} %`;
 const usd = x => x == null ? '–' : `$${Number(x).toFixed(4)}`;
 const secs = ms => ms == null ? '–' : `${(ms / 1000).toFixed(1)} s`;
 const base = p => p.split('/').filter(Boolean).pop() || p;
+// An estimate with its 95 % interval: "62.0 % [48.0, 76.0]".
+const est = e => e == null ? '–' : `${pct(e.value)} [${(e.low * 100).toFixed(1)}, ${(e.high * 100).toFixed(1)}]`;
+const passAt1 = row => row.passAtK.find(p => p.k === 1);
 const runLink = id => `#/run/${enc(id)}`;
 const taskLink = (id, t) => `#/run/${enc(id)}/task/${enc(t)}`;
 const attemptLink = (id, t, n) => `#/run/${enc(id)}/task/${enc(t)}/attempt/${n}`;
@@ -67,6 +70,8 @@ function BarChart({ title, bars, format, max, test }) {
     </svg>`}</div>`;
 }
 
+const outcomes = m => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ');
+
 function Status({ passed, status }) {
   return html`<span class=${passed ? 'pass' : 'fail'}>${passed ? 'passed' : status}</span>`;
 }
@@ -80,25 +85,31 @@ function Runs() {
   return html`<h1>Runs</h1>
     ${doc.runs.length === 0 ? html`<p class="muted">No runs yet: start one with <code>crucible eval SUITE</code>.</p>` : html`
     <table data-testid="runs"><thead><tr><th>run</th><th>suite</th><th>solver</th><th>status</th><th class="num">tasks</th>
-      <th class="num">attempts</th><th class="num">passed</th><th class="num">pass rate</th><th class="num">cost</th><th class="num">time</th></tr></thead>
+      <th class="num">attempts</th><th class="num">passed</th><th class="num">pass@1 [95 % CI]</th><th class="num">excluded</th><th class="num">cost</th><th class="num">time / task</th></tr></thead>
     <tbody>${doc.runs.map(r => html`<tr>
-      <td><a href=${runLink(r.id)}>${r.id}</a></td><td title=${r.suite}>${base(r.suite)}</td><td>${r.solver}</td><td>${r.status}</td>
-      <td class="num">${r.tasks}</td><td class="num">${r.attempts}</td><td class="num">${r.passed}</td><td class="num">${pct(r.passRate)}</td>
-      <td class="num">${usd(r.costUsd)}</td><td class="num">${secs(r.durationMs)}</td></tr>`)}</tbody></table>
+      <td><a href=${runLink(r.run.id)}>${r.run.id}</a></td><td title=${r.run.suite}>${base(r.run.suite)}</td><td>${r.run.solver}</td>
+      <td class=${r.run.status === 'degraded' ? 'fail' : ''}>${r.run.status}</td>
+      <td class="num">${r.tasks}</td><td class="num">${r.counts.total}</td><td class="num">${r.counts.passed}</td><td class="num">${est(passAt1(r)?.estimate)}</td>
+      <td class="num">${r.counts.excluded}</td><td class="num">${usd(r.usage.costUsd)}</td><td class="num">${secs(r.usage.wallTimePerTaskMs)}</td></tr>`)}</tbody></table>
     ${!inlined && doc.runs.length > 1 && html`<h2>Compare two runs</h2><p>
-      <select value=${a} onChange=${e => setA(e.target.value)} data-testid="compare-a"><option value="">run A…</option>${doc.runs.map(r => html`<option value=${r.id}>${r.id}</option>`)}</select>${' '}
-      <select value=${b} onChange=${e => setB(e.target.value)} data-testid="compare-b"><option value="">run B…</option>${doc.runs.map(r => html`<option value=${r.id}>${r.id}</option>`)}</select>${' '}
+      <select value=${a} onChange=${e => setA(e.target.value)} data-testid="compare-a"><option value="">run A…</option>${doc.runs.map(r => html`<option value=${r.run.id}>${r.run.id}</option>`)}</select>${' '}
+      <select value=${b} onChange=${e => setB(e.target.value)} data-testid="compare-b"><option value="">run B…</option>${doc.runs.map(r => html`<option value=${r.run.id}>${r.run.id}</option>`)}</select>${' '}
       <button class="go" disabled=${!a || !b} onClick=${() => { location.hash = `#/compare/${enc(a)}/${enc(b)}`; }}>Compare</button></p>`}`}`;
 }
 
-function RunFigures({ run }) {
+function RunFigures({ row }) {
+  const u = row.usage;
   return html`<div class="figures">
-    <${Figure} label="pass rate" value=${pct(run.passRate)} test="pass-rate" />
-    <${Figure} label="passed" value=${`${run.passed} / ${run.attempts}`} />
-    <${Figure} label="tasks" value=${run.tasks} />
-    <${Figure} label="cost" value=${usd(run.costUsd)} test="cost" />
-    <${Figure} label="time" value=${secs(run.durationMs)} />
-    <${Figure} label="status" value=${run.status} />
+    <${Figure} label="pass rate (graded)" value=${pct(row.counts.passRate)} test="pass-rate" />
+    ${row.passAtK.map(p => html`<${Figure} label=${`pass@${p.k} [95 % CI]`} value=${est(p.estimate)} test=${`pass-at-${p.k}`} />`)}
+    <${Figure} label="passed / graded" value=${`${row.counts.passed} / ${row.counts.graded}`} />
+    <${Figure} label="excluded (outages)" value=${`${row.counts.modelErrors} model, ${row.counts.harnessErrors} harness`} test="excluded" />
+    <${Figure} label="cost" value=${usd(u.costUsd)} test="cost" />
+    <${Figure} label="cost / task" value=${usd(u.costPerTaskUsd)} />
+    <${Figure} label="tokens / task" value=${Math.round(u.tokensPerTask).toLocaleString('en')} />
+    <${Figure} label="cache-read share" value=${pct(u.cacheReadShare)} />
+    <${Figure} label="time / task" value=${secs(u.wallTimePerTaskMs)} />
+    <${Figure} label="status" value=${row.run.status} test="status" />
   </div>`;
 }
 
@@ -106,35 +117,36 @@ function Run({ id }) {
   const { doc, error } = useDoc('run', id);
   if (error) return html`<p class="fail">${error}</p>`;
   if (!doc) return html`<p class="muted">Loading run…</p>`;
-  const r = doc.run;
+  const r = doc.row.run;
   return html`<div class="crumbs"><a href="#/">runs</a> / ${r.id}</div>
     <h1>Run ${r.id}</h1>
     <p class="muted">solver <b>${r.solver}</b> on <span title=${r.suite}>${r.suite}</span></p>
-    <${RunFigures} run=${r} />
+    <${RunFigures} row=${doc.row} />
     <div class="charts">
-      <${BarChart} title="Pass rate per task" bars=${doc.charts.passRateByTask} format=${pct} max=${1} test="chart-pass-rate" />
-      <${BarChart} title="Outcomes" bars=${doc.charts.outcomes} format=${v => String(v)} test="chart-outcomes" />
+      <${BarChart} title="pass@1 per task" bars=${doc.charts.passRateByTask} format=${pct} max=${1} test="chart-pass-rate" />
+      <${BarChart} title="Failure taxonomy" bars=${doc.charts.outcomes} format=${v => String(v)} test="chart-outcomes" />
       <${BarChart} title="Cost per task" bars=${doc.charts.costByTask} format=${usd} test="chart-cost" />
       <${BarChart} title="Tokens by kind" bars=${doc.charts.tokensByKind} format=${v => v.toLocaleString('en')} test="chart-tokens" />
     </div>
     <h2>Tasks</h2>
-    <table data-testid="tasks"><thead><tr><th>task</th><th class="num">attempts</th><th class="num">passed</th><th class="num">pass rate</th><th class="num">cost</th><th class="num">time</th></tr></thead>
+    <table data-testid="tasks"><thead><tr><th>task</th><th class="num">attempts</th><th class="num">correct / samples</th><th class="num">pass@1</th><th>outcomes</th><th class="num">cost</th><th class="num">time</th></tr></thead>
     <tbody>${doc.tasks.map(t => html`<tr><td><a href=${taskLink(r.id, t.taskId)}>${t.taskId}</a></td><td class="num">${t.attempts}</td>
-      <td class="num">${t.passed}</td><td class="num">${pct(t.passRate)}</td><td class="num">${usd(t.costUsd)}</td><td class="num">${secs(t.durationMs)}</td></tr>`)}</tbody></table>`;
+      <td class="num">${t.correct} / ${t.samples}</td><td class="num">${pct(t.passAt1)}</td><td>${outcomes(t.byOutcome)}</td><td class="num">${usd(t.costUsd)}</td><td class="num">${secs(t.wallTimeMs)}</td></tr>`)}</tbody></table>`;
 }
 
 function Task({ id, task }) {
   const { doc, error } = useDoc('task', id, task);
   if (error) return html`<p class="fail">${error}</p>`;
   if (!doc) return html`<p class="muted">Loading task…</p>`;
-  const t = doc.task;
-  return html`<div class="crumbs"><a href="#/">runs</a> / <a href=${runLink(doc.runId)}>${doc.runId}</a> / ${t.taskId}</div>
+  const t = doc.task, runId = doc.run.id;
+  return html`<div class="crumbs"><a href="#/">runs</a> / <a href=${runLink(runId)}>${runId}</a> / ${t.taskId}</div>
     <h1>${t.taskId}</h1>
-    <div class="figures"><${Figure} label="pass rate" value=${pct(t.passRate)} /><${Figure} label="passed" value=${`${t.passed} / ${t.attempts}`} /><${Figure} label="cost" value=${usd(t.costUsd)} /></div>
-    <table data-testid="attempts"><thead><tr><th>attempt</th><th>outcome</th><th>solver</th><th class="num">tests</th><th class="num">integrity flags</th><th class="num">cost</th><th class="num">time</th></tr></thead>
-    <tbody>${t.rows.map(a => html`<tr><td><a href=${attemptLink(doc.runId, t.taskId, a.attempt)}>#${a.attempt}</a></td>
-      <td><${Status} passed=${a.passed} status=${a.status} /></td><td>${a.solverStatus}</td><td class="num">${a.testsPassed} / ${a.testsExpected}</td>
-      <td class="num">${a.integrityFlags}</td><td class="num">${usd(a.costUsd)}</td><td class="num">${secs(a.durationMs)}</td></tr>`)}</tbody></table>`;
+    <div class="figures"><${Figure} label="pass@1" value=${pct(t.passAt1)} /><${Figure} label="correct / samples" value=${`${t.correct} / ${t.samples}`} />
+      <${Figure} label="excluded" value=${t.excluded} /><${Figure} label="cost" value=${usd(t.costUsd)} /></div>
+    <table data-testid="attempts"><thead><tr><th>attempt</th><th class="num">sample</th><th>outcome</th><th>solver</th><th class="num">tests</th><th>why</th><th class="num">cost</th><th class="num">time</th></tr></thead>
+    <tbody>${doc.attempts.map(a => html`<tr><td><a href=${attemptLink(runId, t.taskId, a.attempt)}>#${a.attempt}</a></td><td class="num">${a.sample}</td>
+      <td><${Status} passed=${a.outcome === 'passed'} status=${a.outcome} /></td><td>${a.solverStatus}</td><td class="num">${a.testsPassed} / ${a.testsExpected}</td>
+      <td class="muted">${a.solverMessage || a.reasons[0] || ''}</td><td class="num">${usd(a.costUsd)}</td><td class="num">${secs(a.durationMs)}</td></tr>`)}</tbody></table>`;
 }
 
 function Trajectory({ steps }) {
@@ -187,7 +199,7 @@ function Attempt({ id, task, n }) {
   const u = doc.usage;
   const tabs = [['trajectory', `Trajectory (${doc.steps.length})`], ['diff', `Diff (${doc.diff.length})`], ['verdict', 'Verdict'], ['findings', `Findings (${doc.findings.length})`]];
   return html`<div class="crumbs"><a href="#/">runs</a> / <a href=${runLink(doc.runId)}>${doc.runId}</a> / <a href=${taskLink(doc.runId, doc.taskId)}>${doc.taskId}</a> / #${doc.attempt}</div>
-    <h1>${doc.taskId} #${doc.attempt} <${Status} passed=${doc.passed} status=${doc.verdict.status} /></h1>
+    <h1>${doc.taskId} #${doc.attempt} <${Status} passed=${doc.passed} status=${doc.outcome} /></h1>
     <div class="figures">
       <${Figure} label="solver" value=${doc.solverStatus} />
       <${Figure} label="tests" value=${`${doc.verdict.counts.passed} / ${doc.verdict.counts.expected}`} />
@@ -208,13 +220,20 @@ function Compare({ a, b }) {
   const { doc, error } = useDoc('compare', a, b);
   if (error) return html`<p class="fail">${error}</p>`;
   if (!doc) return html`<p class="muted">Loading comparison…</p>`;
-  const counts = doc.tasks.reduce((m, t) => ({ ...m, [t.change]: (m[t.change] || 0) + 1 }), {});
+  const c = doc.comparison;
+  const ratio = x => x == null ? '–' : `${x.toFixed(2)}×`;
   return html`<div class="crumbs"><a href="#/">runs</a> / compare</div>
-    <h1>${doc.a.id} vs ${doc.b.id}</h1>
-    <div class="side">${[doc.a, doc.b].map((r, i) => html`<div><h2>${i === 0 ? 'A' : 'B'}: <a href=${runLink(r.id)}>${r.id}</a> <span class="muted">(${r.solver})</span></h2><${RunFigures} run=${r} /></div>`)}</div>
-    <p data-testid="compare-counts">gained ${counts.gained || 0} · lost ${counts.lost || 0} · same ${counts.same || 0}${counts['only-a'] ? ` · only in A ${counts['only-a']}` : ''}${counts['only-b'] ? ` · only in B ${counts['only-b']}` : ''}</p>
-    <table data-testid="compare"><thead><tr><th>task</th><th class="num">A</th><th class="num">B</th><th>change</th></tr></thead>
-    <tbody>${doc.tasks.map(t => html`<tr><td>${t.taskId}</td><td class="num">${pct(t.a)}</td><td class="num">${pct(t.b)}</td><td class=${t.change}>${t.change}</td></tr>`)}</tbody></table>`;
+    <h1>${doc.a.run.id} vs ${doc.b.run.id}</h1>
+    <div class="figures">
+      <${Figure} label="pass@1 B − A [95 % paired CI]" value=${`${(c.difference.value * 100).toFixed(1)} pts [${(c.difference.low * 100).toFixed(1)}, ${(c.difference.high * 100).toFixed(1)}]`} test="difference" />
+      <${Figure} label="McNemar exact p" value=${c.mcNemar.pValue.toPrecision(3)} />
+      <${Figure} label="cost ratio B / A" value=${ratio(c.costRatio)} />
+      <${Figure} label="time ratio B / A" value=${ratio(c.timeRatio)} />
+    </div>
+    <div class="side">${[doc.a, doc.b].map((r, i) => html`<div><h2>${i === 0 ? 'A' : 'B'}: <a href=${runLink(r.run.id)}>${r.run.id}</a> <span class="muted">(${r.run.solver})</span></h2><${RunFigures} row=${r} /></div>`)}</div>
+    <p data-testid="compare-counts">gained ${c.gained} · lost ${c.lost} · same ${c.same}${c.onlyInA.length ? ` · only in A ${c.onlyInA.length}` : ''}${c.onlyInB.length ? ` · only in B ${c.onlyInB.length}` : ''}</p>
+    <table data-testid="compare"><thead><tr><th>task</th><th class="num">A pass@1</th><th class="num">B pass@1</th><th>change</th></tr></thead>
+    <tbody>${c.tasks.map(t => html`<tr><td>${t.taskId}</td><td class="num">${pct(t.passA)}</td><td class="num">${pct(t.passB)}</td><td class=${t.change.toLowerCase()}>${t.change.toLowerCase()}</td></tr>`)}</tbody></table>`;
 }
 
 function route() {
