@@ -70,7 +70,7 @@ function BarChart({ title, bars, format, max, test }) {
     </svg>`}</div>`;
 }
 
-const outcomes = m => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ');
+const outcomes = m => Object.entries(m).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
 
 function Status({ passed, status }) {
   return html`<span class=${passed ? 'pass' : 'fail'}>${passed ? 'passed' : status}</span>`;
