@@ -29,6 +29,9 @@ public sealed class AgentRunFixture : IAsyncLifetime
 
     public string RunId { get; private set; } = "";
 
+    /// <summary>A second run of the same task with the reference solver (pass@1 1.0), to compare with.</summary>
+    public string ReferenceRunId { get; private set; } = "";
+
     /// <summary>The reference file the agent wrote (workspace-relative) and its text.</summary>
     public (string Path, string Text) Solution { get; private set; }
 
@@ -64,7 +67,7 @@ public sealed class AgentRunFixture : IAsyncLifetime
         var output = new StringWriter();
         var errors = new StringWriter();
         using var context = Context(output, errors, client);
-        var code = await CliApp.RunAsync(["eval", TestPaths.AiderPolyglot, "--filter", TaskId, "--solver", "agent", "--model", "scripted:viewer", "--repeat", "2", "--json"], context);
+        var code = await CliApp.RunAsync(["eval", TestPaths.AiderPolyglot, "--filter", TaskId, "--solver", "agent", "--model", "scripted:viewer", "--samples", "2", "--json"], context);
         EvalOutput = $"{output}\n{errors}";
         if (code != 0)
         {
@@ -72,6 +75,16 @@ public sealed class AgentRunFixture : IAsyncLifetime
         }
         using var summary = JsonDocument.Parse(output.ToString());
         RunId = summary.RootElement.GetProperty("run").GetProperty("id").GetString()!;
+
+        var referenceOutput = new StringWriter();
+        using var referenceContext = Context(referenceOutput, errors);
+        code = await CliApp.RunAsync(["eval", TestPaths.AiderPolyglot, "--filter", TaskId, "--solver", "reference", "--json"], referenceContext);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"reference eval exited {code}:\n{referenceOutput}\n{errors}");
+        }
+        using var referenceSummary = JsonDocument.Parse(referenceOutput.ToString());
+        ReferenceRunId = referenceSummary.RootElement.GetProperty("run").GetProperty("id").GetString()!;
     }
 
     public ValueTask DisposeAsync()

@@ -149,7 +149,7 @@ public sealed class RunCatalogAgentRunTests(AgentRunFixture run)
 
         var view = catalog.Run(run.RunId)!;
 
-        Assert.Equal((1, new AttemptCounts(2, 2, 1, 1, 0, 0)), (view.Row.Tasks, view.Row.Counts));
+        Assert.Equal((1, new AttemptCounts(2, 2, 1, 1, 0, 0), 0.5), (view.Row.Tasks, view.Row.Counts, view.Row.PassAtK.Single(p => p.K == 1).Estimate.Value));
         Assert.Equal([("passed", 1.0), ("tests-failed", 1.0)], view.Charts.Outcomes.Where(b => b.Value > 0).Select(b => (b.Label, b.Value)));
         var failed = catalog.Attempt(run.RunId, AgentRunFixture.TaskId, 1)!;
         Assert.Equal((false, AttemptOutcome.TestsFailed, VerdictStatus.Failed), (failed.Passed, failed.Outcome, failed.Verdict.Status));

@@ -19,7 +19,7 @@ public sealed class ViewCommandTests(AgentRunFixture run)
         var opened = new List<Uri>();
         using var context = run.Context(output, new StringWriter(), interrupts: interrupts, openBrowser: u => { opened.Add(u); return null; });
 
-        var serving = CliApp.RunAsync(["view", run.RunId[..10], "--open"], context);
+        var serving = CliApp.RunAsync(["view", run.RunId[..^1], "--open"], context);
         while (opened.Count == 0 && !serving.IsCompleted)
         {
             await Task.Delay(20, Ct);

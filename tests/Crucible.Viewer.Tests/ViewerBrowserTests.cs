@@ -138,10 +138,20 @@ public sealed class ViewerBrowserTests(AgentRunFixture run) : IAsyncLifetime
 
         var page = await NewPageAsync();
         await page.GotoAsync(url);
-        await Expect(page.GetByTestId("runs").Locator("tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("runs").Locator("tbody tr")).ToHaveCountAsync(2);
         await ShotAsync(page, "viewer-runs.png");
         await page.GetByRole(AriaRole.Link, new() { Name = run.RunId, Exact = true }).ClickAsync();
         await ClickThroughToThePassingAttemptAsync(page, "viewer");
+
+        // Two runs side by side: the agent's (pass@1 0.5) against the reference's (1.0) gains the task.
+        await page.GetByRole(AriaRole.Link, new() { Name = "runs", Exact = true }).ClickAsync();
+        await page.GetByTestId("compare-a").SelectOptionAsync(run.RunId);
+        await page.GetByTestId("compare-b").SelectOptionAsync(run.ReferenceRunId);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compare" }).ClickAsync();
+        await Expect(page.GetByTestId("compare-counts")).ToHaveTextAsync("gained 1 · lost 0 · same 0");
+        await Expect(page.GetByTestId("compare").Locator("tbody tr")).ToHaveTextAsync([$"{AgentRunFixture.TaskId}50.0 %100.0 %gained"]);
+        await Expect(page.GetByTestId("difference")).ToContainTextAsync("50.0 pts");
+        await ShotAsync(page, "viewer-compare.png");
 
         interrupts.Raise(PosixSignal.SIGINT);
         Assert.Equal(ExitCodes.Ok, await serving.WaitAsync(Wait, Ct));
