@@ -32,9 +32,9 @@ public sealed class HumanEvalTaskSourceTests : IDisposable
         var test = Encoding.UTF8.GetString(Workspaces.ReadTaskFile(t.TestFiles[0]));
         Assert.Contains("from solution import has_close_elements\n", test, StringComparison.Ordinal);
         Assert.EndsWith("def test_has_close_elements():\n    check(has_close_elements)\n", test, StringComparison.Ordinal);
-        Assert.Equal(["test_humaneval.test_has_close_elements"], new Python.PytestRunner().Discover(t).Select(e => e.Name));
+        Assert.Equal(["test_humaneval.test_has_close_elements"], new Crucible.Verification.Python.PytestRunner().Discover(t).Select(e => e.Name));
         // Every task has exactly one discovered test: its check().
-        Assert.All(suite.Tasks, task => Assert.Single(new Python.PytestRunner().Discover(task)));
+        Assert.All(suite.Tasks, task => Assert.Single(new Crucible.Verification.Python.PytestRunner().Discover(task)));
     }
 
     [Fact]
