@@ -7,10 +7,13 @@ namespace Crucible.Flywheel.Eval;
 public enum TaskChange
 {
     /// <summary>B's pass@1 on the task is higher than A's.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("gained")]
     Gained,
     /// <summary>B's pass@1 on the task is lower than A's.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("lost")]
     Lost,
     /// <summary>Equal pass@1.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("same")]
     Same,
 }
 
