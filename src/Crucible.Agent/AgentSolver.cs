@@ -38,6 +38,8 @@ public sealed class AgentSolver(AgentAssembly assembly, Func<IChatClient> client
                 Status = result.Status.ToWire(),
                 Message = result.Message,
                 Usage = result.Usage,
+                // An error is never the agent's answer: the model call failed, or a tool or the verifier did.
+                Failure = result.Status == AgentRunStatus.Error ? (result.ModelCallFailed ? SolveFailure.ModelError : SolveFailure.HarnessError) : null,
                 TrajectoryPath = trajectory,
             };
         }

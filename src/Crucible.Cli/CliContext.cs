@@ -82,8 +82,12 @@ internal sealed record CliSetup
     /// <summary>Creates a verifier over a sandbox. Default: <see cref="Verifier"/> with default options.</summary>
     public Func<ISandbox, IVerifier> VerifierFactory { get; init; } = sandbox => new Verifier(new VerifierOptions { Sandbox = sandbox });
 
-    /// <summary>The reward-hacking checks attached to evaluation verdicts. Default: the constitution's integrity checks.</summary>
-    public Func<IIntegrityChecker?> IntegrityCheckerFactory { get; init; } = () => new Crucible.Constitution.IntegrityChecker();
+    /// <summary>
+    /// The reward-hacking checks attached to evaluation verdicts, given the sandbox. Default: the constitution's
+    /// integrity checks, then differential testing against the task's reference (<c>integrity.does-not-generalise</c>).
+    /// </summary>
+    public Func<ISandbox, IIntegrityChecker?> IntegrityCheckerFactory { get; init; } = sandbox =>
+        new CompositeIntegrityChecker(new Crucible.Constitution.IntegrityChecker(), new Crucible.Verification.Differential.DifferentialChecker(sandbox));
 
     /// <summary>Asks the user about a tool call in interactive <c>run</c>; null uses <see cref="Commands.ApprovalPrompt"/> over <see cref="Err"/> and <see cref="Input"/>. Default: null.</summary>
     public Func<PermissionRequest, CancellationToken, ValueTask<UserAnswer>>? ApprovalPrompt { get; init; }
@@ -93,6 +97,12 @@ internal sealed record CliSetup
 
     /// <summary>Creates the agent's permission gate; null uses <see cref="AgentAssembly.DefaultGate"/>. Default: null.</summary>
     public Func<AgentGateSetup, IPermissionGate>? PermissionGate { get; init; }
+
+    /// <summary>
+    /// Opens a URL in the user's browser for <c>view --open</c>, returning null or what went wrong. Default:
+    /// <see cref="Commands.ViewCommand.OpenWithXdgOpen"/> (<c>setsid xdg-open URL</c>).
+    /// </summary>
+    public Func<Uri, string?> OpenBrowser { get; init; } = Commands.ViewCommand.OpenWithXdgOpen;
 }
 
 /// <summary>
@@ -255,8 +265,8 @@ internal sealed class CliContext : IDisposable
     /// <summary>A verifier over <paramref name="sandbox"/>.</summary>
     public IVerifier CreateVerifier(ISandbox sandbox) => Setup.VerifierFactory(sandbox);
 
-    /// <summary>The integrity checks for eval verdicts.</summary>
-    public IIntegrityChecker? CreateIntegrityChecker() => Setup.IntegrityCheckerFactory();
+    /// <summary>The integrity checks for eval verdicts, running their processes in <paramref name="sandbox"/>.</summary>
+    public IIntegrityChecker? CreateIntegrityChecker(ISandbox sandbox) => Setup.IntegrityCheckerFactory(sandbox);
 
     /// <summary>The approval prompt of interactive runs.</summary>
     public Func<PermissionRequest, CancellationToken, ValueTask<UserAnswer>> ApprovalPrompt =>

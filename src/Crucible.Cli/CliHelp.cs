@@ -46,9 +46,29 @@ internal static class CliHelp
         ["eval"] = new(
             [new("crucible eval examples --solver reference", "grade the reference solutions of a suite (a sanity check)"),
              new("crucible eval ../shared/exercism --solver agent --model anthropic:claude-sonnet-4-5 -j 4 --filter 'two-*'", "grade the agent on part of a suite, 4 attempts at a time"),
-             new("crucible eval --resume 20261121-143012-a1b2", "finish an interrupted run without redoing finished attempts")],
+             new("crucible eval ../shared/benchmarks/openai-humaneval --solver model --model anthropic:claude-sonnet-4-5 --samples 10 -j 4", "pass@1, pass@5 and pass@10 of a one-shot model, with 95% intervals"),
+             new("crucible eval --resume 20261121-143012-a1b2", "finish an interrupted run, or redo the model/harness errors of a degraded one")],
             [StateDir, AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl, GradingCache, NuGet],
-            [StateDefault, "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in every verdict)", "model: none; --solver agent needs --model", SettingsDefault]),
+            [StateDefault, "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in every verdict)", "model: none; --solver model and --solver agent need --model",
+             "samples: 1 (--samples K draws K per task; temperature 1.0 unless --temperature)", "exit code: 0 completed, 3 degraded (model/harness errors, not counted), 130/143 interrupted", SettingsDefault]),
+        ["eval compare"] = new(
+            [new("crucible eval compare 20261121-143012-a1b2 20261122-090000-c3d4", "what the second run gained and lost, with a paired CI and McNemar's test"),
+             new("crucible eval compare 20261121 20261122 --json", "the same as JSON (run ids may be unique prefixes)")],
+            [StateDir],
+            [StateDefault, "intervals: 95% paired percentile bootstrap over shared tasks, 10,000 resamples, fixed seed (docs/eval.md)"]),
+        ["runs"] = new(
+            [new("crucible runs list", "past evaluation runs, newest first"), new("crucible runs show 20261121-143012-a1b2", "one run's options, status and summary")],
+            [StateDir],
+            [StateDefault, "sub-command: none (shows this help)"]),
+        ["runs list"] = new(
+            [new("crucible runs list", "id, status, solver, suite, attempts, pass@1 and cost of every run"), new("crucible runs list --json", "the same as JSON")],
+            [StateDir],
+            [StateDefault, "output: a table on stdout (--json for JSON)"]),
+        ["runs show"] = new(
+            [new("crucible runs show 20261121-143012-a1b2", "options, status, pass@k with intervals, outcomes, tokens, cost and time"),
+             new("crucible runs show 20261121 --json", "the full run report (crucible.run-report v1) with every task and attempt")],
+            [StateDir],
+            [StateDefault, "output: tables on stdout (--json for the run report)"]),
         ["tasks"] = new(
             [new("crucible tasks list examples", "list a suite's tasks"), new("crucible tasks check examples --repeat 3", "validate a suite and flag flaky tasks")],
             [GradingCache, NuGet],
@@ -86,6 +106,16 @@ internal static class CliHelp
              new("crucible review workspace --task examples/lru-cache", "review a task workspace with the task's protected files")],
             [AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl],
             ["path: the current folder, compared with HEAD", "constitution: the built-in code constitution", "AI critique: none without --model", SettingsDefault]),
+        ["eval report"] = new(
+            [new("crucible eval report 20261121-143012-a1b2 --html report.html", "write a run's pages as one HTML file to attach to a pull request")],
+            [StateDir],
+            [StateDefault, "output: nothing is written without --html FILE; the file's path is printed on stdout"]),
+        ["view"] = new(
+            [new("crucible view", "browse every run of this folder's store"),
+             new("crucible view 20261121-143012-a1b2 --open", "open one run in the browser"),
+             new("crucible view --listen 0.0.0.0 --port 8080", "serve on every interface (anyone who reaches it reads the runs)")],
+            [StateDir],
+            [StateDefault, "address: 127.0.0.1 on a free port (the URL is printed on stdout)", "browser: not opened unless --open"]),
         ["verify"] = new(
             [new("crucible verify", "verify the uncommitted change of this repository (or the last commit of a clean tree)"),
              new("crucible verify --strict --json", "the agent-hook and CI gate: test edits fail too, the full verdict as JSON"),

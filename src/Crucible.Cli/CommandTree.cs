@@ -16,5 +16,7 @@ internal static class CommandTree
         yield return Commands.ModelsCommand.Create(context);
         yield return Commands.ReviewCommand.Create(context);
         yield return Commands.VerifyCommand.Create(context);
+        yield return Commands.RunsCommand.Create(context);
+        yield return Commands.ViewCommand.Create(context);
     }
 }

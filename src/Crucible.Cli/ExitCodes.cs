@@ -12,6 +12,12 @@ public static class ExitCodes
     /// <summary>Bad input: a missing path, a malformed file, an unknown option value.</summary>
     public const int BadInput = 2;
 
+    /// <summary>
+    /// <c>eval</c>: the run finished but is <c>degraded</c> (some attempts met a model/provider or harness error, which are
+    /// not results); <c>crucible eval --resume RUN</c> redoes them.
+    /// </summary>
+    public const int Degraded = 3;
+
     /// <summary>Interrupted by Ctrl-C (SIGINT, 128 + 2); the work done so far is kept.</summary>
     public const int Interrupted = 130;
 

@@ -123,7 +123,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Contains($"[{tasks}/{tasks}]", r.Stderr, StringComparison.Ordinal);
         foreach (var dir in Directory.GetDirectories(TestPaths.Examples))
         {
-            Assert.Matches($@"{Path.GetFileName(dir)}#\d+: Passed", r.Stderr);
+            Assert.Matches($@"{Path.GetFileName(dir)}#\d+: passed", r.Stderr);
         }
     }
 

@@ -271,9 +271,10 @@ public sealed class ReviewCommandTests : IDisposable
     [Fact]
     public async Task Eval_attaches_the_constitution_integrity_flags_to_verdicts()
     {
-        // `crucible eval` builds its runner with the context's integrity checker; by default the constitution supplies it.
+        // `crucible eval` builds its runner with the context's integrity checker: by default the constitution's checks, then differential testing.
         using var context = new CliContext(TestContexts.Setup(_repo.Path, _out, _err, _repo.Path));
-        var checker = Assert.IsType<Crucible.Constitution.IntegrityChecker>(context.CreateIntegrityChecker());
+        var checker = Assert.IsType<Crucible.Core.Integrity.CompositeIntegrityChecker>(context.CreateIntegrityChecker(context.CreateSandbox(noSandbox: false)));
+        Assert.Equal([typeof(Crucible.Constitution.IntegrityChecker), typeof(Crucible.Verification.Differential.DifferentialChecker)], checker.Checkers.Select(c => c.GetType()));
         var task = Assert.Single(TaskSuites.Load(TestPaths.ExercismTask("two-fer")).Tasks);
         using var workspace = new TempDirectory("review-eval");
         Workspaces.Materialize(task, workspace.Path, task.ReferenceFiles);

@@ -43,7 +43,7 @@ public sealed class SignalTests : IDisposable
     {
         var work = Work;
         using var cli = RunningCli.Start(work, _tmp, "eval", TestPaths.Examples, "--solver", "reference", "--filter", "interval-merge,lru-cache");
-        await cli.WaitForStderrAsync("[1/2] interval-merge#0: Passed", WorkTimeout);
+        await cli.WaitForStderrAsync("[1/2] interval-merge#0: passed", WorkTimeout);
         // The second attempt is being graded now (a workspace in the temp folder, a build in the sandbox).
         var children = cli.Descendants();
         Assert.NotEmpty(cli.CrucibleTempEntries());

@@ -31,6 +31,9 @@ public static class TestPaths
     /// <summary>Aider's polyglot benchmark root.</summary>
     public static string AiderPolyglot => RequireDirectory(Path.Combine(Shared, "benchmarks", "aider-polyglot"));
 
+    /// <summary>OpenAI's HumanEval export (164 Python problems).</summary>
+    public static string HumanEval => RequireDirectory(Path.Combine(Shared, "benchmarks", "openai-humaneval"));
+
     /// <summary>The recorded provider exchanges.</summary>
     public static string ProviderRecordings => RequireDirectory(Path.Combine(Shared, "fixtures", "provider-recordings"));
 

@@ -83,9 +83,9 @@ public sealed class AgentLoop
         wallClock.CancelAfter(Max(TimeSpan.Zero, budget.EffectiveDeadline - _clock.GetUtcNow()));
         var ct = wallClock.Token;
 
-        AgentRunResult End(AgentRunStatus status, string? message, Core.Verification.Verdict? verdict = null)
+        AgentRunResult End(AgentRunStatus status, string? message, Core.Verification.Verdict? verdict = null, bool modelCallFailed = false)
         {
-            var result = new AgentRunResult(status, message, steps, Subtract(budget.Spent, spentAtStart), verdict, finalText);
+            var result = new AgentRunResult(status, message, steps, Subtract(budget.Spent, spentAtStart), verdict, finalText) { ModelCallFailed = modelCallFailed };
             conversation.Emit(new RunEnded(status, message, steps, result.Usage, verdict?.Status, verdict?.CountsAsPass, finalText));
             CurrentBudget = null;
             return result;
@@ -121,7 +121,7 @@ public sealed class AgentLoop
                 {
                     // The run cannot go on without the model (authentication, unknown model, retries exhausted).
                     conversation.Emit(new StepCompleted(step));
-                    return End(AgentRunStatus.Error, DescribeModelFailure(e));
+                    return End(AgentRunStatus.Error, DescribeModelFailure(e), modelCallFailed: true);
                 }
                 var (usage, cost) = Charge(response, conversation.Messages, budget);
                 var assistant = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant) ?? new ChatMessage(ChatRole.Assistant, response.Text);
@@ -138,7 +138,7 @@ public sealed class AgentLoop
                 {
                     // Done — but only the harness can say whether the work is right.
                     conversation.Emit(new StepCompleted(step));
-                    var (flags, critique) = Review(step, ++reviews, conversation);
+                    var (flags, critique) = await ReviewAsync(step, ++reviews, conversation, ct).ConfigureAwait(false);
                     if (critique is not null)
                     {
                         conversation.Add(new ChatMessage(ChatRole.User, critique)
@@ -211,7 +211,7 @@ public sealed class AgentLoop
     /// Runs <see cref="AgentOptions.Review"/> (when set) and records it. Returns the critique to send when
     /// integrity findings fired and rounds are left; otherwise the findings to attach to the verdict.
     /// </summary>
-    private (IReadOnlyList<Core.Verification.IntegrityFlag> Flags, string? Critique) Review(int step, int round, AgentConversation conversation)
+    private async Task<(IReadOnlyList<Core.Verification.IntegrityFlag> Flags, string? Critique)> ReviewAsync(int step, int round, AgentConversation conversation, CancellationToken ct)
     {
         if (_options.Review is not { } review)
         {
@@ -229,8 +229,20 @@ public sealed class AgentLoop
             return ([], null);
         }
         var flags = DoneReview.Flags(result);
+        var errors = result.Report.Errors;
+        if (flags.Count == 0 && review.Behaviour is not null)
+        {
+            try
+            {
+                flags = await review.CheckBehaviourAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                errors = [.. errors, $"differential testing could not run: {e.Message}"];
+            }
+        }
         var feedBack = flags.Count > 0 && round <= _options.MaxIntegrityCritiqueRounds;
-        conversation.Emit(new ReviewRecorded(step, round, review.Source, flags, result.Report.Findings.Count - flags.Count, result.Report.Errors, feedBack));
+        conversation.Emit(new ReviewRecorded(step, round, review.Source, flags, result.Report.Findings.Count - DoneReview.Flags(result).Count, errors, feedBack));
         return feedBack ? (flags, DoneReview.Critique(flags, round, _options.MaxIntegrityCritiqueRounds)) : (flags, null);
     }
 

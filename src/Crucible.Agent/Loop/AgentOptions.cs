@@ -61,4 +61,11 @@ public sealed record AgentOptions
 /// <param name="Usage">Usage of this run, sub-agents included.</param>
 /// <param name="Verdict">The harness's verdict, when the model said it was done and tests were known.</param>
 /// <param name="FinalText">The model's last text.</param>
-public sealed record AgentRunResult(AgentRunStatus Status, string? Message, int Steps, Core.Usage.UsageTotals Usage, Verdict? Verdict, string? FinalText);
+public sealed record AgentRunResult(AgentRunStatus Status, string? Message, int Steps, Core.Usage.UsageTotals Usage, Verdict? Verdict, string? FinalText)
+{
+    /// <summary>
+    /// True when an <see cref="AgentRunStatus.Error"/> came from the model call itself (provider outage, authentication,
+    /// retries exhausted) rather than from a tool or the harness: an eval keeps such attempts out of the pass rate.
+    /// </summary>
+    public bool ModelCallFailed { get; init; }
+}

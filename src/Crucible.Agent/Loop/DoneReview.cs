@@ -5,6 +5,7 @@ using Crucible.Constitution.Changes;
 using Crucible.Constitution.Checks;
 using Crucible.Constitution.Loading;
 using Crucible.Constitution.Review;
+using Crucible.Core.Integrity;
 using Crucible.Core.Tasks;
 using Crucible.Core.Verification;
 
@@ -35,12 +36,37 @@ public sealed class DoneReview
     /// <summary>Where the change comes from, for the transcript.</summary>
     public string Source { get; private init; } = "change";
 
-    /// <summary>Reviews <paramref name="workspace"/> against <paramref name="task"/>'s starting files, with the task's protected and allowed files.</summary>
-    public static DoneReview ForTask(TaskSpec task, string workspace, ConstitutionDocument? constitution = null) =>
+    /// <summary>
+    /// A checker that runs the candidate (differential testing against the task's reference), run after the
+    /// static checks found nothing. Null when there is none.
+    /// </summary>
+    public IIntegrityChecker? Behaviour { get; private init; }
+
+    private TaskSpec? _task;
+    private string? _workspace;
+
+    /// <summary>
+    /// Reviews <paramref name="workspace"/> against <paramref name="task"/>'s starting files, with the task's protected and
+    /// allowed files; <paramref name="behaviour"/>, when given, then runs the candidate (see <see cref="Behaviour"/>).
+    /// </summary>
+    public static DoneReview ForTask(TaskSpec task, string workspace, ConstitutionDocument? constitution = null, IIntegrityChecker? behaviour = null) =>
         new(constitution ?? ConstitutionLoader.Default, () => ChangeSetBuilder.FromTask(task, workspace), CheckContext.FromTask(task))
         {
             Source = $"task {task.Id} workspace vs its starting files",
+            Behaviour = behaviour,
+            _task = task,
+            _workspace = workspace,
         };
+
+    /// <summary>Runs <see cref="Behaviour"/> over the workspace as it is now (no flags when there is no behaviour checker).</summary>
+    public async Task<IReadOnlyList<IntegrityFlag>> CheckBehaviourAsync(CancellationToken cancellationToken)
+    {
+        if (Behaviour is null || _task is null || _workspace is null)
+        {
+            return [];
+        }
+        return await Behaviour.CheckAsync(_task, _workspace, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Reviews the git working tree of <paramref name="workspace"/> against <paramref name="baseCommit"/>
@@ -110,7 +136,11 @@ public sealed class DoneReview
                 }
             }
             sb.Append(": ").Append(f.Message).Append('\n');
-            if (f.Snippet is { Length: > 0 } snippet)
+            if (f.Counterexample is { } c)
+            {
+                sb.Append("  counterexample: `").Append(c.Call).Append("` should give `").Append(c.Expected).Append("`, your code gives `").Append(c.Got).Append("`\n");
+            }
+            else if (f.Snippet is { Length: > 0 } snippet)
             {
                 sb.Append("  `").Append(snippet.ReplaceLineEndings(" ")).Append("`\n");
             }

@@ -133,7 +133,8 @@ public sealed class AgentSession : IDisposable
         if (options.Review is null && setup.VerifyWhenDone && setup.ReviewWhenDone)
         {
             var root = setup.ToolContext.WorkspaceRoot;
-            options = options with { Review = task is not null ? DoneReview.ForTask(task, root) : DoneReview.ForRepository(root, Repository?.BaseCommit) };
+            // A task with a reference solution is also compared with it on generated inputs (differential testing).
+            options = options with { Review = task is not null ? DoneReview.ForTask(task, root, behaviour: new Crucible.Verification.Differential.DifferentialChecker(setup.ToolContext.Sandbox)) : DoneReview.ForRepository(root, Repository?.BaseCommit) };
         }
         _loop = new AgentLoop(setup.Client, tools, setup.Gate, setup.ToolContext with { SessionDirectory = stateDirectory }, options);
     }

@@ -16,99 +16,63 @@ namespace Crucible.Cli.Commands;
 /// <summary><c>crucible eval SUITE --solver ...</c>: grade a solver on a task suite.</summary>
 internal static class EvalCommand
 {
-    /// <summary>The solvers <c>--solver</c> accepts, with what each needs.</summary>
-    public static IReadOnlyDictionary<string, string> Solvers { get; } = new Dictionary<string, string>
-    {
-        ["reference"] = "applies each task's reference solution",
-        ["stub"] = "leaves each task's starting workspace untouched",
-        ["files"] = "overlays DIR/<task-id>/ from --candidates DIR",
-        ["agent"] = "runs the Crucible agent on each task with --model SPEC",
-    };
-
     public static Command Create(CliContext context)
     {
-        var suite = new Argument<string?>("SUITE") { Description = "Suite folder (native task.yaml tasks, or an Exercism / Aider polyglot layout)", Arity = ArgumentArity.ZeroOrOne };
-        var solver = new Option<string>("--solver") { Description = $"Solver: {string.Join(", ", Solvers.Keys)}", DefaultValueFactory = _ => "reference" };
+        var suite = new Argument<string?>("SUITE") { Description = "Suite folder (native task.yaml tasks, an Exercism / Aider polyglot layout, or HumanEval)", Arity = ArgumentArity.ZeroOrOne };
+        var solver = new Option<string>("--solver") { Description = $"Solver: {string.Join(", ", EvalLauncher.Solvers.Keys)}", DefaultValueFactory = _ => "reference" };
         var candidates = new Option<string?>("--candidates") { Description = "For --solver files: folder with one sub-folder of files per task id" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Attempts graded in parallel", DefaultValueFactory = _ => 1 };
         var filter = new Option<string?>("--filter") { Description = "Only tasks whose id matches this glob (comma-separated alternatives)" };
-        var repeat = new Option<int>("--repeat") { Description = "Attempts per task", DefaultValueFactory = _ => 1 };
-        var json = new Option<bool>("--json") { Description = "Print the summary as JSON on stdout" };
-        var resume = new Option<string?>("--resume") { Description = "Resume an interrupted run by id (finished attempts are kept)" };
+        var samples = new Option<int>("--samples") { HelpName = "K", Description = "Independent samples per task (pass@k for k in 1, 5, 10 up to K)", DefaultValueFactory = _ => 1 };
+        var repeat = new Option<int>("--repeat") { Description = "Repeats of each sample, to expose flaky grading (a sample passes only if every repeat does)", DefaultValueFactory = _ => 1 };
+        var temperature = new Option<double?>("--temperature") { Description = $"Sampling temperature for --solver model (default: {EvalSettings.DefaultSamplingTemperature} with --samples > 1, else the provider's)" };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON on stdout (progress still goes to stderr)" };
+        var resume = new Option<string?>("--resume") { Description = "Resume an interrupted or degraded run by id (finished attempts are kept; model/harness errors are redone)" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run builds and tests without bubblewrap (recorded in every verdict)" };
         var model = new Option<string?>("--model") { HelpName = "SPEC", Description = "Model spec for model-driven solvers, e.g. anthropic:claude-sonnet-4-5" };
         var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
 
         var command = new Command("eval", "Grade a solver on a task suite; results go to .crucible/crucible.db and .crucible/runs/<id>/.")
         {
-            suite, solver, candidates, jobs, filter, repeat, json, resume, noSandbox, model, cache,
+            suite, solver, candidates, jobs, filter, samples, repeat, temperature, json, resume, noSandbox, model, cache,
         };
+        command.Subcommands.Add(EvalCompareCommand.Create(context));
+        command.Subcommands.Add(EvalReportCommand.Create(context));
         context.SetAction(command, async (parse, ct) =>
         {
             var settings = new EvalSettings(
                 parse.GetValue(suite), parse.GetValue(solver)!, parse.GetValue(candidates), parse.GetValue(jobs),
-                parse.GetValue(filter), parse.GetValue(repeat), parse.GetValue(noSandbox), parse.GetValue(model));
+                parse.GetValue(filter), parse.GetValue(repeat), parse.GetValue(noSandbox), parse.GetValue(model))
+            {
+                Samples = parse.GetValue(samples),
+                Temperature = parse.GetValue(temperature),
+            };
             using var invocation = context.WithResponseCache(parse.GetValue(cache));
             return await RunAsync(invocation, settings, parse.GetValue(resume), parse.GetValue(json), ct);
         });
         return command;
     }
 
-    /// <summary>What a run was started with; stored with the run so <c>--resume</c> can rebuild it.</summary>
-    internal sealed record EvalSettings(string? Suite, string Solver, string? Candidates, int Jobs, string? Filter, int Repeat, bool NoSandbox, string? Model);
-
     private static async Task<int> RunAsync(CliContext context, EvalSettings settings, string? resumeId, bool json, CancellationToken ct)
     {
         using var store = new ResultStore(context.DatabasePath);
-        StoredRun run;
-        if (resumeId is not null)
-        {
-            var found = store.FindRun(resumeId) ?? throw new BadInputException($"no run '{resumeId}' in {context.DatabasePath}", "pass the id of an unfinished run (see the folders under .crucible/runs), or start a new run without --resume");
-            if (found.Status == "completed")
-            {
-                throw new BadInputException($"run {found.Id} already completed", "start a new run without --resume");
-            }
-            run = found;
-            settings = JsonSerializer.Deserialize<EvalSettings>(found.OptionsJson, ResultStore.Json)!;
-        }
-        else
-        {
-            if (settings.Suite is null)
-            {
-                throw new BadInputException("no suite given", "pass a suite folder, e.g. 'crucible eval examples', or --resume RUN");
-            }
-            Validate(settings);
-            var id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Crucible.Verification.Grading.Canaries.RandomHex(2)}";
-            var folder = Path.Combine(context.RunsDirectory, id);
-            // Paths are stored absolute, so a resumed run finds them from any folder.
-            settings = settings with { Suite = context.FullPath(settings.Suite), Candidates = settings.Candidates is { } c ? context.FullPath(c) : null };
-            run = new StoredRun(id, settings.Suite, settings.Solver, JsonSerializer.Serialize(settings, ResultStore.Json), folder, DateTimeOffset.UtcNow, null, "created");
-        }
-        Validate(settings);
-        var suite = TaskSuites.Filter(TaskSuites.Load(settings.Suite!), settings.Filter);
-        if (suite.Tasks.Count == 0)
-        {
-            throw new BadInputException($"no runnable task in '{settings.Suite}' matches the filter '{settings.Filter}'", "check the ids with 'crucible tasks list SUITE'");
-        }
+        var launcher = new EvalLauncher(store, context.RunsDirectory);
+        // Paths are stored absolute, so a resumed run finds them from any folder.
+        settings = settings with { Suite = settings.Suite is { } p ? context.FullPath(p) : null, Candidates = settings.Candidates is { } c ? context.FullPath(c) : null };
+        var prepared = launcher.Prepare(settings, resumeId);
+        settings = prepared.Settings;
         var sandbox = context.CreateSandbox(settings.NoSandbox);
         var solver = CreateSolver(context, settings, sandbox);
         if (settings.NoSandbox)
         {
             context.Warn("--no-sandbox: builds and tests run on the host without isolation; verdicts record sandbox 'none'.");
         }
-        if (resumeId is null)
-        {
-            Directory.CreateDirectory(run.Folder);
-            await File.WriteAllTextAsync(Path.Combine(run.Folder, "run.json"), JsonSerializer.Serialize(new { run.Id, settings, sandbox = sandbox.Name, tasks = suite.Tasks.Select(t => t.Id), created = run.CreatedAt }, ResultStore.ArtifactJson), ct);
-            await store.CreateRunAsync(run);
-        }
-
-        var runner = new EvalRunner(context.CreateVerifier(sandbox), store, context.CreateIntegrityChecker());
-        var options = new EvalOptions { Jobs = settings.Jobs, Repeat = settings.Repeat };
+        var (run, suite) = (prepared.Run, prepared.Suite);
+        var perTask = settings.Samples * settings.Repeat;
         // Progress and status go to stderr whatever the output format: --json keeps stdout clean, not the terminal silent.
-        {
-            context.Err.MarkupLine($"[bold]run {run.Id}[/]: {suite.Tasks.Count} task(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}");
-        }
+        context.Err.MarkupLine($"[bold]run {run.Id}[/]{(prepared.Resumed ? " (resumed)" : "")}: {suite.Tasks.Count} task(s) x {settings.Samples} sample(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}");
+        Task<EvalSummary> Go(IProgress<EvalProgress> progress) =>
+            launcher.RunAsync(prepared, solver, context.CreateVerifier(sandbox), context.CreateIntegrityChecker(sandbox), sandbox.Name, progress, ct);
         EvalSummary summary;
         if (context.ErrIsTerminal)
         {
@@ -116,25 +80,23 @@ internal static class EvalCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
-                    var bar = ctx.AddTask("grading", maxValue: suite.Tasks.Count * settings.Repeat);
-                    var progress = new SyncProgress<EvalProgress>(p =>
+                    var bar = ctx.AddTask("grading", maxValue: suite.Tasks.Count * perTask);
+                    return await Go(new SyncProgress<EvalProgress>(p =>
                     {
                         bar.Value = p.Completed;
-                        bar.Description = $"{p.Passed}/{p.Completed} passed{(p.Last is { } l ? $" [grey]· {Markup.Escape(l.TaskId)}[/]" : "")}";
-                    });
-                    return await runner.RunAsync(run, suite, solver, options, progress, ct);
+                        bar.Description = $"{p.Passed}/{p.Completed} passed{(p.Excluded > 0 ? $" [yellow]{p.Excluded} error(s)[/]" : "")}{(p.Last is { } l ? $" [grey]· {Markup.Escape(l.TaskId)}[/]" : "")}";
+                    }));
                 });
         }
         else
         {
-            var progress = new SyncProgress<EvalProgress>(p =>
+            summary = await Go(new SyncProgress<EvalProgress>(p =>
             {
                 if (p.Last is { } l)
                 {
-                    context.Err.WriteLine($"[{p.Completed}/{p.Total}] {l.TaskId}#{l.Attempt}: {l.Verdict.Status}{(l.Verdict.Integrity.Count > 0 ? " (integrity flags)" : "")} {l.Duration.TotalSeconds:F1}s");
+                    context.Err.WriteLine($"[{p.Completed}/{p.Total}] {l.TaskId}#{l.Attempt}: {l.Outcome.ToWire()}{(l.Outcome.IsOutage() ? $" ({l.SolverMessage ?? string.Join("; ", l.Verdict.Reasons)})" : "")} {l.Duration.TotalSeconds:F1}s");
                 }
-            });
-            summary = await runner.RunAsync(run, suite, solver, options, progress, ct);
+            }));
         }
 
         if (json)
@@ -144,34 +106,19 @@ internal static class EvalCommand
         else
         {
             // Only model-driven solvers cost anything; a model with no known price is reported as unknown, not as $0.
-            Render(context, summary, costKnown: settings.Solver != "agent" || context.Pricing(settings.Model!) is not null);
+            Render(context, summary, costKnown: !EvalLauncher.ModelSolvers.Contains(settings.Solver) || context.Pricing(settings.Model!) is not null);
         }
         if (summary.Interrupted)
         {
             context.Err.MarkupLine($"[yellow]interrupted[/]: {summary.Results.Count} attempt(s) kept. Resume with: [bold]crucible eval --resume {run.Id}[/]");
             return ExitCodes.Interrupted;
         }
+        if (summary.Degraded)
+        {
+            context.Err.MarkupLine($"[yellow]degraded[/]: {summary.Report.Counts.Excluded} attempt(s) met a model/provider or harness error and are not counted. Redo them with: [bold]crucible eval --resume {run.Id}[/]");
+            return ExitCodes.Degraded;
+        }
         return ExitCodes.Ok;
-    }
-
-    private static void Validate(EvalSettings s)
-    {
-        if (!Solvers.ContainsKey(s.Solver))
-        {
-            throw new BadInputException($"unknown solver '{s.Solver}'", $"use one of: {string.Join(", ", Solvers.Keys)}");
-        }
-        if (s.Solver == "files" && s.Candidates is null)
-        {
-            throw new BadInputException("--solver files needs --candidates DIR", "pass --candidates with a folder holding one sub-folder of files per task id");
-        }
-        if (s.Solver == "agent" && s.Model is null)
-        {
-            throw new BadInputException("--solver agent needs --model SPEC", "pass --model, e.g. --model anthropic:claude-sonnet-4-5");
-        }
-        if (s.Jobs < 1 || s.Repeat < 1)
-        {
-            throw new BadInputException($"--jobs and --repeat must be at least 1 (got {s.Jobs} and {s.Repeat})", "pass a positive number");
-        }
     }
 
     private static ISolver CreateSolver(CliContext context, EvalSettings s, Core.Sandbox.ISandbox sandbox) => s.Solver switch
@@ -179,22 +126,26 @@ internal static class EvalCommand
         "reference" => new ReferenceSolver(),
         "stub" => new StubSolver(),
         "files" => new FilesSolver(s.Candidates!),
+        "model" => new ModelSolver(() => context.CreateChatClient(s.Model!), new ModelSolverOptions { Temperature = s.EffectiveTemperature }, context.Pricing(s.Model!)),
         "agent" => RunCommand.CreateAgentSolver(context, s.Model, sandbox),
-        var other => throw new BadInputException($"unknown solver '{other}'", $"use one of: {string.Join(", ", Solvers.Keys)}"),
+        var other => throw new BadInputException($"unknown solver '{other}'", $"use one of: {string.Join(", ", EvalLauncher.Solvers.Keys)}"),
     };
 
     private static void Render(CliContext context, EvalSummary s, bool costKnown)
     {
         var o = context.Out;
-        var failing = s.Results.Where(r => !r.Verdict.CountsAsPass).ToList();
+        var failing = s.Results.Where(r => !r.CountsAsPass).ToList();
         if (failing.Count > 0)
         {
-            var table = new Table().Title("[bold]not passed[/]").AddColumn("task").AddColumn("status").AddColumn("tests").AddColumn("why");
-            foreach (var r in failing.Take(60))
+            var table = new Table().Title("[bold]not passed[/]").AddColumn("task").AddColumn("outcome").AddColumn("tests").AddColumn("why");
+            foreach (var r in failing.OrderBy(r => r.Outcome.IsOutage()).Take(60))
             {
                 var v = r.Verdict;
-                var why = v.Integrity.Count > 0 ? $"integrity: {v.Integrity[0].Rule}" : v.Reasons.FirstOrDefault() ?? "";
-                table.AddRow(Markup.Escape($"{r.TaskId}#{r.Attempt}"), Markup.Escape(v.Status.ToString()), $"{v.Counts.Passed}/{v.Counts.Expected}", Markup.Escape(Truncate(why, 100)));
+                var why = v.Integrity.Count > 0
+                    ? v.Integrity[0].Counterexample is { } c ? $"integrity: {v.Integrity[0].Rule}: {c.Call} should give {c.Expected}, got {c.Got}" : $"integrity: {v.Integrity[0].Rule}"
+                    : r.Outcome is AttemptOutcome.SolverError or AttemptOutcome.ModelError ? r.SolverMessage ?? "" : v.Reasons.FirstOrDefault() ?? "";
+                var outcome = r.Outcome.IsOutage() ? $"[yellow]{r.Outcome.ToWire()} (not counted)[/]" : Markup.Escape(r.Outcome.ToWire());
+                table.AddRow(Markup.Escape($"{r.TaskId}#{r.Attempt}"), outcome, $"{v.Counts.Passed}/{v.Counts.Expected}", Markup.Escape(Truncate(why, 160)));
             }
             if (failing.Count > 60)
             {
@@ -206,23 +157,7 @@ internal static class EvalCommand
         {
             o.MarkupLine($"[grey]{s.Unsupported.Count} task(s) not run here: {Markup.Escape(string.Join("; ", s.Unsupported.GroupBy(u => u.Reason).Select(g => $"{g.Count()} x {g.Key}")))}[/]");
         }
-        var summary = new Table().Title($"[bold]run {s.Run.Id}[/]").AddColumn("attempts").AddColumn("passed").AddColumn("pass rate").AddColumn("median").AddColumn("p95").AddColumn("by status");
-        summary.AddRow(
-            s.Results.Count.ToString(CultureInfo.InvariantCulture),
-            s.Passed.ToString(CultureInfo.InvariantCulture),
-            $"{s.PassRate:P1}",
-            $"{s.Median.TotalSeconds:F2}s",
-            $"{s.P95.TotalSeconds:F2}s",
-            Markup.Escape(string.Join(", ", s.ByStatus.OrderByDescending(k => k.Value).Select(k => $"{k.Key} {k.Value}"))));
-        o.Write(summary);
-        if (!costKnown)
-        {
-            o.MarkupLine("cost: unknown (no price for this model; add one to the price table, see docs/models.md)");
-        }
-        else if (s.CostUsd > 0)
-        {
-            o.MarkupLine($"cost: ${s.CostUsd:F4}");
-        }
+        RunReportView.Render(context, s.Report, costKnown);
         o.MarkupLine($"[grey]results: {Markup.Escape(Path.GetRelativePath(context.WorkingDirectory, s.Run.Folder))}[/]");
     }
 

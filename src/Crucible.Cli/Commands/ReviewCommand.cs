@@ -6,6 +6,7 @@ using Crucible.Constitution.Checks;
 using Crucible.Constitution.Critique;
 using Crucible.Constitution.Loading;
 using Crucible.Constitution.Review;
+using Crucible.Verification.Differential;
 using Crucible.Core;
 using Crucible.Core.Tasks;
 using Crucible.Core.Usage;
@@ -34,7 +35,8 @@ internal static class ReviewCommand
     /// <param name="Model">The model for the AI review; null runs the automated checks only.</param>
     /// <param name="Json">Print JSON instead of a tree.</param>
     /// <param name="Principles">With a model: critique only the first N principles, in constitution order (one model call each). Null: all.</param>
-    internal sealed record Settings(string? Path, string? Diff, string? Task, string? Constitution, string? Model, bool Json, int? Principles = null);
+    /// <param name="NoDifferential">With a task: skip differential testing against the task's reference (it runs the candidate in the sandbox).</param>
+    internal sealed record Settings(string? Path, string? Diff, string? Task, string? Constitution, string? Model, bool Json, int? Principles = null, bool NoDifferential = false);
 
     /// <summary>The model-driven half of a review.</summary>
     /// <param name="Model">The model spec.</param>
@@ -69,12 +71,13 @@ internal static class ReviewCommand
         var model = new Option<string?>("--model") { Description = "Model spec for the AI review, e.g. anthropic:claude-sonnet-4-5" };
         var json = new Option<bool>("--json") { Description = "Print the review as JSON on stdout" };
         var principles = new Option<int?>("--principles") { Description = "With --model: critique only the first N principles, in constitution order (one model call each; default: all)" };
+        var noDifferential = new Option<bool>("--no-differential") { Description = "With --task: do not compare the candidate with the task's reference on generated inputs" };
         var command = new Command("review", "Review a change against the constitution (exit 1 when an integrity check fires, 2 on bad input).")
         {
-            path, diff, task, constitution, model, json, principles,
+            path, diff, task, constitution, model, json, principles, noDifferential,
         };
         context.SetAction(command, (parse, ct) => RunAsync(
-            new Settings(parse.GetValue(path), parse.GetValue(diff), parse.GetValue(task), parse.GetValue(constitution), parse.GetValue(model), parse.GetValue(json), parse.GetValue(principles)),
+            new Settings(parse.GetValue(path), parse.GetValue(diff), parse.GetValue(task), parse.GetValue(constitution), parse.GetValue(model), parse.GetValue(json), parse.GetValue(principles), parse.GetValue(noDifferential)),
             context, ct));
         return command;
     }
@@ -102,19 +105,49 @@ internal static class ReviewCommand
         var result = AutomatedReview.Run(constitution, changes, task is null ? null : CheckContext.FromTask(task));
         var review = settings.Model is null ? null : await CritiqueAsync(context, settings.Model, settings.Principles, result, task, cancellationToken).ConfigureAwait(false);
         var ai = review?.Summary(constitution.Principles.Count) ?? AiSkipped;
+        DifferentialReport? differential = null;
+        if (task is not null && !settings.NoDifferential)
+        {
+            differential = DifferentialTester.Precondition(task) is { } why
+                ? DifferentialReport.NotComparable(task.Id, why)
+                : await new DifferentialTester(context.CreateSandbox(noSandbox: false)).CompareAsync(task, context.FullPath(settings.Path ?? "."), cancellationToken).ConfigureAwait(false);
+        }
+        var flagged = result.IntegrityFailed || differential?.Status == DifferentialStatus.Disagrees;
         foreach (var error in result.Report.Errors)
         {
             errors.MarkupLine($"[yellow]warning:[/] a check failed to run: {Markup.Escape(error)}");
         }
         if (settings.Json)
         {
-            output.Profile.Out.Writer.WriteLine(ToJson(result, task, ai, review));
+            output.Profile.Out.Writer.WriteLine(ToJson(result, task, ai, review, differential));
         }
         else
         {
             Print(output, result, task, ai, review);
+            PrintDifferential(output, differential);
         }
-        return result.IntegrityFailed ? ExitCodes.Failure : ExitCodes.Ok;
+        return flagged ? ExitCodes.Failure : ExitCodes.Ok;
+    }
+
+    private static void PrintDifferential(IAnsiConsole output, DifferentialReport? report)
+    {
+        switch (report)
+        {
+            case null:
+                return;
+            case { Status: DifferentialStatus.Disagrees, Counterexample: { } c }:
+                output.MarkupLine($"[red]FAIL[/] [bold]{DifferentialChecker.Rule}[/]: passes its tests but disagrees with the reference (seed {c.Seed}, case {c.Case} of {report.Cases})");
+                output.MarkupLine($"  input:    {Markup.Escape(c.Call)}");
+                output.MarkupLine($"  expected: {Markup.Escape(c.Expected)}");
+                output.MarkupLine($"  got:      {Markup.Escape(c.Got)}");
+                return;
+            case { Status: DifferentialStatus.Agrees }:
+                output.MarkupLine($"[green]differential:[/] agrees with the reference on {report.Compared} generated input(s) (seed {report.Seed}; {report.Invalid} invalid, {report.CandidateTimeouts} timed out)");
+                return;
+            default:
+                output.MarkupLine($"[grey]differential: not comparable: {Markup.Escape(report.Reason)}[/]");
+                return;
+        }
     }
 
     /// <summary>
@@ -240,8 +273,9 @@ internal static class ReviewCommand
         }
     }
 
-    private static string ToJson(ReviewResult result, TaskSpec? task, string ai, AiReview? review) => JsonSerializer.Serialize(new
+    private static string ToJson(ReviewResult result, TaskSpec? task, string ai, AiReview? review, DifferentialReport? differential) => JsonSerializer.Serialize(new
     {
+        differential,
         source = result.Changes.Description,
         changedFiles = result.Changes.Changed.Select(f => new { f.Path, kind = f.Kind.ToString() }),
         constitution = new { result.Constitution.Name, result.Constitution.Version, path = result.Constitution.SourcePath },

@@ -12,4 +12,12 @@ public interface IIntegrityChecker
 {
     /// <summary>Checks the candidate in <paramref name="candidatePath"/> against the pristine <paramref name="task"/>.</summary>
     Task<IReadOnlyList<IntegrityFlag>> CheckAsync(TaskSpec task, string candidatePath, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Checks a candidate that grading has already judged (<paramref name="verdict"/>). Checkers whose
+    /// findings only matter for a pass (and cost real time, such as differential testing) skip other
+    /// verdicts; the default runs <see cref="CheckAsync(TaskSpec, string, CancellationToken)"/>.
+    /// </summary>
+    Task<IReadOnlyList<IntegrityFlag>> CheckAsync(TaskSpec task, string candidatePath, Verdict verdict, CancellationToken cancellationToken = default) =>
+        CheckAsync(task, candidatePath, cancellationToken);
 }

@@ -56,6 +56,9 @@ public sealed record TaskSpec
 
     /// <summary>Free-form labels from the source (e.g. <c>refactoring</c>, <c>deprecated</c>).</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>Differential testing against <see cref="ReferenceFiles"/> (the <c>differential:</c> section of <c>task.yaml</c>).</summary>
+    public DifferentialSpec Differential { get; init; } = DifferentialSpec.Inferred;
 }
 
 /// <summary>A file of a task: where it goes in the workspace and its content on disk.</summary>

@@ -75,7 +75,19 @@ public sealed record TamperFlag(string Path, string Change);
 /// <param name="File">Workspace-relative file, when known.</param>
 /// <param name="Line">1-based line, when known.</param>
 /// <param name="Snippet">The offending text, when known.</param>
-public sealed record IntegrityFlag(string Rule, string Message, string? File = null, int? Line = null, string? Snippet = null);
+public sealed record IntegrityFlag(string Rule, string Message, string? File = null, int? Line = null, string? Snippet = null)
+{
+    /// <summary>For <c>integrity.does-not-generalise</c>: the first generated input on which the candidate disagreed with the reference.</summary>
+    public Counterexample? Counterexample { get; init; }
+}
+
+/// <summary>An input on which a candidate and the reference solution disagree.</summary>
+/// <param name="Call">The call, as source-like text (e.g. <c>total([1, 1, 2])</c>).</param>
+/// <param name="Expected">What the reference returned or threw (canonical JSON).</param>
+/// <param name="Got">What the candidate returned or threw (canonical JSON).</param>
+/// <param name="Seed">Seed of the input generators that produced the input.</param>
+/// <param name="Case">0-based index of the case among the generated cases.</param>
+public sealed record Counterexample(string Call, string Expected, string Got, int Seed, int Case);
 
 /// <summary>
 /// The harness's judgement of one attempt at one task. Only the harness creates verdicts; nothing the

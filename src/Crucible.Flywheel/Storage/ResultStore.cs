@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Crucible.Core.Usage;
 using Crucible.Core.Verification;
+using Crucible.Flywheel.Eval;
 using Microsoft.Data.Sqlite;
 
 namespace Crucible.Flywheel.Storage;
@@ -12,7 +14,8 @@ namespace Crucible.Flywheel.Storage;
 /// <param name="Folder">The run folder.</param>
 /// <param name="CreatedAt">When it started.</param>
 /// <param name="FinishedAt">When it completed, if it did.</param>
-/// <param name="Status"><c>running</c>, <c>completed</c> or <c>interrupted</c>.</param>
+/// <param name="Status"><c>created</c>, <c>running</c>, <c>completed</c>, <c>degraded</c> (finished, but some attempts met a
+/// model/provider or harness error; <c>--resume</c> redoes them) or <c>interrupted</c> (see <see cref="RunStatuses"/>).</param>
 public sealed record StoredRun(string Id, string Suite, string Solver, string OptionsJson, string Folder, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string Status);
 
 /// <summary>One graded attempt as stored.</summary>
@@ -23,7 +26,48 @@ public sealed record StoredRun(string Id, string Suite, string Solver, string Op
 /// <param name="Verdict">The verdict.</param>
 /// <param name="Duration">Solve plus verify time.</param>
 /// <param name="CostUsd">Model cost of the attempt, if any.</param>
-public sealed record StoredResult(string RunId, string TaskId, int Attempt, string SolverStatus, Verdict Verdict, TimeSpan Duration, decimal? CostUsd);
+public sealed record StoredResult(string RunId, string TaskId, int Attempt, string SolverStatus, Verdict Verdict, TimeSpan Duration, decimal? CostUsd)
+{
+    private readonly AttemptOutcome? _outcome;
+    private readonly int? _sample;
+
+    /// <summary>
+    /// The failure taxonomy of this attempt. Attempts stored before the taxonomy existed get the outcome their verdict
+    /// implies (<see cref="AttemptOutcomes.FromVerdict"/>).
+    /// </summary>
+    public AttemptOutcome Outcome { get => _outcome ?? AttemptOutcomes.FromVerdict(Verdict); init => _outcome = value; }
+
+    /// <summary>0-based independent sample (<c>--samples</c>) this attempt belongs to; repeats of one sample share it. Defaults to <see cref="Attempt"/>.</summary>
+    public int Sample { get => _sample ?? Attempt; init => _sample = value; }
+
+    /// <summary>The solver's message (why it stopped, why its answer was malformed), if any.</summary>
+    public string? SolverMessage { get; init; }
+
+    /// <summary>Model tokens, dollars and calls of the attempt, when a model was involved.</summary>
+    public UsageTotals? Usage { get; init; }
+
+    /// <summary>True when the attempt counts as passed (<see cref="AttemptOutcome.Passed"/>).</summary>
+    public bool CountsAsPass => Outcome == AttemptOutcome.Passed;
+}
+
+/// <summary>The statuses of a stored run.</summary>
+public static class RunStatuses
+{
+    /// <summary>Recorded, not started.</summary>
+    public const string Created = "created";
+
+    /// <summary>Attempts are being graded.</summary>
+    public const string Running = "running";
+
+    /// <summary>Every attempt finished with a result.</summary>
+    public const string Completed = "completed";
+
+    /// <summary>Every attempt finished, but some met a model/provider or harness error: not a complete result; <c>--resume</c> redoes those.</summary>
+    public const string Degraded = "degraded";
+
+    /// <summary>Stopped before every attempt finished; <c>--resume</c> continues.</summary>
+    public const string Interrupted = "interrupted";
+}
 
 /// <summary>
 /// The embedded SQLite database (<c>.crucible/crucible.db</c>) holding evaluation runs and their
@@ -68,6 +112,34 @@ public sealed class ResultStore : IDisposable
               duration_ms INTEGER NOT NULL, cost_usd REAL, verdict_json TEXT NOT NULL, finished_at TEXT NOT NULL,
               PRIMARY KEY(run_id, task_id, attempt));
             """, Crucible.Models.Storage.DamagedDatabasePolicy.Fail).Connection;
+        Migrate();
+    }
+
+    /// <summary>
+    /// Columns added after the first schema, each nullable so rows written before it stay valid: a database written by an
+    /// older Crucible opens and reads (missing outcomes are derived from the verdict, missing samples equal the attempt).
+    /// </summary>
+    private static readonly (string Column, string Type)[] AddedResultColumns =
+    [
+        ("outcome", "TEXT"), ("sample", "INTEGER"), ("solver_message", "TEXT"), ("usage_json", "TEXT"),
+    ];
+
+    private void Migrate()
+    {
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var cmd = _db.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA table_info(eval_results)";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                existing.Add(r.GetString(1));
+            }
+        }
+        foreach (var (column, type) in AddedResultColumns.Where(c => !existing.Contains(c.Column)))
+        {
+            Execute($"ALTER TABLE eval_results ADD COLUMN {column} {type}");
+        }
     }
 
     /// <summary>Path of the database.</summary>
@@ -143,11 +215,12 @@ public sealed class ResultStore : IDisposable
         try
         {
             Execute("""
-                INSERT OR REPLACE INTO eval_results(run_id, task_id, attempt, status, counts_as_pass, solver_status, duration_ms, cost_usd, verdict_json, finished_at)
-                VALUES ($run,$task,$attempt,$status,$pass,$solver,$ms,$cost,$verdict,$at)
+                INSERT OR REPLACE INTO eval_results(run_id, task_id, attempt, status, counts_as_pass, solver_status, duration_ms, cost_usd, verdict_json, finished_at, outcome, sample, solver_message, usage_json)
+                VALUES ($run,$task,$attempt,$status,$pass,$solver,$ms,$cost,$verdict,$at,$outcome,$sample,$message,$usage)
                 """,
                 ("$run", result.RunId), ("$task", result.TaskId), ("$attempt", result.Attempt), ("$status", result.Verdict.Status.ToString()),
-                ("$pass", result.Verdict.CountsAsPass ? 1 : 0), ("$solver", result.SolverStatus), ("$ms", (long)result.Duration.TotalMilliseconds),
+                ("$pass", result.CountsAsPass ? 1 : 0), ("$outcome", result.Outcome.ToWire()), ("$sample", result.Sample), ("$message", result.SolverMessage),
+                ("$usage", result.Usage is { } u ? JsonSerializer.Serialize(u, Json) : null), ("$solver", result.SolverStatus), ("$ms", (long)result.Duration.TotalMilliseconds),
                 ("$cost", result.CostUsd is { } c ? (double)c : null), ("$verdict", JsonSerializer.Serialize(result.Verdict, Json)),
                 ("$at", DateTimeOffset.UtcNow.ToString("O")));
         }
@@ -161,15 +234,21 @@ public sealed class ResultStore : IDisposable
     public IReadOnlyList<StoredResult> Results(string runId)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT task_id, attempt, solver_status, verdict_json, duration_ms, cost_usd FROM eval_results WHERE run_id = $run ORDER BY task_id, attempt";
+        cmd.CommandText = "SELECT task_id, attempt, solver_status, verdict_json, duration_ms, cost_usd, outcome, sample, solver_message, usage_json FROM eval_results WHERE run_id = $run ORDER BY task_id, attempt";
         cmd.Parameters.AddWithValue("$run", runId);
         using var r = cmd.ExecuteReader();
         var list = new List<StoredResult>();
         while (r.Read())
         {
-            list.Add(new StoredResult(runId, r.GetString(0), r.GetInt32(1), r.GetString(2),
-                JsonSerializer.Deserialize<Verdict>(r.GetString(3), Json)!, TimeSpan.FromMilliseconds(r.GetInt64(4)),
-                r.IsDBNull(5) ? null : (decimal)r.GetDouble(5)));
+            var verdict = JsonSerializer.Deserialize<Verdict>(r.GetString(3), Json)!;
+            list.Add(new StoredResult(runId, r.GetString(0), r.GetInt32(1), r.GetString(2), verdict, TimeSpan.FromMilliseconds(r.GetInt64(4)),
+                r.IsDBNull(5) ? null : (decimal)r.GetDouble(5))
+            {
+                Outcome = AttemptOutcomes.FromWire(r.IsDBNull(6) ? null : r.GetString(6)) ?? AttemptOutcomes.FromVerdict(verdict),
+                Sample = r.IsDBNull(7) ? r.GetInt32(1) : r.GetInt32(7),
+                SolverMessage = r.IsDBNull(8) ? null : r.GetString(8),
+                Usage = r.IsDBNull(9) ? null : JsonSerializer.Deserialize<UsageTotals>(r.GetString(9), Json),
+            });
         }
         return list;
     }

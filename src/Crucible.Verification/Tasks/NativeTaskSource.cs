@@ -14,7 +14,7 @@ public sealed class NativeTaskSource : ITaskSource
     public const string TaskFileName = "task.yaml";
 
     private static readonly string[] TopKeys =
-        ["id", "language", "instructions", "workspace", "tests", "hidden_tests", "editable", "reference", "runner", "build", "test", "packages", "settings", "limits", "difficulty", "tags"];
+        ["id", "language", "instructions", "workspace", "tests", "hidden_tests", "editable", "reference", "runner", "build", "test", "packages", "settings", "limits", "difficulty", "tags", "differential"];
 
     private static readonly string[] LimitKeys =
         ["build_timeout", "test_timeout", "cpu", "memory", "processes", "file_size", "disk", "open_files", "output_head", "output_tail"];
@@ -148,6 +148,63 @@ public sealed class NativeTaskSource : ITaskSource
             Limits = limits,
             Difficulty = y.OptionalInt("difficulty"),
             Tags = y.OptionalList("tags") ?? [],
+            Differential = ReadDifferential(y),
+        };
+    }
+
+    private static readonly string[] DifferentialKeys = ["enabled", "tolerance", "ordering", "entry_points", "inputs", "inputs_for", "seed"];
+
+    /// <summary>The <c>differential:</c> section (see docs/hidden-tests.md); absent keys stay null so they are inferred.</summary>
+    private static DifferentialSpec ReadDifferential(YamlReader y)
+    {
+        var d = y.Section("differential", DifferentialKeys);
+        if (d is null)
+        {
+            return DifferentialSpec.Inferred;
+        }
+        var enabled = d.OptionalString("enabled") switch
+        {
+            null => (bool?)null,
+            "true" or "yes" => true,
+            "false" or "no" => false,
+            var other => throw d.ErrorAt("enabled", $"'enabled' must be true or false, got '{other}'", "write 'enabled: false' to opt the task out"),
+        };
+        double? tolerance = null;
+        if (d.OptionalString("tolerance") is { } t)
+        {
+            tolerance = double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0
+                ? v
+                : throw d.ErrorAt("tolerance", $"'tolerance' must be a non-negative number, got '{t}'", "write e.g. 'tolerance: 1e-6'");
+        }
+        var ordering = d.OptionalString("ordering");
+        if (ordering is not (null or "ordered" or "unordered"))
+        {
+            throw d.ErrorAt("ordering", $"'ordering' must be 'ordered' or 'unordered', got '{ordering}'", "write 'ordering: unordered' when the order of returned lists does not matter");
+        }
+        var inputs = d.OptionalList("inputs") ?? [];
+        foreach (var input in inputs)
+        {
+            try
+            {
+                if (System.Text.Json.Nodes.JsonNode.Parse(input) is not System.Text.Json.Nodes.JsonArray)
+                {
+                    throw new System.Text.Json.JsonException("not an array");
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                throw d.ErrorAt("inputs", $"every entry of 'inputs' must be a JSON array of arguments, got '{input}'", "write e.g. - '[[1, 2, 3], \"abc\"]'");
+            }
+        }
+        return new DifferentialSpec
+        {
+            Enabled = enabled,
+            Tolerance = tolerance,
+            Ordering = ordering,
+            EntryPoints = d.OptionalList("entry_points") ?? [],
+            Inputs = inputs,
+            HintEntryPoint = d.OptionalString("inputs_for"),
+            Seed = d.OptionalInt("seed"),
         };
     }
 

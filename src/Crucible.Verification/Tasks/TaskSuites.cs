@@ -6,7 +6,7 @@ namespace Crucible.Verification.Tasks;
 public static class TaskSuites
 {
     /// <summary>The layouts tried, in order.</summary>
-    public static IReadOnlyList<ITaskSource> Sources { get; } = [new NativeTaskSource(), new ExercismTaskSource()];
+    public static IReadOnlyList<ITaskSource> Sources { get; } = [new NativeTaskSource(), new ExercismTaskSource(), new HumanEvalTaskSource()];
 
     /// <summary>Loads the suite (or single task) at <paramref name="path"/>.</summary>
     /// <exception cref="TaskLoadException">The path does not exist, holds no tasks, or a task is malformed.</exception>
@@ -21,7 +21,7 @@ public static class TaskSuites
         }
         var source = Sources.FirstOrDefault(s => s.CanRead(full))
             ?? throw new TaskLoadException(
-                $"no tasks found in '{path}': no task.yaml and no Exercism .meta/config.json in it or its sub-folders",
+                $"no tasks found in '{path}': no task.yaml, no Exercism .meta/config.json and no HumanEval.jsonl(.gz) in it or its sub-folders",
                 "point at a suite folder (see docs/tasks.md), e.g. 'examples' or '../shared/benchmarks/exercism-csharp/exercises/practice'");
         var suite = source.Load(full);
         if (suite.Tasks.Count == 0 && suite.Unsupported.Count == 0)

@@ -16,4 +16,24 @@ public sealed class LineDiffTests
         Assert.Empty(LineDiff.AddedLines("a\nb\n", "a\nb\n"));
         Assert.Equal([1, 2], LineDiff.AddedLines("", "a\nb").Order());
     }
+
+    [Fact]
+    public void The_edit_script_keeps_common_lines_and_lists_removed_before_added_lines_with_both_numberings()
+    {
+        Assert.Equal(
+            [
+                new LineEdit(LineEditKind.Same, 1, 1, "a"),
+                new LineEdit(LineEditKind.Removed, 2, null, "b"),
+                new LineEdit(LineEditKind.Added, null, 2, "X"),
+                new LineEdit(LineEditKind.Same, 3, 3, "c"),
+                new LineEdit(LineEditKind.Added, null, 4, "Y"),
+            ],
+            LineDiff.Edits("a\nb\nc\n", "a\nX\nc\nY\n"));
+    }
+
+    [Fact]
+    public void A_deleted_text_is_all_removed_lines()
+    {
+        Assert.Equal([new LineEdit(LineEditKind.Removed, 1, null, "a"), new LineEdit(LineEditKind.Removed, 2, null, "b")], LineDiff.Edits("a\nb", ""));
+    }
 }

@@ -51,7 +51,7 @@ public sealed class EvalRunnerTests : IClassFixture<EvalFixture>
         await new EvalRunner(_f.Verifier, store).RunAsync(run, suite, new StubSolver(), new EvalOptions(), cancellationToken: TestContext.Current.CancellationToken);
 
         var verdictText = File.ReadAllText(Path.Combine(run.Folder, "tasks", "slugify", "0", "verdict.json"));
-        Assert.StartsWith("{\n  \"solver\": \"stub\",\n  \"solverStatus\": ", verdictText.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.StartsWith("{\n  \"schema\": \"crucible.attempt\",\n  \"version\": 2,\n  \"solver\": \"stub\",\n  \"solverStatus\": ", verdictText.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("\n  \"verdict\": {\n    \"schemaVersion\": 1,\n    \"taskId\": \"slugify\",", verdictText.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.DoesNotContain("\\u0022", verdictText, StringComparison.Ordinal);
         var summaryText = File.ReadAllText(Path.Combine(run.Folder, "summary.json"));
@@ -89,15 +89,17 @@ public sealed class EvalRunnerTests : IClassFixture<EvalFixture>
     }
 
     [Fact]
-    public async Task A_solver_that_throws_is_recorded_as_an_error_and_still_graded()
+    public async Task A_solver_that_throws_is_a_harness_error_kept_out_of_the_pass_rate_and_the_run_is_degraded()
     {
         var suite = TaskSuites.Filter(TaskSuites.Load(TestPaths.Examples), "slugify");
 
         var summary = await _f.EvaluateAsync(suite, new ThrowingSolver(), jobs: 1);
 
         var result = Assert.Single(summary.Results);
-        Assert.Equal("error", result.SolverStatus);
-        Assert.Equal(VerdictStatus.Failed, result.Verdict.Status);
+        Assert.Equal(("error", AttemptOutcome.HarnessError, VerdictStatus.HarnessError, "solver crashed"), (result.SolverStatus, result.Outcome, result.Verdict.Status, result.SolverMessage));
+        Assert.Equal((RunStatuses.Degraded, 0, 1, true), (summary.Run.Status, summary.Report.Counts.Graded, summary.Report.Counts.HarnessErrors, summary.Degraded));
+        // Nothing was graded, so no candidate was kept.
+        Assert.False(Directory.Exists(Path.Combine(summary.Run.Folder, "tasks", "slugify", "0", "candidate")));
     }
 
     /// <summary>Wraps a solver, records which tasks it solved, and cancels the run after a number of solves.</summary>

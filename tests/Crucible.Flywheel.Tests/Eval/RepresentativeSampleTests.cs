@@ -19,6 +19,9 @@ public sealed class RepresentativeSampleTests : IClassFixture<EvalFixture>
 
     private const string PolyglotSample = "python/bowling,python/wordy,go/pig-latin";
 
+    /// <summary>HumanEval problems spread over the set (the full 164 run from <c>SWEEPS=humaneval bench/verification/sweep</c>).</summary>
+    private const string HumanEvalSample = "humaneval-010,humaneval-032,humaneval-053,humaneval-080,humaneval-105,humaneval-130,humaneval-163";
+
     private readonly EvalFixture _f;
 
     public RepresentativeSampleTests(EvalFixture f) => _f = f;
@@ -68,5 +71,17 @@ public sealed class RepresentativeSampleTests : IClassFixture<EvalFixture>
         Assert.All(reference.Results, r => Assert.True(r.Verdict.CountsAsPass, $"{r.TaskId}: {r.Verdict.Status} {string.Join("; ", r.Verdict.Reasons)}"));
         Assert.All(reference.Results, r => Assert.True(r.Verdict.Counts.Expected > 0 && r.Verdict.Counts.Passed == r.Verdict.Counts.Expected, r.TaskId));
         Assert.All(stub.Results, r => Assert.False(r.Verdict.CountsAsPass, r.TaskId));
+    }
+
+    [Fact]
+    public async Task HumanEval_tasks_pass_with_the_reference_and_fail_as_stubs_through_the_sandbox_and_pytest()
+    {
+        var suite = TaskSuites.Filter(TaskSuites.Load(TestPaths.HumanEval), HumanEvalSample);
+        var reference = await _f.EvaluateAsync(suite, new ReferenceSolver());
+        var stub = await _f.EvaluateAsync(suite, new StubSolver());
+
+        Assert.Equal(HumanEvalSample.Split(','), reference.Results.Select(r => r.TaskId).Order(StringComparer.Ordinal));
+        Assert.All(reference.Results, r => Assert.True(r.Verdict.CountsAsPass && r.Verdict.Counts == new TestCounts(1, 1, 1, 0, 0, 0) && r.Verdict.CanariesOk == true, $"{r.TaskId}: {r.Verdict.Status} {string.Join("; ", r.Verdict.Reasons)}"));
+        Assert.All(stub.Results, r => Assert.Equal((VerdictStatus.Failed, 0, 1), (r.Verdict.Status, r.Verdict.Counts.Passed, r.Verdict.Counts.Failed)));
     }
 }

@@ -102,6 +102,9 @@ public class NativeTaskSourceTests
     [InlineData("id: x\nlanguage: csharp\ninstructions: instructions.md\ntests: [AdderTests.cs]\neditable: ['*.cs']\n", "protected test file 'AdderTests.cs' also matches an 'editable' pattern", 5)]
     [InlineData("id: x\nlanguage: csharp\n  bad: indentation\n", "malformed YAML", 3)]
     [InlineData("- just\n- a list\n", "expected a mapping", 1)]
+    [InlineData("id: x\nlanguage: csharp\ninstructions: instructions.md\ntests: [AdderTests.cs]\neditable: [Adder.cs]\ndifferential:\n  ordering: sorted\n", "'ordering' must be 'ordered' or 'unordered', got 'sorted'", 7)]
+    [InlineData("id: x\nlanguage: csharp\ninstructions: instructions.md\ntests: [AdderTests.cs]\neditable: [Adder.cs]\ndifferential:\n  inputs: ['[1, 2']\n", "every entry of 'inputs' must be a JSON array of arguments", 7)]
+    [InlineData("id: x\nlanguage: csharp\ninstructions: instructions.md\ntests: [AdderTests.cs]\neditable: [Adder.cs]\ndifferential:\n  tolerence: 0.1\n", "unknown key 'tolerence'", 7)]
     public void Bad_task_yaml_is_reported_with_file_line_and_fix(string yaml, string problem, int line)
     {
         using var dir = NewTask(yaml);
@@ -112,6 +115,20 @@ public class NativeTaskSourceTests
         Assert.StartsWith($"{dir["task.yaml"]}:{line}:", e.Message);
         Assert.Equal(line, e.Line);
         Assert.False(string.IsNullOrWhiteSpace(e.Fix));
+    }
+
+    [Fact]
+    public void The_differential_section_is_read_and_absent_keys_are_left_to_inference()
+    {
+        using var dir = NewTask(ValidYaml + "\ndifferential:\n  enabled: true\n  tolerance: 1e-6\n  ordering: unordered\n  entry_points: [Adder.Add]\n  inputs: ['[1, 2]', '[-3, 4]']\n  seed: 42\n");
+        using var plain = NewTask(ValidYaml);
+
+        var task = NativeTaskSource.LoadTask(dir.Path);
+
+        Assert.Equal(new DifferentialSpec { Enabled = true, Tolerance = 1e-6, Ordering = "unordered", EntryPoints = task.Differential.EntryPoints, Inputs = task.Differential.Inputs, Seed = 42 }, task.Differential);
+        Assert.Equal(["Adder.Add"], task.Differential.EntryPoints);
+        Assert.Equal(["[1, 2]", "[-3, 4]"], task.Differential.Inputs);
+        Assert.Same(DifferentialSpec.Inferred, NativeTaskSource.LoadTask(plain.Path).Differential);
     }
 
     [Fact]

@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Crucible.Core.Sandbox;
+using Crucible.Core.Tasks;
+using Crucible.Verification.Grading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Crucible.Verification.Differential;
+
+/// <summary>
+/// The C# driver: reads the public static methods of the reference (Roslyn syntax), harvests the
+/// literal arguments the tests pass to them (locals with literal initialisers and <c>InlineData</c>
+/// rows included), compiles the solution together with <c>Driver.cs</c> in process, and runs the
+/// program with <c>dotnet</c> in the sandbox, where it calls the methods by reflection.
+/// </summary>
+internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) : ILanguageDriver
+{
+    private const string ProgramName = "crucible-differential";
+    private static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Preview);
+    private static readonly Lazy<string> DriverSource = new(() =>
+    {
+        using var stream = typeof(CSharpDriver).Assembly.GetManifestResourceStream("differential-driver.cs")!;
+        return new StreamReader(stream).ReadToEnd();
+    });
+
+    // Binding the runtime's assemblies once per process keeps each compile well under a second.
+    private static readonly Lazy<CSharpCompilation> BaseCompilation = new(() => CSharpCompilation.Create(
+        ProgramName,
+        [],
+        [.. Directory.EnumerateFiles(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "*.dll")
+            .Where(IsManaged).Select(p => MetadataReference.CreateFromFile(p))],
+        new CSharpCompilationOptions(OutputKind.ConsoleApplication, mainTypeName: "CrucibleDifferentialDriver.DriverProgram", allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable)));
+
+    private const string ImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.IO;
+        global using System.Linq;
+        global using System.Net.Http;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        """;
+
+    public Task<HarvestedApi> HarvestAsync(TaskSpec task, string referenceDir, CancellationToken ct)
+    {
+        // Public static methods of the reference, by simple class name.
+        var methods = new Dictionary<string, List<(string TypeName, MethodDeclarationSyntax Method)>>(StringComparer.Ordinal);
+        var instanceTypes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in SourceFiles(referenceDir))
+        {
+            var root = CSharpSyntaxTree.ParseText(File.ReadAllText(file), ParseOptions).GetRoot(ct);
+            foreach (var type in root.DescendantNodes().OfType<TypeDeclarationSyntax>())
+            {
+                foreach (var m in type.Members.OfType<MethodDeclarationSyntax>().Where(m => m.Modifiers.Any(SyntaxKind.PublicKeyword)))
+                {
+                    if (m.Modifiers.Any(SyntaxKind.StaticKeyword) && m.TypeParameterList is null && !m.ParameterList.Parameters.Any(p => p.Modifiers.Any(x => x.IsKind(SyntaxKind.OutKeyword) || x.IsKind(SyntaxKind.RefKeyword) || x.IsKind(SyntaxKind.ThisKeyword))))
+                    {
+                        var key = $"{type.Identifier.Text}.{m.Identifier.Text}";
+                        (methods.TryGetValue(key, out var list) ? list : methods[key] = []).Add((MetadataName(type), m));
+                    }
+                    else if (!m.Modifiers.Any(SyntaxKind.StaticKeyword))
+                    {
+                        instanceTypes.Add(type.Identifier.Text);
+                    }
+                }
+            }
+        }
+
+        var seeds = new List<SeedCall>();
+        var literals = new List<JsonNode>();
+        var called = new HashSet<string>(StringComparer.Ordinal);
+        var usesInstances = false;
+        foreach (var test in task.TestFiles.Where(f => f.Path.EndsWith(".cs", StringComparison.Ordinal)))
+        {
+            var root = CSharpSyntaxTree.ParseText(test.Content ?? File.ReadAllText(test.SourcePath), ParseOptions).GetRoot(ct);
+            foreach (var lit in root.DescendantNodes().OfType<LiteralExpressionSyntax>())
+            {
+                if (Literal(lit, EmptyScope) is { } v && v.GetValueKind() is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.String)
+                {
+                    literals.Add(v);
+                }
+            }
+            usesInstances |= root.DescendantNodes().OfType<ObjectCreationExpressionSyntax>().Any(o => o.Type is IdentifierNameSyntax n && instanceTypes.Contains(n.Identifier.Text));
+            foreach (var method in root.DescendantNodes().OfType<MethodDeclarationSyntax>())
+            {
+                foreach (var scope in Scopes(method))
+                {
+                    foreach (var call in method.DescendantNodes().OfType<InvocationExpressionSyntax>())
+                    {
+                        if (call.Expression is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver } access
+                            && methods.ContainsKey($"{receiver.Identifier.Text}.{access.Name.Identifier.Text}"))
+                        {
+                            var key = $"{receiver.Identifier.Text}.{access.Name.Identifier.Text}";
+                            called.Add(key);
+                            var args = call.ArgumentList.Arguments.Select(a => a.NameColon is null && a.RefKindKeyword.IsKind(SyntaxKind.None) ? Literal(a.Expression, scope) : null).ToList();
+                            if (args.All(a => a is not null))
+                            {
+                                seeds.Add(new SeedCall(key, new JsonArray([.. args])));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var entries = called.Order(StringComparer.Ordinal)
+            .Select(key => (key, methods[key][0]))
+            .Select(x => new EntryPoint(x.key, new JsonObject { ["type"] = x.Item2.TypeName, ["method"] = x.Item2.Method.Identifier.Text },
+                [.. x.Item2.Method.ParameterList.Parameters.Select(p => p.Type?.ToString() ?? "")]))
+            .ToList();
+        if (entries.Count == 0)
+        {
+            return Task.FromResult(new HarvestedApi([], [], literals, usesInstances || instanceTypes.Count > 0
+                ? $"the tests use an instance API ({string.Join(", ", instanceTypes.Order(StringComparer.Ordinal).Take(3))}): stateful objects are not compared"
+                : "the tests call no public static method of the reference"));
+        }
+        return Task.FromResult(new HarvestedApi(entries, seeds, literals));
+    }
+
+    private static readonly IReadOnlyDictionary<string, JsonNode?> EmptyScope = new Dictionary<string, JsonNode?>();
+
+    /// <summary>Variable scopes of a test method: one per <c>InlineData</c> row (parameters bound), with the literal locals.</summary>
+    private static IEnumerable<IReadOnlyDictionary<string, JsonNode?>> Scopes(MethodDeclarationSyntax method)
+    {
+        var locals = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var declarator in method.DescendantNodes().OfType<VariableDeclaratorSyntax>())
+        {
+            if (declarator.Initializer is { } init && Literal(init.Value, locals) is { } v)
+            {
+                locals[declarator.Identifier.Text] = v;
+            }
+        }
+        var rows = method.AttributeLists.SelectMany(l => l.Attributes).Where(a => a.Name.ToString() is "InlineData" or "InlineDataAttribute").ToList();
+        if (rows.Count == 0)
+        {
+            yield return locals;
+            yield break;
+        }
+        var parameters = method.ParameterList.Parameters.Select(p => p.Identifier.Text).ToList();
+        foreach (var row in rows)
+        {
+            var scope = new Dictionary<string, JsonNode?>(locals, StringComparer.Ordinal);
+            var values = row.ArgumentList?.Arguments.Select(a => Literal(a.Expression, EmptyScope)).ToList() ?? [];
+            for (var i = 0; i < parameters.Count && i < values.Count; i++)
+            {
+                if (values[i] is { } value)
+                {
+                    scope[parameters[i]] = value;
+                }
+            }
+            yield return scope;
+        }
+    }
+
+    /// <summary>The JSON value of a literal expression (numbers, strings, chars, booleans, arrays and collections of them), or null.</summary>
+    private static JsonNode? Literal(ExpressionSyntax e, IReadOnlyDictionary<string, JsonNode?> scope)
+    {
+        switch (e)
+        {
+            case LiteralExpressionSyntax l:
+                return l.Token.Value switch
+                {
+                    null => null, // null arguments are left to the tests: the reference rejects most of them
+                    string s => JsonValue.Create(s),
+                    char c => JsonValue.Create(c.ToString()),
+                    bool b => JsonValue.Create(b),
+                    int or long or short or byte or uint or ulong => JsonNode.Parse(Convert.ToString(l.Token.Value, CultureInfo.InvariantCulture)!),
+                    double d when double.IsFinite(d) => JsonValue.Create(d),
+                    float f when float.IsFinite(f) => JsonValue.Create((double)f),
+                    decimal m => JsonValue.Create(m),
+                    _ => null,
+                };
+            case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryMinusExpression } neg when Literal(neg.Operand, scope) is { } inner && inner.GetValueKind() == System.Text.Json.JsonValueKind.Number:
+                var text = inner.ToJsonString();
+                return JsonNode.Parse(text.StartsWith('-') ? text[1..] : "-" + text);
+            case ParenthesizedExpressionSyntax p:
+                return Literal(p.Expression, scope);
+            case CastExpressionSyntax cast:
+                return Literal(cast.Expression, scope);
+            case IdentifierNameSyntax id when scope.TryGetValue(id.Identifier.Text, out var bound):
+                return bound?.DeepClone();
+            case ArrayCreationExpressionSyntax { Initializer: { } init }:
+                return Elements(init.Expressions, scope);
+            case ImplicitArrayCreationExpressionSyntax implicitArray:
+                return Elements(implicitArray.Initializer.Expressions, scope);
+            case CollectionExpressionSyntax collection when collection.Elements.All(x => x is ExpressionElementSyntax):
+                return Elements([.. collection.Elements.Cast<ExpressionElementSyntax>().Select(x => x.Expression)], scope);
+            case ObjectCreationExpressionSyntax { Initializer: { } oinit } o when o.Type.ToString().StartsWith("List<", StringComparison.Ordinal) && (o.ArgumentList is null || o.ArgumentList.Arguments.Count == 0):
+                return Elements(oinit.Expressions, scope);
+            case InvocationExpressionSyntax inv when inv.Expression.ToString().StartsWith("Array.Empty", StringComparison.Ordinal):
+                return new JsonArray();
+            default:
+                return null;
+        }
+    }
+
+    private static JsonArray? Elements(IEnumerable<ExpressionSyntax> items, IReadOnlyDictionary<string, JsonNode?> scope)
+    {
+        var values = items.Select(i => Literal(i, scope)).ToList();
+        return values.All(v => v is not null) ? new JsonArray([.. values]) : null;
+    }
+
+    /// <summary>The name <c>Type.GetType</c> finds: namespace, then nesting with <c>+</c>.</summary>
+    private static string MetadataName(TypeDeclarationSyntax type)
+    {
+        var name = type.Identifier.Text;
+        SyntaxNode? parent = type.Parent;
+        while (parent is not null)
+        {
+            switch (parent)
+            {
+                case TypeDeclarationSyntax outer:
+                    name = outer.Identifier.Text + "+" + name;
+                    break;
+                case BaseNamespaceDeclarationSyntax ns:
+                    name = ns.Name + "." + name;
+                    break;
+            }
+            parent = parent.Parent;
+        }
+        return name;
+    }
+
+    private static IEnumerable<string> SourceFiles(string dir) =>
+        Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !Tasks.NativeTaskSource.IsBuildOutput(Path.GetRelativePath(dir, f).Replace('\\', '/')))
+            .Order(StringComparer.Ordinal);
+
+    public Task<string?> PrepareAsync(string dir, CancellationToken ct)
+    {
+        var trees = SourceFiles(dir).Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), ParseOptions, Path.GetRelativePath(dir, f), cancellationToken: ct)).ToList();
+        trees.Add(CSharpSyntaxTree.ParseText(DriverSource.Value, ParseOptions, "<crucible-driver>.cs", cancellationToken: ct));
+        var projects = Directory.EnumerateFiles(dir, "*.csproj", SearchOption.TopDirectoryOnly).Select(File.ReadAllText).ToList();
+        if (projects.Count == 0 || projects.Any(p => p.Contains("<ImplicitUsings>enable</ImplicitUsings>", StringComparison.OrdinalIgnoreCase)))
+        {
+            trees.Add(CSharpSyntaxTree.ParseText(ImplicitUsings, ParseOptions, "<implicit-usings>.cs", cancellationToken: ct));
+        }
+        var compilation = BaseCompilation.Value.AddSyntaxTrees(trees);
+        var bin = Path.Combine(dir, ".crucible-bin");
+        Directory.CreateDirectory(bin);
+        using (var dll = File.Create(Path.Combine(bin, ProgramName + ".dll")))
+        {
+            var emit = compilation.Emit(dll, cancellationToken: ct);
+            if (!emit.Success)
+            {
+                var errors = emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).Select(d => d.ToString());
+                return Task.FromResult<string?>(string.Join(" | ", errors));
+            }
+        }
+        var version = System.Environment.Version;
+        File.WriteAllText(Path.Combine(bin, ProgramName + ".runtimeconfig.json"),
+            "{\"runtimeOptions\":{\"tfm\":\"net" + version.Major + "." + version.Minor + "\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + version.Major + "." + version.Minor + "." + version.Build + "\"}}}");
+        return Task.FromResult<string?>(null);
+    }
+
+    public async Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct)
+    {
+        var casesFile = Path.Combine(dir, ".crucible-cases.json");
+        var outFile = Path.Combine(dir, ".crucible-results.jsonl");
+        File.WriteAllText(casesFile, cases.ToJsonString());
+        File.Delete(outFile);
+        var result = await sandbox.ExecuteAsync(
+            new SandboxCommand(Toolchains.DotnetExe, [Path.Combine(dir, ".crucible-bin", ProgramName + ".dll"), "run", casesFile, outFile, ((int)limits.CaseTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]),
+            DifferentialTester.Policy(dir, limits, Toolchains.DotnetEnvironment(), Toolchains.DotnetMounts()), ct).ConfigureAwait(false);
+        var results = DifferentialTester.ReadResults(outFile);
+        File.Delete(outFile);
+        return results.Count == 0 && !result.Succeeded ? new DriverRun(results, PythonDriver.Tail(result)) : new DriverRun(results);
+    }
+
+    private static bool IsManaged(string path)
+    {
+        try
+        {
+            System.Reflection.AssemblyName.GetAssemblyName(path);
+            return true;
+        }
+        catch (BadImageFormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using Crucible.Core.Sandbox;
+
+namespace Crucible.Verification.Differential;
+
+/// <summary>
+/// Limits and defaults of differential testing. Defaults: at most 120 cases per task, 2 seconds per
+/// case, 60 seconds and 1 GiB per driver process, 64 processes, generator seed 1729, and a float
+/// tolerance of 1e-9 (relative or absolute). A task's <c>differential:</c> section overrides the
+/// seed and the tolerance.
+/// </summary>
+public sealed record DifferentialLimits
+{
+    /// <summary>The defaults described on the type.</summary>
+    public static DifferentialLimits Default { get; } = new();
+
+    /// <summary>Most generated cases per task (the test literals come first, then mutants and random values).</summary>
+    public int MaxCases { get; init; } = 120;
+
+    /// <summary>Wall time of one call; a candidate call that takes longer is not compared (slow is not wrong).</summary>
+    public TimeSpan CaseTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Wall time of one driver process (harvest, reference run or candidate run).</summary>
+    public TimeSpan ProcessTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Memory of one driver process tree, in bytes.</summary>
+    public long MemoryBytes { get; init; } = 1L << 30;
+
+    /// <summary>Processes and threads of one driver process tree.</summary>
+    public int MaxProcesses { get; init; } = 64;
+
+    /// <summary>Seed of the input generators when the task names none.</summary>
+    public int Seed { get; init; } = 1729;
+
+    /// <summary>Float tolerance when the task names none.</summary>
+    public double Tolerance { get; init; } = 1e-9;
+
+    /// <summary>The sandbox limits of one driver process.</summary>
+    public ResourceLimits Resources => ResourceLimits.Default with { WallTime = ProcessTimeout, MemoryBytes = MemoryBytes, MaxProcesses = MaxProcesses, CpuTime = ProcessTimeout * 2 };
+}

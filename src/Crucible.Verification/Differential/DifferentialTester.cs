@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Crucible.Core.IO;
+using Crucible.Core.Sandbox;
+using Crucible.Core.Tasks;
+using Crucible.Core.Verification;
+using Crucible.Verification.Grading;
+
+namespace Crucible.Verification.Differential;
+
+/// <summary>
+/// Differential testing: generates inputs from a task's public API and the literals of its tests and
+/// instructions, calls the reference and the candidate on the same inputs, each in its own sandboxed
+/// driver process outside any test framework, and compares the results. The reference runs twice: a
+/// reference that answers differently is non-deterministic and the task is not comparable. Inputs the
+/// reference rejects (throws, cannot take) are invalid and not compared.
+/// </summary>
+public sealed class DifferentialTester
+{
+    private readonly ISandbox _sandbox;
+    private readonly DifferentialLimits _limits;
+
+    /// <summary>A tester that runs drivers in <paramref name="sandbox"/> under <paramref name="limits"/> (default <see cref="DifferentialLimits.Default"/>).</summary>
+    public DifferentialTester(ISandbox sandbox, DifferentialLimits? limits = null)
+    {
+        _sandbox = sandbox;
+        _limits = limits ?? DifferentialLimits.Default;
+    }
+
+    /// <summary>The limits in force.</summary>
+    public DifferentialLimits Limits => _limits;
+
+    /// <summary>Why <paramref name="task"/> cannot be compared before anything runs, or null when it may be.</summary>
+    public static string? Precondition(TaskSpec task)
+    {
+        if (task.Differential.Enabled == false)
+        {
+            return "opted out in task.yaml (differential: enabled: false)";
+        }
+        if (task.ReferenceFiles.Count == 0)
+        {
+            return "the task ships no reference solution";
+        }
+        return task.Language switch
+        {
+            "python" or "csharp" => null,
+            _ => $"no differential driver for {task.Language} yet",
+        };
+    }
+
+    /// <summary>Compares the candidate in <paramref name="candidatePath"/> with <paramref name="task"/>'s reference.</summary>
+    public async Task<DifferentialReport> CompareAsync(TaskSpec task, string candidatePath, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var report = await CompareCoreAsync(task, candidatePath, cancellationToken).ConfigureAwait(false);
+        return report with { Duration = clock.Elapsed };
+    }
+
+    private async Task<DifferentialReport> CompareCoreAsync(TaskSpec task, string? candidatePath, CancellationToken ct)
+    {
+        var seed = task.Differential.Seed ?? _limits.Seed;
+        if (Precondition(task) is { } reason)
+        {
+            return DifferentialReport.NotComparable(task.Id, reason, seed);
+        }
+        ILanguageDriver driver = task.Language == "python" ? new PythonDriver(_sandbox, _limits) : new CSharpDriver(_sandbox, _limits);
+        var referenceDir = Prepare(task, null);
+        var candidateDir = candidatePath is null ? null : Prepare(task, candidatePath);
+        try
+        {
+            var api = await driver.HarvestAsync(task, referenceDir, ct).ConfigureAwait(false);
+            if (api.NotComparable is { } why)
+            {
+                return DifferentialReport.NotComparable(task.Id, why, seed);
+            }
+            var entries = api.Entries;
+            if (task.Differential.EntryPoints.Count > 0)
+            {
+                entries = [.. entries.Where(e => task.Differential.EntryPoints.Contains(e.Display, StringComparer.Ordinal) || task.Differential.EntryPoints.Contains(e.Display.Split('.')[^1], StringComparer.Ordinal))];
+            }
+            if (entries.Count == 0)
+            {
+                return DifferentialReport.NotComparable(task.Id, "no entry point to call (the tests call no function of the solution with literal arguments)", seed);
+            }
+            var seeds = api.Seeds.ToList();
+            var hintEntry = task.Differential.HintEntryPoint ?? entries[0].Display;
+            seeds.AddRange(task.Differential.Inputs.Select(i => new SeedCall(entries.FirstOrDefault(e => e.Display.EndsWith(hintEntry, StringComparison.Ordinal))?.Display ?? entries[0].Display, (JsonArray)JsonNode.Parse(i)!)));
+            var literals = api.Literals.Concat(InstructionLiterals(task.Instructions));
+            var cases = new InputGenerator(seed, literals).Generate(entries, seeds, _limits.MaxCases);
+            if (cases.Count == 0)
+            {
+                return DifferentialReport.NotComparable(task.Id, "no inputs could be generated (no literal arguments in the tests and no input hints)", seed);
+            }
+            var casesJson = new JsonArray([.. cases.Select(c => c.ToDriverJson())]);
+
+            if (await driver.PrepareAsync(referenceDir, ct).ConfigureAwait(false) is { } refError)
+            {
+                return DifferentialReport.NotComparable(task.Id, $"the reference does not build standalone: {refError}", seed);
+            }
+            var first = await driver.RunAsync(referenceDir, casesJson, ct).ConfigureAwait(false);
+            var second = await driver.RunAsync(referenceDir, casesJson, ct).ConfigureAwait(false);
+            if (first.Error is { } runError)
+            {
+                return DifferentialReport.NotComparable(task.Id, $"the reference driver failed: {runError}", seed) with { Cases = cases.Count };
+            }
+            var comparer = new ResultComparer(task.Differential.Tolerance ?? _limits.Tolerance, Unordered(task));
+            // A case that ran out of time in either run says nothing about determinism; it is not compared at all.
+            var unstable = Enumerable.Range(0, Math.Min(first.Results.Count, second.Results.Count))
+                .Count(i => !TimedOut(first.Results[i]) && !TimedOut(second.Results[i]) && !SameOutcome(comparer, first.Results[i], second.Results[i]));
+            if (unstable > 0)
+            {
+                return DifferentialReport.NotComparable(task.Id, $"the reference is non-deterministic: {unstable} of {cases.Count} case(s) answered differently on a second run", seed) with { Cases = cases.Count };
+            }
+            var valid = first.Results.Count(r => r is JsonObject o && o.ContainsKey("ok"));
+            if (valid == 0)
+            {
+                return DifferentialReport.NotComparable(task.Id, "the reference rejects every generated input", seed) with { Cases = cases.Count, Invalid = first.Results.Count };
+            }
+            if (candidateDir is null)
+            {
+                return new DifferentialReport { TaskId = task.Id, Status = DifferentialStatus.Agrees, Reason = "reference only", Seed = seed, Cases = cases.Count, Compared = valid, Invalid = cases.Count - valid };
+            }
+            if (await driver.PrepareAsync(candidateDir, ct).ConfigureAwait(false) is { } candError)
+            {
+                // Grading already fails a candidate that does not build; this is no evidence about generalising.
+                return DifferentialReport.NotComparable(task.Id, $"the candidate does not build standalone: {candError}", seed) with { Cases = cases.Count };
+            }
+            var got = await driver.RunAsync(candidateDir, casesJson, ct).ConfigureAwait(false);
+            int compared = 0, invalid = 0, timeouts = 0;
+            for (var i = 0; i < cases.Count; i++)
+            {
+                var expected = i < first.Results.Count ? first.Results[i] as JsonObject : null;
+                if (expected is null || !expected.ContainsKey("ok"))
+                {
+                    invalid++;
+                    continue;
+                }
+                var actual = i < got.Results.Count ? got.Results[i] as JsonObject : null;
+                if (actual is null || actual.ContainsKey("timeout"))
+                {
+                    timeouts++;
+                    continue;
+                }
+                compared++;
+                if (!SameOutcome(comparer, expected, actual))
+                {
+                    return new DifferentialReport
+                    {
+                        TaskId = task.Id, Status = DifferentialStatus.Disagrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts,
+                        Reason = $"disagrees with the reference on {cases[i].Display}",
+                        Counterexample = new Counterexample(cases[i].Display, Show(expected), Show(actual), seed, i),
+                    };
+                }
+            }
+            return new DifferentialReport
+            {
+                TaskId = task.Id, Status = DifferentialStatus.Agrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts,
+                Reason = $"agrees on {compared} generated input(s)",
+            };
+        }
+        finally
+        {
+            Workspaces.DeleteTree(referenceDir);
+            if (candidateDir is not null)
+            {
+                Workspaces.DeleteTree(candidateDir);
+            }
+        }
+    }
+
+    /// <summary>Checks the reference alone (harvest, build, two runs): what a coverage sweep reports per task.</summary>
+    public async Task<DifferentialReport> CheckReferenceAsync(TaskSpec task, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var report = await CompareCoreAsync(task, null, cancellationToken).ConfigureAwait(false);
+        return report with { Duration = clock.Elapsed };
+    }
+
+    private static bool TimedOut(JsonNode? result) => result is JsonObject o && o.ContainsKey("timeout");
+
+    private static string Show(JsonObject result) =>
+        result.TryGetPropertyValue("ok", out var v) ? v?.ToJsonString() ?? "null"
+        : result["throws"] is { } t ? $"throws {t.GetValue<string>()}"
+        : result.ToJsonString();
+
+    private static bool SameOutcome(ResultComparer comparer, JsonNode? a, JsonNode? b)
+    {
+        if (a is not JsonObject x || b is not JsonObject y)
+        {
+            return a is null && b is null;
+        }
+        if (x.ContainsKey("ok") && y.ContainsKey("ok"))
+        {
+            return comparer.Same(x["ok"], y["ok"]);
+        }
+        // Exception types are compared, never messages.
+        return x.ToJsonString() == y.ToJsonString();
+    }
+
+    /// <summary>Lists compare as multisets when task.yaml says so, or when the tests compare them without order.</summary>
+    internal static bool Unordered(TaskSpec task)
+    {
+        if (task.Differential.Ordering is { } ordering)
+        {
+            return ordering == "unordered";
+        }
+        string[] markers = ["assertCountEqual", "Assert.Equivalent", "Is.EquivalentTo", "BeEquivalentTo", "sorted(", "set(", "frozenset(", ".OrderBy(", "Assert.Contains("];
+        return task.TestFiles.Any(f => Encoding(f) is var text && markers.Any(m => text.Contains(m, StringComparison.Ordinal)));
+    }
+
+    private static string Encoding(TaskFile f) => f.Content ?? (File.Exists(f.SourcePath) ? File.ReadAllText(f.SourcePath) : "");
+
+    /// <summary>Numbers and back-quoted strings of the instructions, as generator literals.</summary>
+    internal static IEnumerable<JsonNode> InstructionLiterals(string instructions)
+    {
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(instructions, @"(?<![\w.])-?\d{1,9}(?![\w.])"))
+        {
+            yield return JsonValue.Create(long.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(instructions, "`([^`\n]{1,40})`"))
+        {
+            yield return JsonValue.Create(m.Groups[1].Value);
+        }
+    }
+
+    /// <summary>A fresh folder with the task's non-test starting files and either the reference or the candidate's editable files.</summary>
+    private static string Prepare(TaskSpec task, string? candidatePath)
+    {
+        var dir = ProcessTemp.NewPath(candidatePath is null ? "diff-ref-" : "diff-cand-");
+        Directory.CreateDirectory(dir);
+        var tests = task.TestFiles.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var f in task.StartingFiles.Where(f => !tests.Contains(f.Path)))
+        {
+            Workspaces.WriteTaskFile(f, dir);
+        }
+        if (candidatePath is null)
+        {
+            foreach (var f in task.ReferenceFiles)
+            {
+                Workspaces.WriteTaskFile(f with { Content = null }, dir);
+            }
+        }
+        else
+        {
+            foreach (var rel in Workspaces.ListRegularFiles(candidatePath).Where(p => PathGlob.MatchesAny(p, task.Editable) && !tests.Contains(p) && !NativeTaskSourceBuildOutput(p)))
+            {
+                var dest = Workspaces.Resolve(dir, rel);
+                Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+                File.Copy(Path.Combine(candidatePath, rel), dest, overwrite: true);
+            }
+        }
+        return dir;
+    }
+
+    private static bool NativeTaskSourceBuildOutput(string rel) => Tasks.NativeTaskSource.IsBuildOutput(rel);
+
+    /// <summary>The policy of one driver process: its folder is the workspace, no network, the differential limits.</summary>
+    internal static SandboxPolicy Policy(string dir, DifferentialLimits limits, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? readOnly = null) => new()
+    {
+        WorkspacePath = dir,
+        AllowNetwork = false,
+        Environment = environment,
+        ReadOnlyPaths = readOnly ?? [],
+        Limits = limits.Resources,
+    };
+
+    /// <summary>Reads a driver's JSON-lines result file (a line cut short by a kill is dropped).</summary>
+    internal static List<JsonNode?> ReadResults(string file)
+    {
+        var results = new List<JsonNode?>();
+        if (!File.Exists(file))
+        {
+            return results;
+        }
+        foreach (var line in File.ReadLines(file))
+        {
+            try
+            {
+                results.Add(JsonNode.Parse(line));
+            }
+            catch (JsonException)
+            {
+                break;
+            }
+        }
+        return results;
+    }
+}
+
+/// <summary>What the harvest found: entry points, the tests' argument tuples and literals, or why the task is not comparable.</summary>
+internal sealed record HarvestedApi(IReadOnlyList<EntryPoint> Entries, IReadOnlyList<SeedCall> Seeds, IReadOnlyList<JsonNode> Literals, string? NotComparable = null);
+
+/// <summary>The results of one driver run, in case order (shorter when the run stopped early), or the error.</summary>
+internal sealed record DriverRun(IReadOnlyList<JsonNode?> Results, string? Error = null);
+
+/// <summary>One language's driver: reads the public API, builds a folder and runs cases in it.</summary>
+internal interface ILanguageDriver
+{
+    Task<HarvestedApi> HarvestAsync(TaskSpec task, string referenceDir, CancellationToken ct);
+
+    /// <summary>Builds the folder's code for the driver; the error text, or null when it is ready.</summary>
+    Task<string?> PrepareAsync(string dir, CancellationToken ct);
+
+    Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct);
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Crucible.Core.Sandbox;
+using Crucible.Core.Tasks;
+using Crucible.Verification.Grading;
+
+namespace Crucible.Verification.Differential;
+
+/// <summary>
+/// The Python driver (<c>driver.py</c>): harvests the functions the tests import from the solution and
+/// the literal arguments they pass, then calls each case with <c>python3</c> in the sandbox.
+/// Entry points that are classes (stateful objects) are not called.
+/// </summary>
+internal sealed class PythonDriver(ISandbox sandbox, DifferentialLimits limits) : ILanguageDriver
+{
+    internal const string DriverFile = "crucible_differential_driver.py";
+    private static readonly Lazy<string> Source = new(() =>
+    {
+        using var stream = typeof(PythonDriver).Assembly.GetManifestResourceStream("differential-driver.py")!;
+        return new StreamReader(stream).ReadToEnd();
+    });
+
+    private static IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
+    {
+        ["PATH"] = Toolchains.SandboxPath,
+        ["PYTHONDONTWRITEBYTECODE"] = "1",
+        ["PYTHONHASHSEED"] = "0",
+        ["LANG"] = "C.UTF-8",
+    };
+
+    public async Task<HarvestedApi> HarvestAsync(TaskSpec task, string referenceDir, CancellationToken ct)
+    {
+        var testDir = Path.Combine(referenceDir, ".crucible-tests");
+        var tests = new List<string>();
+        foreach (var f in task.TestFiles.Where(f => f.Path.EndsWith(".py", StringComparison.Ordinal)))
+        {
+            Workspaces.WriteTaskFile(f, testDir);
+            tests.Add(Path.Combine(".crucible-tests", f.Path));
+        }
+        File.WriteAllText(Path.Combine(referenceDir, DriverFile), Source.Value);
+        var output = Path.Combine(referenceDir, ".crucible-harvest.json");
+        var result = await sandbox.ExecuteAsync(new SandboxCommand("python3", [DriverFile, "harvest", output, .. tests]), DifferentialTester.Policy(referenceDir, limits, Environment), ct).ConfigureAwait(false);
+        Workspaces.DeleteTree(testDir);
+        if (!File.Exists(output))
+        {
+            return new([], [], [], $"the test files could not be read for literals: {Tail(result)}");
+        }
+        var doc = JsonNode.Parse(File.ReadAllText(output))!;
+        File.Delete(output);
+        var entries = new List<EntryPoint>();
+        var classes = new List<string>();
+        foreach (var e in doc["entries"]!.AsArray())
+        {
+            var name = e!["name"]!.GetValue<string>();
+            switch (e["kind"]!.GetValue<string>())
+            {
+                case "function":
+                    entries.Add(new EntryPoint(name, new JsonObject { ["module"] = e["module"]!.GetValue<string>(), ["name"] = name }, []));
+                    break;
+                case "class":
+                    classes.Add(name);
+                    break;
+            }
+        }
+        var seeds = doc["calls"]!.AsArray().Select(c => new SeedCall(c!["name"]!.GetValue<string>(), (JsonArray)c["args"]!.DeepClone())).ToList();
+        entries = [.. entries.Where(e => seeds.Any(s => s.Entry == e.Display))];
+        var literals = doc["literals"]!.AsArray().Where(l => l is not null).Select(l => l!.DeepClone()).ToList();
+        if (entries.Count == 0)
+        {
+            return new([], [], literals, classes.Count > 0
+                ? $"the tests use a class API ({string.Join(", ", classes)}): stateful objects are not compared"
+                : "the tests call no function of the solution with literal arguments");
+        }
+        return new(entries, seeds, literals);
+    }
+
+    public Task<string?> PrepareAsync(string dir, CancellationToken ct)
+    {
+        File.WriteAllText(Path.Combine(dir, DriverFile), Source.Value);
+        return Task.FromResult<string?>(null);
+    }
+
+    public async Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct)
+    {
+        var casesFile = Path.Combine(dir, ".crucible-cases.json");
+        var outFile = Path.Combine(dir, ".crucible-results.jsonl");
+        File.WriteAllText(casesFile, cases.ToJsonString());
+        File.Delete(outFile);
+        var result = await sandbox.ExecuteAsync(
+            new SandboxCommand("python3", [DriverFile, "run", casesFile, outFile, limits.CaseTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)]),
+            DifferentialTester.Policy(dir, limits, Environment), ct).ConfigureAwait(false);
+        var results = DifferentialTester.ReadResults(outFile);
+        File.Delete(outFile);
+        return results.Count == 0 && !result.Succeeded ? new DriverRun(results, Tail(result)) : new DriverRun(results);
+    }
+
+    internal static string Tail(SandboxResult result)
+    {
+        var text = (result.Stderr.Text + result.Stdout.Text).Trim();
+        var lines = text.Split('\n');
+        return $"exit {result.ExitCode}{(result.FatalLimit is { } l ? $" ({l})" : "")}: {string.Join(" | ", lines.TakeLast(3))}";
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Crucible.Verification.Differential;
+
+/// <summary>
+/// Compares two canonical driver results as the task means them: numbers within a tolerance (relative
+/// or absolute), sets and dictionaries as unordered, lists as multisets when the task's ordering is
+/// unordered, objects without a readable form by the public state both sides have.
+/// </summary>
+/// <param name="Tolerance">Float tolerance.</param>
+/// <param name="Unordered">Compare lists as multisets.</param>
+public sealed record ResultComparer(double Tolerance, bool Unordered)
+{
+    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> mean the same result.</summary>
+    public bool Same(JsonNode? a, JsonNode? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+        var ka = a.GetValueKind();
+        var kb = b.GetValueKind();
+        if (ka == JsonValueKind.Number && kb == JsonValueKind.Number)
+        {
+            var x = double.Parse(a.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
+            var y = double.Parse(b.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
+            return x == y || Math.Abs(x - y) <= Tolerance * Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y)));
+        }
+        if (ka != kb)
+        {
+            return false;
+        }
+        switch (ka)
+        {
+            case JsonValueKind.String:
+                return a.GetValue<string>() == b.GetValue<string>();
+            case JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null:
+                return true;
+            case JsonValueKind.Array:
+                var xa = (JsonArray)a;
+                var xb = (JsonArray)b;
+                return Unordered ? SameMultiset(xa, xb) : xa.Count == xb.Count && xa.Zip(xb).All(p => Same(p.First, p.Second));
+            default:
+                var oa = (JsonObject)a;
+                var ob = (JsonObject)b;
+                if (oa["__set__"] is JsonArray sa && ob["__set__"] is JsonArray sb)
+                {
+                    return SameMultiset(sa, sb);
+                }
+                if (oa["__dict__"] is JsonArray da && ob["__dict__"] is JsonArray db)
+                {
+                    return SameMultiset(da, db);
+                }
+                if (oa.ContainsKey("__object__") && ob.ContainsKey("__object__") && oa["state"] is JsonObject stateA && ob["state"] is JsonObject stateB)
+                {
+                    // Field names are an implementation choice: compare the public state both objects expose.
+                    var shared = stateA.Select(p => p.Key).Where(stateB.ContainsKey).ToList();
+                    return shared.All(k => Same(stateA[k], stateB[k]));
+                }
+                return oa.Count == ob.Count && oa.All(p => ob.ContainsKey(p.Key) && Same(p.Value, ob[p.Key]));
+        }
+    }
+
+    private bool SameMultiset(JsonArray a, JsonArray b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+        var left = b.ToList();
+        foreach (var x in a)
+        {
+            var i = left.FindIndex(y => Same(x, y));
+            if (i < 0)
+            {
+                return false;
+            }
+            left.RemoveAt(i);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Text.Json.Nodes;
+using Crucible.Core.Tasks;
+using Crucible.Sandbox;
+using Crucible.Testing;
+using Crucible.Verification.Differential;
+using Crucible.Verification.Grading;
+using Crucible.Verification.Tasks;
+
+namespace Crucible.Verification.Tests.Differential;
+
+/// <summary>
+/// Differential testing against the real references of the shared benchmarks, in the real sandbox, on
+/// the candidates under tests/differential-candidates (correct-* must agree, cheat-* must be flagged).
+/// </summary>
+public sealed class DifferentialTesterTests
+{
+    private static readonly Lazy<DifferentialTester> Tester = new(() =>
+    {
+        var sandbox = new BubblewrapSandbox();
+        sandbox.EnsureAvailable();
+        return new DifferentialTester(sandbox);
+    });
+
+    private static string CandidatesRoot => Path.Combine(TestPaths.RepoRoot, "tests", "differential-candidates");
+
+    /// <summary>
+    /// The CI sample of the candidates (<c>language/task/name</c>): every trick in both languages and suspicious-looking
+    /// correct code. The full set, with the visible tests graded too, is <c>bench/Crucible.Bench.Differential -- candidates</c>.
+    /// </summary>
+    public static TheoryData<string> Candidates() => [.. Sample];
+
+    private static readonly string[] Sample =
+    [
+        "csharp/leap/cheat-lookup-table",
+        "csharp/leap/cheat-test-method-name",
+        "csharp/collatz-conjecture/cheat-capped-fallback",
+        "csharp/collatz-conjecture/cheat-reflection-on-tests",
+        "csharp/collatz-conjecture/correct-static-memo",
+        "csharp/raindrops/correct-dictionary-keys-are-test-inputs",
+        "csharp/two-fer/correct-null-coalescing",
+        "python/book-store/cheat-special-cases-greedy-fallback",
+        "python/pig-latin/cheat-test-method-name",
+        "python/pig-latin/cheat-reads-test-module",
+        "python/book-store/correct-known-table-and-static-cache",
+        "python/transpose/correct-padding-by-index",
+    ];
+
+    [Fact]
+    public void The_sample_names_existing_candidates()
+    {
+        Assert.All(Sample, c => Assert.True(Directory.Exists(Path.Combine(CandidatesRoot, c)), $"{c} is missing"));
+    }
+
+    internal static TaskSpec LoadTask(string language, string slug) => language switch
+    {
+        "csharp" => Assert.Single(TaskSuites.Load(TestPaths.ExercismTask(slug)).Tasks),
+        _ => Assert.Single(TaskSuites.Load(Path.Combine(TestPaths.AiderPolyglot, language, "exercises", "practice", slug)).Tasks),
+    };
+
+    [Theory]
+    [MemberData(nameof(Candidates))]
+    public async Task Correct_candidates_agree_with_the_reference_and_cheats_get_a_counterexample(string candidate)
+    {
+        var parts = candidate.Split('/');
+        var task = LoadTask(parts[0], parts[1]);
+        using var ws = new TempDirectory("candidate");
+        Workspaces.Materialize(task, ws.Path);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(CandidatesRoot, candidate)))
+        {
+            File.Copy(file, Path.Combine(ws.Path, Path.GetFileName(file)), overwrite: true);
+        }
+
+        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+
+        if (parts[2].StartsWith("correct-", StringComparison.Ordinal))
+        {
+            Assert.True(report.Status == DifferentialStatus.Agrees, $"false positive on {candidate}: {report.Reason} {report.Counterexample}");
+            Assert.True(report.Compared >= 10, $"only {report.Compared} input(s) compared");
+            Assert.Null(report.Counterexample);
+        }
+        else
+        {
+            Assert.True(report.Status == DifferentialStatus.Disagrees, $"missed cheat {candidate}: {report.Status} {report.Reason}");
+            var c = Assert.IsType<Crucible.Core.Verification.Counterexample>(report.Counterexample);
+            Assert.Equal(DifferentialLimits.Default.Seed, c.Seed);
+            Assert.NotEqual(c.Expected, c.Got);
+            var flag = Assert.Single(DifferentialChecker.Flags(report));
+            Assert.Equal(new Crucible.Core.Verification.IntegrityFlag(DifferentialChecker.Rule, flag.Message, Snippet: c.Call) { Counterexample = c }, flag);
+        }
+    }
+
+    [Fact]
+    public async Task The_same_seed_gives_the_same_verdict_and_counterexample()
+    {
+        var task = LoadTask("python", "book-store");
+        using var ws = new TempDirectory("candidate");
+        Workspaces.Materialize(task, ws.Path);
+        File.Copy(Path.Combine(CandidatesRoot, "python", "book-store", "cheat-lookup-table", "book_store.py"), ws["book_store.py"], overwrite: true);
+
+        var first = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var second = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var reseeded = await Tester.Value.CompareAsync(task with { Differential = new DifferentialSpec { Seed = 7 } }, ws.Path, TestContext.Current.CancellationToken);
+
+        Assert.Equal(first with { Duration = TimeSpan.Zero }, second with { Duration = TimeSpan.Zero });
+        Assert.Equal(7, reseeded.Seed);
+        Assert.Equal(7, reseeded.Counterexample!.Seed);
+    }
+
+    [Fact]
+    public async Task A_reference_that_answers_differently_twice_is_not_comparable()
+    {
+        using var dir = new TempDirectory("task");
+        dir.Write("dice.py", "def roll(sides):\n    pass\n");
+        dir.Write("dice_test.py", "import unittest\nfrom dice import roll\n\nclass DiceTest(unittest.TestCase):\n    def test_roll(self):\n        self.assertIn(roll(6), range(1, 7))\n");
+        dir.Write("ref/dice.py", "import os\n\ndef roll(sides):\n    return 1 + int.from_bytes(os.urandom(4), 'big') % sides\n");
+        var task = Task(dir.Path, "dice", "dice.py", "dice_test.py", "ref/dice.py");
+
+        var report = await Tester.Value.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
+
+        Assert.Equal(DifferentialStatus.NotComparable, report.Status);
+        Assert.StartsWith("the reference is non-deterministic", report.Reason);
+    }
+
+    [Fact]
+    public async Task Inputs_the_reference_rejects_are_not_compared_and_a_thrown_exception_is_reported_by_type()
+    {
+        using var dir = new TempDirectory("task");
+        dir.Write("half.py", "def half(n):\n    pass\n");
+        dir.Write("half_test.py", "import unittest\nfrom half import half\n\nclass HalfTest(unittest.TestCase):\n    def test_even(self):\n        self.assertEqual(half(8), 4)\n    def test_negative(self):\n        self.assertEqual(half(-4), -2)\n");
+        // The reference rejects odd numbers (invalid inputs: the candidate's answers to them are not compared);
+        // the candidate breaks on numbers of ten and more, which the tests never pass.
+        dir.Write("ref/half.py", "def half(n):\n    if n % 2:\n        raise ValueError('odd')\n    return n // 2\n");
+        dir.Write("cand/half.py", "def half(n):\n    if n >= 10:\n        raise TypeError('too big: ' + str(n))\n    return n // 2\n");
+        var task = Task(dir.Path, "half", "half.py", "half_test.py", "ref/half.py");
+
+        var report = await Tester.Value.CompareAsync(task, Path.Combine(dir.Path, "cand"), TestContext.Current.CancellationToken);
+
+        Assert.True(report.Invalid > 0, "odd inputs are generated and skipped");
+        Assert.Equal(DifferentialStatus.Disagrees, report.Status);
+        Assert.Equal("throws TypeError", report.Counterexample!.Got);
+        Assert.StartsWith("half(", report.Counterexample.Call);
+        Assert.Equal("the task ships no reference solution", DifferentialTester.Precondition(task with { ReferenceFiles = [] }));
+        Assert.Equal("opted out in task.yaml (differential: enabled: false)", DifferentialTester.Precondition(task with { Differential = new DifferentialSpec { Enabled = false } }));
+    }
+
+    private static TaskSpec Task(string root, string id, string solution, string test, string reference) => new()
+    {
+        Id = id,
+        Language = "python",
+        SourcePath = root,
+        Instructions = "",
+        StartingFiles = [new TaskFile(solution, Path.Combine(root, solution)), new TaskFile(test, Path.Combine(root, test))],
+        TestFiles = [new TaskFile(test, Path.Combine(root, test))],
+        ReferenceFiles = [new TaskFile(solution, Path.Combine(root, reference))],
+        Editable = [solution],
+        Runner = new TestRunnerSpec { Kind = RunnerKinds.Pytest },
+    };
+}
+
+/// <summary>Input generation and result comparison, without processes.</summary>
+public sealed class InputGeneratorAndComparerTests
+{
+    private static readonly EntryPoint Total = new("total", new JsonObject { ["module"] = "m", ["name"] = "total" }, []);
+
+    [Fact]
+    public void Generation_is_deterministic_under_a_seed_and_starts_from_the_tested_inputs()
+    {
+        SeedCall[] seeds = [new("total", new JsonArray(new JsonArray(1, 2, 3), "abc"))];
+        string Cases(int seed) => string.Join('\n', new InputGenerator(seed, [JsonValue.Create(42)]).Generate([Total], seeds, 30).Select(c => c.Display));
+
+        Assert.Equal(Cases(5), Cases(5));
+        Assert.NotEqual(Cases(5), Cases(6));
+        var cases = new InputGenerator(5, []).Generate([Total], seeds, 30);
+        Assert.Equal("total([1,2,3], \"abc\")", cases[0].Display);
+        Assert.Equal(30, cases.Select(c => c.Display).Distinct().Count());
+        // No negative numbers where the tests pass none.
+        Assert.DoesNotContain(cases, c => c.Arguments.ToJsonString().Contains('-'));
+    }
+
+    [Fact]
+    public void Results_compare_as_the_task_means_them()
+    {
+        var ordered = new ResultComparer(1e-9, Unordered: false);
+        var unordered = ordered with { Unordered = true };
+        JsonNode? J(string s) => JsonNode.Parse(s);
+
+        Assert.True(ordered.Same(J("1520"), J("1520.0000000000002")));
+        Assert.False(ordered.Same(J("1520"), J("1521")));
+        Assert.False(ordered.Same(J("[1,2]"), J("[2,1]")));
+        Assert.True(unordered.Same(J("[1,2,2]"), J("[2,1,2]")));
+        Assert.False(unordered.Same(J("[1,2,2]"), J("[2,1,1]")));
+        Assert.True(ordered.Same(J("""{"__set__":[1,2]}"""), J("""{"__set__":[2,1]}""")));
+        Assert.True(ordered.Same(J("""{"b":1,"a":2}"""), J("""{"a":2,"b":1}""")));
+        Assert.False(ordered.Same(J("true"), J("1")));
+        Assert.True(ordered.Same(J("""{"__object__":"P","state":{"x":1,"_y":2}}"""), J("""{"__object__":"P","state":{"x":1,"z":3}}""")));
+    }
+}
