@@ -50,8 +50,9 @@ public static class PreferencePairs
                     var margin = Score(best) - Score(worst);
                     made.Add(Make(best, worst, "lower-score", margin, Math.Min(1.0, 0.5 + margin / 2), Deciding(best, worst, principleWeights)));
                 }
-                else if (includeTies)
+                if (includeTies && Score(passes[1]) == Score(best))
                 {
+                    // Verification and the automated checks cannot tell these two apart: the judge decides.
                     made.Add(Make(best, passes[1], "judge", 0, 0.5, "judge"));
                 }
             }
