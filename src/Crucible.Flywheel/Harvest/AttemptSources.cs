@@ -154,17 +154,13 @@ public static class AttemptSources
             {
                 Workspaces.DeleteTree(workspace);
                 Materialize(task, candidate, workspace);
-                var changes = ChangeSetBuilder.FromTask(task, workspace);
-                diff = Diff(changes);
-                var review = AutomatedReview.Run(context.Constitution, changes);
-                var automated = review.Principles.Where(p => p.Status != PrincipleStatus.NotAutomated).ToList();
-                foreach (var p in automated)
+                var scored = Score(task, workspace, context);
+                (diff, score) = (scored.Diff, scored.Score);
+                foreach (var p in scored.Principles)
                 {
-                    principles[p.Principle.Id] = p.Status == PrincipleStatus.Passed;
+                    principles[p.Key] = p.Value;
                 }
-                var total = automated.Sum(p => p.Principle.Weight);
-                score = total <= 0 ? null : Math.Round(automated.Where(p => p.Status == PrincipleStatus.Passed).Sum(p => p.Principle.Weight) / total, 6);
-                flags.AddRange(review.Report.Findings.Where(f => f.IsIntegrity).Select(f => f.CheckId));
+                flags.AddRange(scored.IntegrityFindings);
             }
             finally
             {
@@ -203,6 +199,29 @@ public static class AttemptSources
             Provenance = new HarvestProvenance(attempt.TaskId, model ?? attempt.Solver, context.CrucibleVersion, context.ConstitutionHash, status, flags,
                 attempt.RunId, attempt.Attempt, HarvestRecord.PromptHash(messages.Take(promptLength))),
         };
+    }
+
+    /// <summary>What the constitution's automated review says of a candidate workspace.</summary>
+    /// <param name="Diff">The candidate's unified diff against the task.</param>
+    /// <param name="Score">Share of the automated principles, by weight, whose checks found nothing; null when none is automated.</param>
+    /// <param name="Principles">Each automated principle: true when its checks found nothing.</param>
+    /// <param name="IntegrityFindings">Check ids of integrity findings.</param>
+    public sealed record CandidateScore(string Diff, double? Score, IReadOnlyDictionary<string, bool> Principles, IReadOnlyList<string> IntegrityFindings);
+
+    /// <summary>Reviews the candidate workspace <paramref name="workspace"/> of <paramref name="task"/> against the constitution.</summary>
+    public static CandidateScore Score(TaskSpec task, string workspace, HarvestContext context)
+    {
+        var changes = ChangeSetBuilder.FromTask(task, workspace);
+        var review = AutomatedReview.Run(context.Constitution, changes);
+        var automated = review.Principles.Where(p => p.Status != PrincipleStatus.NotAutomated).ToList();
+        var principles = new SortedDictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var p in automated)
+        {
+            principles[p.Principle.Id] = p.Status == PrincipleStatus.Passed;
+        }
+        var total = automated.Sum(p => p.Principle.Weight);
+        double? score = total <= 0 ? null : Math.Round(automated.Where(p => p.Status == PrincipleStatus.Passed).Sum(p => p.Principle.Weight) / total, 6);
+        return new CandidateScore(Diff(changes), score, principles, [.. review.Report.Findings.Where(f => f.IsIntegrity).Select(f => f.CheckId).Distinct(StringComparer.Ordinal)]);
     }
 
     /// <summary>Materialises <paramref name="task"/> in <paramref name="target"/> with the candidate's saved files on top.</summary>

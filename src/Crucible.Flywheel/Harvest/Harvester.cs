@@ -275,7 +275,8 @@ public sealed partial class Harvester
             if (result.KeptRevisions > 0 && result.FinalVerdict is { CountsAsPass: true } verdict)
             {
                 var kept = result.Steps.Where(s => s.Outcome == Crucible.Constitution.Critique.RevisionOutcome.Kept).ToList();
-                var diff = kept[^1].CandidateDiff ?? "";
+                var scored = AttemptSources.Score(task, result.FinalCandidatePath, _context);
+                var diff = scored.Diff;
                 var prompt = original.Prompt;
                 var messages = prompt.Append(new HarvestMessage("assistant", $"```diff\n{diff}```")).ToList();
                 var id = HarvestRecord.Sha256("revision|" + original.Id)[..16];
@@ -287,12 +288,14 @@ public sealed partial class Harvester
                     PromptLength = prompt.Count,
                     Tools = [],
                     CandidateDiff = diff,
-                    Verified = true,
-                    Flagged = false,
+                    Verified = scored.IntegrityFindings.Count == 0,
+                    Flagged = scored.IntegrityFindings.Count > 0,
+                    ConstitutionScore = scored.Score,
+                    Principles = scored.Principles,
                     RevisedFrom = original.Id,
                     Critiques = [.. kept.Select(s => new HarvestCritique(s.PrincipleId, s.CritiquePrompt, s.Critique, s.RevisionPrompt, s.Revision))],
                     CostUsd = null,
-                    Provenance = original.Provenance with { Verdict = verdict.Status.ToString(), Integrity = [] },
+                    Provenance = original.Provenance with { Verdict = verdict.Status.ToString(), Integrity = scored.IntegrityFindings },
                 };
                 revised = Scrub(record);
             }

@@ -98,7 +98,8 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
     {
         var secret = ScriptedAttempts.PlantedSecret(HarvestSuiteFixture.SecretSuffix);
         var trajectories = Directory.EnumerateFiles(Path.Combine(f.State, "runs"), "trajectory.jsonl", SearchOption.AllDirectories).ToList();
-        Assert.Equal(30, trajectories.Count(t => File.ReadAllText(t).Contains(secret, StringComparison.Ordinal))); // planted: one attempt in four printed it
+        // Planted: one attempt in four printed it, and the agent's transcript kept the tool output as it was.
+        Assert.Equal(30, trajectories.Count(t => File.ReadAllText(t).Contains(secret, StringComparison.Ordinal)));
 
         var files = Directory.EnumerateFiles(f.Out, "*", SearchOption.AllDirectories).ToList();
         Assert.All(files, file =>
@@ -109,8 +110,8 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(f.Out, "scrub-report.json")));
         Assert.Equal("crucible.harvest.scrub-report", report.RootElement.GetProperty("schema").GetString());
         var findings = report.RootElement.GetProperty("findings").EnumerateArray().ToList();
-        Assert.True(report.RootElement.GetProperty("byKind").GetProperty("an Anthropic API key").GetInt32() >= 30);
-        Assert.Contains(findings, x => x.GetProperty("field").GetString()!.StartsWith("$.messages[", StringComparison.Ordinal) && x.GetProperty("kind").GetString() == "an Anthropic API key");
+        Assert.True(report.RootElement.GetProperty("byKind").GetProperty("a GitHub token").GetInt32() >= 30, report.RootElement.GetProperty("byKind").ToString());
+        Assert.Contains(findings, x => x.GetProperty("field").GetString()!.StartsWith("$.messages[", StringComparison.Ordinal) && x.GetProperty("kind").GetString() == "a GitHub token");
     }
 
     [Fact]
@@ -123,10 +124,13 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             {
                 using var doc = JsonDocument.Parse(line);
                 var result = schema.Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
-                Assert.True(result.IsValid, $"{format.Name}: {string.Join("; ", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")))}\n{line[..Math.Min(400, line.Length)]}");
+                Assert.True(result.IsValid, $"{format.Name}: {Describe(result)}: {string.Join("; ", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")))}\n{line[..Math.Min(400, line.Length)]}");
             }
         }
     }
+
+    private static string Describe(EvaluationResults r) =>
+        string.Join("; ", new[] { r }.Concat(r.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key} {e.Value}")));
 
     [Fact]
     public async Task Duckdb_reads_every_parquet_shard_back_as_exactly_the_jsonl_rows_and_types()
@@ -134,7 +138,8 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
         using var db = new DuckDBConnection("DataSource=:memory:");
         await db.OpenAsync(Ct);
         var shards = Directory.EnumerateFiles(f.Out, "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(DatasetFormats.All.Count * 2, shards.Count); // train and test of every format
+        Assert.Equal(Directory.EnumerateFiles(f.Out, "*.jsonl", SearchOption.AllDirectories).Count(p => !p.EndsWith(".provenance.jsonl", StringComparison.Ordinal) && !p.Contains("/records/", StringComparison.Ordinal)), shards.Count);
+        Assert.All(DatasetFormats.All, format => Assert.Contains(Path.Combine(f.Out, format.Name, "data", "train-00000-of-00001.parquet"), shards));
         foreach (var parquet in shards)
         {
             var expected = File.ReadAllLines(Path.ChangeExtension(parquet, ".jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
@@ -204,8 +209,9 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
     [Fact]
     public void Judge_labels_are_soft_clamped_and_every_question_is_asked_with_the_positions_swapped()
     {
-        var judged = Rows("preference-trl").Where(r => (string)r["metadata"]!["rejected_because"]! == "judge").ToList();
-        Assert.NotEmpty(judged);
+        var rows = Rows("preference-trl");
+        var judged = rows.Where(r => (string)r["metadata"]!["rejected_because"]! == "judge").ToList();
+        Assert.True(judged.Count > 0, string.Join(", ", rows.GroupBy(r => (string)r["metadata"]!["rejected_because"]!).Select(g => $"{g.Key} {g.Count()}")));
         Assert.All(judged, r =>
         {
             var m = r["metadata"]!;

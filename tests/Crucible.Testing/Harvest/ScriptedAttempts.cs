@@ -28,10 +28,10 @@ public static class ScriptedAttempts
     /// <summary>The kind of attempt number <paramref name="attempt"/>.</summary>
     public static ScriptedAttemptKind KindOf(int attempt) => (ScriptedAttemptKind)(attempt % 4);
 
-    /// <summary>The secret an attempt of kind <see cref="ScriptedAttemptKind.SecretAndCommentedCode"/> prints: an Anthropic-key shape.</summary>
-    public static string PlantedSecret(string suffix) => "sk-ant-api03-" + suffix;
+    /// <summary>The secret an attempt of kind <see cref="ScriptedAttemptKind.SecretAndCommentedCode"/> prints: a GitHub-token shape.</summary>
+    public static string PlantedSecret(string suffix) => "ghp_" + suffix;
 
-    /// <summary>The script of one attempt. <paramref name="secretSuffix"/> is printed after <c>sk-ant-api03-</c> (never sent whole in the call's arguments).</summary>
+    /// <summary>The script of one attempt. <paramref name="secretSuffix"/> is printed after <c>ghp_</c> (never sent whole in the call's arguments).</summary>
     public static ScriptedChatClient For(TaskSpec task, int attempt, string secretSuffix)
     {
         var client = new ScriptedChatClient { UsagePerResponse = new UsageDetails { InputTokenCount = 1000, OutputTokenCount = 100 } };
@@ -45,7 +45,7 @@ public static class ScriptedAttempts
                 client.ThenText("Done: the solution is written.");
                 break;
             case ScriptedAttemptKind.SecretAndCommentedCode:
-                client.ThenCall("bash", Args(("command", $"printf 'using key sk-ant-api03-%s\\n' '{secretSuffix}'")), "Checking the environment first.");
+                client.ThenCall("bash", Args(("command", $"printf 'using token ghp_%s\\n' '{secretSuffix}'")), "Checking the environment first.");
                 client.ThenCall("write", Args(("path", reference.Path), ("content", solution + (python ? "\n# result = compute(1)\n" : "\n// var unused = Compute(1);\n"))));
                 client.ThenText("Done, with a note for later.");
                 break;
