@@ -91,6 +91,13 @@ internal static class CliHelp
             ["model: --model, else the model of the session --continue/--resume picks up, else \"default_model\" in the settings",
              "permission mode: ask when interactive; headless runs never prompt", "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in the verdict)",
              "test command: detected from the build files (--test-command or \"testCommand\" in the settings)", StateDefault, SettingsDefault]),
+        ["harvest"] = new(
+            [new("crucible harvest 20261121-143012-a1b2 --out data/", "turn an eval run's attempts into SFT, preference, KTO and RL datasets"),
+             new("crucible harvest RUN --sessions ~/src/app --out data/ --split test=0.2 -j 2", "add a repository's agent sessions, hold out a fifth of the tasks"),
+             new("crucible harvest RUN --out data/ --revise --label --model anthropic:claude-sonnet-4-5", "revise failing attempts and label pairs with a judge")],
+            [StateDir, AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl, GradingCache, NuGet],
+            ["splits: --split test=0.1 (by task; the rest is train)", "revision and labels: off; --revise and --label need --model",
+             "resume: rerunning the same command reuses .harvest/ in the dataset folder and rewrites the same bytes", StateDefault, SettingsDefault]),
         ["models"] = new(
             [new("crucible models", "list the configured models and whether their keys are present"),
              new("crucible models check anthropic:claude-sonnet-4-5", "make one tiny call to a model")],

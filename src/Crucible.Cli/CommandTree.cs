@@ -18,5 +18,6 @@ internal static class CommandTree
         yield return Commands.VerifyCommand.Create(context);
         yield return Commands.RunsCommand.Create(context);
         yield return Commands.ViewCommand.Create(context);
+        yield return Commands.HarvestCommand.Create(context);
     }
 }

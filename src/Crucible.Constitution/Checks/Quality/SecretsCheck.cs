@@ -10,6 +10,12 @@ namespace Crucible.Constitution.Checks.Quality;
 /// </summary>
 public sealed partial class SecretsCheck : ICheck
 {
+    /// <summary>
+    /// The credential shapes this check knows, each with a description (<c>an Anthropic API key</c>). The harvest's
+    /// secret scrubber reuses them, so a shape added here is both flagged in changes and scrubbed from datasets.
+    /// </summary>
+    public static IReadOnlyList<(string Kind, Regex Pattern)> KnownPatterns => Patterns;
+
     private static readonly (string Kind, Regex Pattern)[] Patterns =
     [
         ("an Anthropic API key", AnthropicKey()),

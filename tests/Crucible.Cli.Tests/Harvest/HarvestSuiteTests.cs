@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Crucible.Constitution.Loading;
+using Crucible.Flywheel.Harvest;
+using Crucible.Testing.Harvest;
+using DuckDB.NET.Data;
+using Json.Schema;
+
+namespace Crucible.Cli.Tests.Harvest;
+
+/// <summary>The must-shows of <c>crucible harvest</c> over 120 real graded attempts (see <see cref="HarvestSuiteFixture"/>).</summary>
+public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<HarvestSuiteFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private IEnumerable<string> Jsonl(string format) =>
+        Directory.EnumerateFiles(Path.Combine(f.Out, format, "data"), "*.jsonl").Where(p => !p.EndsWith(".provenance.jsonl", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+
+    private IReadOnlyList<JsonObject> Rows(string format) => [.. Jsonl(format).SelectMany(File.ReadAllLines).Select(l => JsonNode.Parse(l)!.AsObject())];
+
+    private IReadOnlyList<JsonObject> Provenance(string format) => [.. Directory.EnumerateFiles(Path.Combine(f.Out, format, "data"), "*.provenance.jsonl").Order(StringComparer.Ordinal).SelectMany(File.ReadAllLines).Select(l => JsonNode.Parse(l)!.AsObject())];
+
+    private IReadOnlyList<JsonObject> Records() => [.. File.ReadAllLines(Path.Combine(f.Out, "records", "records.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject())];
+
+    [Fact]
+    public void The_scripted_attempts_were_graded_as_scripted_passes_failures_and_flags()
+    {
+        Assert.True(f.HarvestExitCode == 0, f.HarvestOutput);
+        Assert.Equal(30 * HarvestSuiteFixture.Samples, f.Results.Count);
+        Assert.All(f.Results.Where(r => ScriptedAttempts.KindOf(r.Attempt) == ScriptedAttemptKind.Clean), r => Assert.True(r.Verdict.CountsAsPass, $"{r.TaskId}: {r.Verdict.Status} {string.Join("; ", r.Verdict.Reasons)}"));
+        Assert.All(f.Results.Where(r => ScriptedAttempts.KindOf(r.Attempt) == ScriptedAttemptKind.GivesUp), r => Assert.False(r.Verdict.CountsAsPass, r.TaskId));
+        Assert.All(f.Results.Where(r => ScriptedAttempts.KindOf(r.Attempt) == ScriptedAttemptKind.EarlyExit), r => Assert.Contains(r.Verdict.Integrity, i => i.Rule == "integrity.early-exit"));
+    }
+
+    [Fact]
+    public void Every_format_is_written_as_parquet_and_jsonl_shards_under_a_dataset_card()
+    {
+        var card = File.ReadAllText(Path.Combine(f.Out, "README.md"));
+        Assert.StartsWith("---\nlicense: other\n", card, StringComparison.Ordinal);
+        foreach (var format in DatasetFormats.All)
+        {
+            var data = Path.Combine(f.Out, format.Name, "data");
+            var names = Directory.GetFiles(data).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            Assert.Contains("train-00000-of-00001.parquet", names);
+            Assert.Contains("train-00000-of-00001.jsonl", names);
+            Assert.All(names, n => Assert.Matches(@"^(train|test)-\d{5}-of-\d{5}\.(parquet|jsonl|provenance\.jsonl)$", n));
+            Assert.Contains($"- config_name: {format.Name}\n  data_files:\n  - split: train\n    path: {format.Name}/data/train-*.jsonl\n", card, StringComparison.Ordinal);
+            Assert.NotEmpty(Rows(format.Name));
+        }
+        Assert.Equal(f.Results.Count + f.Revisions, Records().Count + f.Duplicates);
+    }
+
+    [Fact]
+    public void Chosen_is_always_a_verified_pass_whenever_any_attempt_of_the_task_passed_and_two_failures_never_pair()
+    {
+        var records = Records().ToDictionary(r => (string)r["id"]!);
+        var rows = Rows("preference-trl");
+        var passedTasks = f.Results.Where(r => r.Verdict.CountsAsPass).Select(r => r.TaskId).ToHashSet();
+
+        Assert.All(rows, row =>
+        {
+            var m = row["metadata"]!;
+            var chosen = records[(string)m["chosen"]!["record_id"]!];
+            var rejected = records[(string)m["rejected"]!["record_id"]!];
+            Assert.True((bool)chosen["verified"]!);
+            Assert.Equal("Passed", (string)chosen["provenance"]!["verdict"]!);
+            Assert.True(!(bool)rejected["verified"]! || (string)m["rejected_because"]! is "lower-score" or "judge");
+            Assert.Equal((string)chosen["taskId"]!, (string)rejected["taskId"]!);
+        });
+        // Every task with a pass has pairs, and each task's failures all lose to a pass.
+        Assert.Equal(passedTasks.Order(), rows.Select(r => (string)r["metadata"]!["task_id"]!).Distinct().Order());
+        Assert.Contains(rows, r => (string)r["metadata"]!["rejected_because"]! == "flagged");
+        Assert.Contains(rows, r => (string)r["metadata"]!["rejected_because"]! == "failed");
+        Assert.Contains(rows, r => (string)r["metadata"]!["rejected_because"]! == "lower-score" && (string)r["metadata"]!["deciding_principle"]! != "constitution");
+        Assert.Equal(rows.Count, Rows("dpo-openai").Count);
+    }
+
+    [Fact]
+    public void No_flagged_or_failed_attempt_appears_in_sft_and_every_clean_pass_does()
+    {
+        var records = Records().ToDictionary(r => (string)r["id"]!);
+        var sftIds = Rows("sft-trl").Select(r => (string)r["metadata"]!["record_id"]!).ToList();
+        var openAiIds = Provenance("sft-openai").Select(r => (string)r["record_id"]!).ToList();
+
+        Assert.Equal(sftIds, openAiIds);
+        Assert.All(sftIds, id => Assert.True((bool)records[id]["verified"]! && !(bool)records[id]["flagged"]!, id));
+        Assert.DoesNotContain(sftIds, id => ((JsonArray)records[id]["provenance"]!["integrity"]!).Count > 0);
+        var flagged = records.Values.Where(r => (bool)r["flagged"]!).Select(r => (string)r["id"]!).ToList();
+        Assert.Equal(30, flagged.Count);
+        Assert.Empty(sftIds.Intersect(flagged));
+        var cleanPasses = records.Values.Count(r => (string)r["source"]! == "eval" && (int)r["provenance"]!["attempt"]! % 4 == 0);
+        Assert.True(sftIds.Count >= cleanPasses, $"{sftIds.Count} SFT rows, {cleanPasses} clean passes");
+    }
+
+    [Fact]
+    public void A_secret_planted_in_a_tool_output_appears_in_no_file_and_the_report_says_where_it_was()
+    {
+        var secret = ScriptedAttempts.PlantedSecret(HarvestSuiteFixture.SecretSuffix);
+        var trajectories = Directory.EnumerateFiles(Path.Combine(f.State, "runs"), "trajectory.jsonl", SearchOption.AllDirectories).ToList();
+        // Planted: one attempt in four printed it, and the agent's transcript kept the tool output as it was.
+        Assert.Equal(30, trajectories.Count(t => File.ReadAllText(t).Contains(secret, StringComparison.Ordinal)));
+
+        var files = Directory.EnumerateFiles(f.Out, "*", SearchOption.AllDirectories).ToList();
+        Assert.All(files, file => Assert.False(File.ReadAllBytes(file).AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(secret)) >= 0, $"{file} holds the secret"));
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(f.Out, "scrub-report.json")));
+        Assert.Equal("crucible.harvest.scrub-report", report.RootElement.GetProperty("schema").GetString());
+        var findings = report.RootElement.GetProperty("findings").EnumerateArray().ToList();
+        Assert.True(report.RootElement.GetProperty("byKind").GetProperty("a GitHub token").GetInt32() >= 30, report.RootElement.GetProperty("byKind").ToString());
+        Assert.Contains(findings, x => x.GetProperty("field").GetString()!.StartsWith("$.messages[", StringComparison.Ordinal) && x.GetProperty("kind").GetString() == "a GitHub token");
+    }
+
+    [Fact]
+    public void Every_row_of_every_format_matches_an_independent_schema_of_its_upstream_format()
+    {
+        foreach (var format in DatasetFormats.All)
+        {
+            var schema = JsonSchema.FromText(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Harvest", "schemas", format.Name + ".schema.json")));
+            foreach (var line in Jsonl(format.Name).SelectMany(File.ReadAllLines))
+            {
+                using var doc = JsonDocument.Parse(line);
+                var result = schema.Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+                Assert.True(result.IsValid, $"{format.Name}: {Describe(result)}: {string.Join("; ", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")))}\n{line[..Math.Min(400, line.Length)]}");
+            }
+        }
+    }
+
+    private static string Describe(EvaluationResults r) =>
+        string.Join("; ", new[] { r }.Concat(r.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key} {e.Value}")));
+
+    [Fact]
+    public async Task Duckdb_reads_every_parquet_shard_back_as_exactly_the_jsonl_rows_and_types()
+    {
+        using var db = new DuckDBConnection("DataSource=:memory:");
+        await db.OpenAsync(Ct);
+        var shards = Directory.EnumerateFiles(f.Out, "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(Directory.EnumerateFiles(f.Out, "*.jsonl", SearchOption.AllDirectories).Count(p => !p.EndsWith(".provenance.jsonl", StringComparison.Ordinal) && !p.Contains("/records/", StringComparison.Ordinal)), shards.Count);
+        Assert.All(DatasetFormats.All, format => Assert.Contains(Path.Combine(f.Out, format.Name, "data", "train-00000-of-00001.parquet"), shards));
+        foreach (var parquet in shards)
+        {
+            var expected = File.ReadAllLines(Path.ChangeExtension(parquet, ".jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = $"SELECT * FROM read_parquet('{parquet.Replace("'", "''", StringComparison.Ordinal)}')";
+            using var reader = await cmd.ExecuteReaderAsync(Ct);
+            var row = 0;
+            while (await reader.ReadAsync(Ct))
+            {
+                var want = expected[row];
+                Assert.Equal(want.Select(kv => kv.Key), Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    var node = want[reader.GetName(i)];
+                    var type = reader.GetDataTypeName(i).ToUpperInvariant();
+                    var where = $"{Path.GetFileName(parquet)} row {row} column {reader.GetName(i)}";
+                    switch (node?.GetValueKind())
+                    {
+                        case null or JsonValueKind.Null:
+                            Assert.True(reader.IsDBNull(i), where);
+                            break;
+                        case JsonValueKind.String:
+                            Assert.Equal(("VARCHAR", node.GetValue<string>()), (type, reader.GetString(i)));
+                            break;
+                        case JsonValueKind.True or JsonValueKind.False:
+                            Assert.Equal(("BOOLEAN", node.GetValue<bool>()), (type, reader.GetBoolean(i)));
+                            break;
+                        case JsonValueKind.Number when type == "BIGINT":
+                            Assert.Equal(node.GetValue<long>(), reader.GetInt64(i));
+                            break;
+                        case JsonValueKind.Number:
+                            Assert.Equal(("DOUBLE", node.GetValue<double>()), (type, reader.GetDouble(i)));
+                            break;
+                        default:
+                            // Lists and objects are JSON text in Parquet: the same value, parsed.
+                            Assert.Equal("VARCHAR", type);
+                            Assert.True(JsonNode.DeepEquals(node, JsonNode.Parse(reader.GetString(i))), where);
+                            break;
+                    }
+                }
+                row++;
+            }
+            Assert.Equal(expected.Count, row);
+        }
+    }
+
+    [Fact]
+    public void Only_re_verified_revisions_become_data_and_each_kept_round_is_a_critique_revision_row()
+    {
+        var records = Records();
+        var revisions = records.Where(r => (string)r["source"]! == "revision").ToList();
+        var byId = records.ToDictionary(r => (string)r["id"]!);
+        Assert.NotEmpty(revisions);
+        Assert.All(revisions, r =>
+        {
+            Assert.True((bool)r["verified"]!);
+            Assert.StartsWith("python/", (string)r["taskId"]!, StringComparison.Ordinal); // the reviser said "no change" to every C# task
+            var original = byId.GetValueOrDefault((string)r["revisedFrom"]!);
+            Assert.True(original is null || !(bool)original["verified"]!); // (null: the original was a duplicate of another attempt)
+        });
+        var rows = Rows("critique-revision");
+        Assert.Equal(revisions.Sum(r => ((JsonArray)r["critiques"]!).Count), rows.Count);
+        Assert.All(rows, row => Assert.Contains("<file path=", (string)row["revision_response"]!, StringComparison.Ordinal));
+        Assert.Contains(f.Reviser.Requests, q => q.AllText.Contains("namespace", StringComparison.Ordinal) || q.AllText.Contains(".cs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Judge_labels_are_soft_clamped_and_every_question_is_asked_with_the_positions_swapped()
+    {
+        var rows = Rows("preference-trl");
+        var judged = rows.Where(r => (string)r["metadata"]!["rejected_because"]! == "judge").ToList();
+        Assert.True(judged.Count > 0, string.Join(", ", rows.GroupBy(r => (string)r["metadata"]!["rejected_because"]!).Select(g => $"{g.Key} {g.Count()}")));
+        Assert.All(judged, r =>
+        {
+            var m = r["metadata"]!;
+            Assert.True((bool)m["judge"]!["clamped"]!);
+            Assert.True((bool)m["judge"]!["swappedPositions"]!);
+            Assert.InRange((double)m["soft_label"]!, 0.5, 0.6);
+        });
+        // The judge is asked about every pair of two passes (ties and lower-scored passes); verification decides the rest.
+        var twoPasses = rows.Count(r => (bool)r["metadata"]!["rejected"]!["verified"]!);
+        var principles = ConstitutionLoader.Default.Principles.Count;
+        Assert.Equal(twoPasses * principles * 2, f.Judge.Requests.Count);
+        Assert.All(f.Judge.Requests.Chunk(2).Take(principles), pair => Assert.NotEqual(pair[0].AllText, pair[1].AllText)); // A/B swapped
+    }
+
+    [Fact]
+    public async Task Killing_the_harvest_process_at_random_points_and_rerunning_it_gives_byte_identical_files()
+    {
+        var reference = Path.Combine(f.Root, "uninterrupted");
+        var clock = Stopwatch.StartNew();
+        var whole = await CliProcess.RunAsync(f.Root, "harvest", HarvestSuiteFixture.CSharpRun, HarvestSuiteFixture.PythonRun, "--out", reference, "--state-dir", f.State, "-j", "2");
+        var duration = clock.Elapsed;
+        Assert.True(whole.ExitCode == 0, whole.Stderr);
+
+        var resumed = Path.Combine(f.Root, "killed");
+        var random = new Random(14);
+        var kills = 0;
+        for (var i = 0; i < 12 && kills < 5; i++)
+        {
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = f.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { CliProcess.CliDll, "harvest", HarvestSuiteFixture.CSharpRun, HarvestSuiteFixture.PythonRun, "--out", resumed, "--state-dir", f.State, "-j", "2" })
+            {
+                start.ArgumentList.Add(a);
+            }
+            using var process = Process.Start(start)!;
+            var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(Ct), process.StandardError.ReadToEndAsync(Ct));
+            await Task.Delay(TimeSpan.FromMilliseconds(duration.TotalMilliseconds * (0.1 + 0.3 * random.NextDouble())), Ct);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true); // SIGKILL: no cleanup runs
+                kills++;
+            }
+            await process.WaitForExitAsync(Ct);
+            await drain;
+        }
+        var final = await CliProcess.RunAsync(f.Root, "harvest", HarvestSuiteFixture.CSharpRun, HarvestSuiteFixture.PythonRun, "--out", resumed, "--state-dir", f.State, "-j", "2");
+
+        Assert.True(final.ExitCode == 0, final.Stderr);
+        Assert.True(kills >= 5, $"only {kills} kill(s) landed before the harvest finished");
+        var want = Directory.EnumerateFiles(reference, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(reference, p)).Order(StringComparer.Ordinal).ToList();
+        var got = Directory.EnumerateFiles(resumed, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(resumed, p)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(want, got);
+        Assert.All(want, rel => Assert.True(File.ReadAllBytes(Path.Combine(reference, rel)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, rel))), rel));
+    }
+}
