@@ -1,0 +1,3 @@
+namespace Crucible.Server;
+/// <summary>Placeholder.</summary>
+public static class ServerAssembly { }
