@@ -16,5 +16,7 @@ internal static class CommandTree
         yield return Commands.ModelsCommand.Create(context);
         yield return Commands.ReviewCommand.Create(context);
         yield return Commands.VerifyCommand.Create(context);
+        yield return Commands.ServeCommand.Create(context);
+        yield return Commands.McpCommand.Create(context);
     }
 }

@@ -1,3 +1,0 @@
-namespace Crucible.Server;
-/// <summary>Placeholder.</summary>
-public static class ServerAssembly { }
