@@ -3,6 +3,7 @@ using Crucible.Core;
 using Crucible.Core.IO;
 using Crucible.Server;
 using Crucible.Verification.Repository;
+using Spectre.Console;
 
 namespace Crucible.Cli.Commands;
 
@@ -37,7 +38,7 @@ internal static class ServeCommand
             }
             await using var app = ServerApp.Build(options);
             await app.StartAsync(ct).ConfigureAwait(false);
-            context.Err.MarkupLine($"crucible serve listening on [bold]{ServerApp.Address(app)}[/] ({options.Suites.Count} suite(s), {options.Policy.Slots} slot(s){(options.Token is null ? "" : ", token required")}); Ctrl-C stops it");
+            context.Err.MarkupLine($"crucible serve listening on [bold]{Markup.Escape(ServerApp.Address(app).ToString())}[/] ({options.Suites.Count} suite(s), {options.Policy.Slots} slot(s){(options.Token is null ? "" : ", token required")}); Ctrl-C stops it");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
