@@ -52,7 +52,15 @@ public sealed class PythonClientTests : IAsyncLifetime
     [Fact]
     public async Task The_client_installs_offline_with_pip_and_its_pytest_suite_passes_against_a_live_server()
     {
-        var client = Path.Combine(TestPaths.RepoRoot, "clients", "python");
+        // pip builds a local folder in place (build/, *.egg-info): install from a copy so the test writes nothing in the repository.
+        var client = Path.Combine(_venv.Path, "client");
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(TestPaths.RepoRoot, "clients", "python"), "*", SearchOption.AllDirectories)
+                     .Where(f => !f.Contains("/build/", StringComparison.Ordinal) && !f.Contains(".egg-info", StringComparison.Ordinal) && !f.Contains("__pycache__", StringComparison.Ordinal)))
+        {
+            var target = Path.Combine(client, Path.GetRelativePath(Path.Combine(TestPaths.RepoRoot, "clients", "python"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
         var venv = Path.Combine(_venv.Path, "venv");
         var create = await RunAsync("/usr/bin/python3", ["-m", "venv", "--system-site-packages", venv], _venv.Path);
         Assert.True(create.Code == 0, create.Output);
