@@ -46,9 +46,11 @@ internal static class CliHelp
         ["eval"] = new(
             [new("crucible eval examples --solver reference", "grade the reference solutions of a suite (a sanity check)"),
              new("crucible eval ../shared/exercism --solver agent --model anthropic:claude-sonnet-4-5 -j 4 --filter 'two-*'", "grade the agent on part of a suite, 4 attempts at a time"),
-             new("crucible eval --resume 20261121-143012-a1b2", "finish an interrupted run without redoing finished attempts")],
+             new("crucible eval --resume 20261121-143012-a1b2", "finish an interrupted run without redoing finished attempts"),
+             new("crucible eval examples -j 16 --broker amqp://guest:guest@mq:5672/ --db postgresql://crucible@pg/crucible", "grade on 'crucible worker' processes, 16 attempts in flight")],
             [StateDir, AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl, GradingCache, NuGet],
-            [StateDefault, "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in every verdict)", "model: none; --solver agent needs --model", SettingsDefault]),
+            [StateDefault, "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in every verdict)", "model: none; --solver agent needs --model",
+             "grading: in this process, --jobs at a time; --broker and --db (both, also on --resume) send it to workers (docs/scale-out.md)", SettingsDefault]),
         ["tasks"] = new(
             [new("crucible tasks list examples", "list a suite's tasks"), new("crucible tasks check examples --repeat 3", "validate a suite and flag flaky tasks")],
             [GradingCache, NuGet],
@@ -94,6 +96,12 @@ internal static class CliHelp
             ["base: HEAD when the working tree has changes, else HEAD~1 (the change is the last commit)",
              "test command: --test-command, else \"testCommand\" of the BASE revision's .crucible/settings.json, else detected from the base's build files",
              "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in the verdict)", "output: an explanation on stdout (--json for the full verdict)"]),
+        ["worker"] = new(
+            [new("crucible worker --broker amqp://guest:guest@localhost:5672/ --db postgresql://postgres@localhost:5432/crucible", "grade jobs one at a time until SIGTERM"),
+             new("crucible worker --broker amqp://guest:guest@mq:5672/ --db 'Host=pg;Database=crucible;Username=crucible' --slots 4", "grade four jobs at once")],
+            [GradingCache, NuGet],
+            ["slots: 1 (the broker's prefetch equals the slots)", "queue: crucible.verify (quorum; 3 deliveries, then the dead-letter queue crucible.verify.dead)",
+             "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in every verdict)", "logs: one line per job on stderr"]),
     };
 
     /// <summary>The command path of <paramref name="command"/> (<c>""</c> for the root).</summary>

@@ -16,5 +16,6 @@ internal static class CommandTree
         yield return Commands.ModelsCommand.Create(context);
         yield return Commands.ReviewCommand.Create(context);
         yield return Commands.VerifyCommand.Create(context);
+        yield return Commands.WorkerCommand.Create(context);
     }
 }

@@ -187,6 +187,9 @@ public sealed class BrokerVerifier : IVerifier, IAsyncDisposable
         }
     }
 
+    /// <summary>How the reason of a dead-lettered job's verdict starts.</summary>
+    public const string DeadLetterPrefix = "dead-lettered:";
+
     /// <summary>The verdict a run records for a dead-lettered job.</summary>
     public static Verdict DeadLetterVerdict(DeadLetter letter, DistributedPolicy policy) => new()
     {
@@ -194,7 +197,7 @@ public sealed class BrokerVerifier : IVerifier, IAsyncDisposable
         Status = VerdictStatus.HarnessError,
         Reasons =
         [
-            $"dead-lettered: the broker gave up on job {letter.Hash[..12]} after {letter.Deliveries} deliveries ({letter.Reason}); it is kept in queue '{policy.DeadLetterQueue}' for inspection, and the workers' logs say why each delivery failed",
+            $"{DeadLetterPrefix} the broker gave up on job {letter.Hash[..12]} after {letter.Deliveries} deliveries ({letter.Reason}); it is kept in queue '{policy.DeadLetterQueue}' for inspection, and the workers' logs say why each delivery failed",
         ],
         Sandbox = "none",
     };

@@ -38,18 +38,21 @@ internal static class EvalCommand
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run builds and tests without bubblewrap (recorded in every verdict)" };
         var model = new Option<string?>("--model") { HelpName = "SPEC", Description = "Model spec for model-driven solvers, e.g. anthropic:claude-sonnet-4-5" };
         var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
+        var (broker, db) = ScaleOutOptions.Create("dispatch grading to 'crucible worker' processes instead of local slots", "where the workers store verdicts");
 
         var command = new Command("eval", "Grade a solver on a task suite; results go to .crucible/crucible.db and .crucible/runs/<id>/.")
         {
-            suite, solver, candidates, jobs, filter, repeat, json, resume, noSandbox, model, cache,
+            suite, solver, candidates, jobs, filter, repeat, json, resume, noSandbox, model, cache, broker, db,
         };
         context.SetAction(command, async (parse, ct) =>
         {
             var settings = new EvalSettings(
                 parse.GetValue(suite), parse.GetValue(solver)!, parse.GetValue(candidates), parse.GetValue(jobs),
                 parse.GetValue(filter), parse.GetValue(repeat), parse.GetValue(noSandbox), parse.GetValue(model));
+            // The endpoints are not stored with the run (they may hold passwords): a resumed run takes them from its own command line.
+            var endpoints = Distributed.Endpoints.Parse(parse.GetValue(broker), parse.GetValue(db));
             using var invocation = context.WithResponseCache(parse.GetValue(cache));
-            return await RunAsync(invocation, settings, parse.GetValue(resume), parse.GetValue(json), ct);
+            return await RunAsync(invocation, settings, parse.GetValue(resume), parse.GetValue(json), endpoints, ct);
         });
         return command;
     }
@@ -57,7 +60,7 @@ internal static class EvalCommand
     /// <summary>What a run was started with; stored with the run so <c>--resume</c> can rebuild it.</summary>
     internal sealed record EvalSettings(string? Suite, string Solver, string? Candidates, int Jobs, string? Filter, int Repeat, bool NoSandbox, string? Model);
 
-    private static async Task<int> RunAsync(CliContext context, EvalSettings settings, string? resumeId, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, EvalSettings settings, string? resumeId, bool json, Distributed.Endpoints? endpoints, CancellationToken ct)
     {
         using var store = new ResultStore(context.DatabasePath);
         StoredRun run;
@@ -103,11 +106,13 @@ internal static class EvalCommand
             await store.CreateRunAsync(run);
         }
 
-        var runner = new EvalRunner(context.CreateVerifier(sandbox), store, context.CreateIntegrityChecker());
+        // With --broker/--db the workers grade (the integrity checks still run here); without them, local slots do.
+        await using var remote = endpoints is null ? null : await context.ConnectBrokerVerifierAsync(endpoints, ct);
+        var runner = new EvalRunner(remote ?? context.CreateVerifier(sandbox), store, context.CreateIntegrityChecker());
         var options = new EvalOptions { Jobs = settings.Jobs, Repeat = settings.Repeat };
         // Progress and status go to stderr whatever the output format: --json keeps stdout clean, not the terminal silent.
         {
-            context.Err.MarkupLine($"[bold]run {run.Id}[/]: {suite.Tasks.Count} task(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}");
+            context.Err.MarkupLine($"[bold]run {run.Id}[/]: {suite.Tasks.Count} task(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}{(endpoints is null ? "" : $", graded by workers at {Markup.Escape(endpoints.BrokerForDisplay)}")}");
         }
         EvalSummary summary;
         if (context.ErrIsTerminal)
@@ -137,6 +142,11 @@ internal static class EvalCommand
             summary = await runner.RunAsync(run, suite, solver, options, progress, ct);
         }
 
+        if (remote is not null)
+        {
+            var dead = summary.Results.Count(r => r.Verdict.Reasons.Any(x => x.StartsWith(Distributed.BrokerVerifier.DeadLetterPrefix, StringComparison.Ordinal)));
+            context.Err.WriteLine($"workers: {remote.Published} job(s) published, {remote.AnsweredFromTable} answered from the result table, {dead} dead-lettered");
+        }
         if (json)
         {
             context.Out.Profile.Out.Writer.WriteLine(File.ReadAllText(Path.Combine(run.Folder, "summary.json")));
