@@ -102,6 +102,19 @@ internal static class CliHelp
             [GradingCache, NuGet],
             ["slots: 1 (the broker's prefetch equals the slots)", "queue: crucible.verify (quorum; 3 deliveries, then the dead-letter queue crucible.verify.dead)",
              "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in every verdict)", "logs: one line per job on stderr"]),
+        ["serve"] = new(
+            [new("crucible serve --suite examples", "serve the example suite on 127.0.0.1:8080 (tasks named examples/<id>)"),
+             new("crucible serve --listen 0.0.0.0:8080 --token-file ~/.crucible/token --suite tasks=../shared/benchmarks/aider-polyglot", "serve on every interface; clients send 'Authorization: Bearer <token>'"),
+             new("crucible serve --slots 4 --listen 127.0.0.1:9000", "four verifications at once; point verl's sandbox_fusion_url at http://127.0.0.1:9000/run_code"),
+             new("crucible serve --suite examples --broker amqp://guest:guest@mq:5672/ --db postgresql://crucible@pg/crucible", "grade /v1/verify and /get_reward on 'crucible worker' processes")],
+            [GradingCache, NuGet],
+            ["listen: 127.0.0.1:8080; a non-loopback address needs --token-file", "limits: the server policy of docs/serve.md (8 MiB bodies, one slot per core, 1,024 waiting)",
+             "suites: none (inline tasks and /run_code still work)", "sandbox: bubblewrap (--no-sandbox runs on the host, recorded in every verdict)"]),
+        ["mcp"] = new(
+            [new("crucible mcp", "MCP on stdio: add it to Claude Code with 'claude mcp add crucible -- crucible mcp'"),
+             new("crucible mcp --suite examples", "also offer the example tasks to list_tasks and verify_task")],
+            [("XDG_CACHE_HOME", "root of the base-result cache of the verify tool (default ~/.cache)"), GradingCache, NuGet],
+            ["transport: stdio (serve offers the same tools over HTTP at /mcp)", "suites: none", "sandbox: bubblewrap (--no-sandbox runs on the host, recorded)"]),
     };
 
     /// <summary>The command path of <paramref name="command"/> (<c>""</c> for the root).</summary>

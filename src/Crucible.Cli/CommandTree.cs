@@ -17,5 +17,7 @@ internal static class CommandTree
         yield return Commands.ReviewCommand.Create(context);
         yield return Commands.VerifyCommand.Create(context);
         yield return Commands.WorkerCommand.Create(context);
+        yield return Commands.ServeCommand.Create(context);
+        yield return Commands.McpCommand.Create(context);
     }
 }

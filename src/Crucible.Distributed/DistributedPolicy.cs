@@ -37,6 +37,12 @@ public sealed record DistributedPolicy
     /// <summary>Wait between attempts to reach a broker or database that is down. Default: 1 s.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Verifications a server (<c>crucible serve --broker</c>) keeps in flight to the workers when <c>--slots</c> is not
+    /// given: enough to keep many workers busy, few enough that a flood waits in the server's queue, not the broker's. Default: 64.
+    /// </summary>
+    public int InFlight { get; init; } = 64;
+
     /// <summary>Largest job (task plus candidate files, encoded) a client publishes. Default: 32 MiB.</summary>
     public int MaxJobBytes { get; init; } = 32 << 20;
 }
