@@ -184,7 +184,7 @@ public sealed class PrivateRabbitMq : IDisposable
         return lines.Select(l => l.Split('\t')).Where(p => p.Length == 2 && p[0] == queue).Select(p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
     }
 
-    private string Ctl(params string[] args) => ServiceProcess.Run(CtlPath, ["-n", NodeName, .. args], _env, TimeSpan.FromSeconds(90));
+    private string Ctl(params string[] args) => ServiceProcess.Run(CtlPath, ["-n", NodeName, .. args], _env, TimeSpan.FromMinutes(3));
 
     private string ReadLogs()
     {
