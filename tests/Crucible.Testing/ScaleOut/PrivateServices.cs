@@ -151,8 +151,18 @@ public sealed class PrivateRabbitMq : IDisposable
         _server.ErrorDataReceived += (_, _) => { };
         _server.BeginOutputReadLine();
         _server.BeginErrorReadLine();
-        ServiceProcess.WaitForPort(Port, TimeSpan.FromSeconds(90), () => ReadLogs());
-        Ctl("await_startup");
+        try
+        {
+            // Generous: on a loaded 2-core machine a cold Erlang node takes minutes.
+            ServiceProcess.WaitForPort(Port, TimeSpan.FromMinutes(5), () => ReadLogs());
+            Ctl("await_startup");
+        }
+        catch
+        {
+            // Never leave a half-started node behind.
+            Stop();
+            throw;
+        }
     }
 
     /// <summary>Stops the node gracefully (queues and messages stay on disk).</summary>
