@@ -265,6 +265,14 @@ internal sealed class CliContext : IDisposable
     /// <summary>A verifier over <paramref name="sandbox"/>.</summary>
     public IVerifier CreateVerifier(ISandbox sandbox) => Setup.VerifierFactory(sandbox);
 
+    /// <summary>
+    /// The verifier that dispatches to <c>crucible worker</c> processes through <paramref name="endpoints"/> (for
+    /// <c>--broker</c>/<c>--db</c>), connected and with its topology declared; reconnect notices go to stderr. The caller
+    /// disposes it.
+    /// </summary>
+    public Task<Distributed.BrokerVerifier> ConnectBrokerVerifierAsync(Distributed.Endpoints endpoints, CancellationToken cancellationToken) =>
+        Distributed.BrokerVerifier.ConnectAsync(endpoints, log: Warn, ct: cancellationToken);
+
     /// <summary>The integrity checks for eval verdicts, running their processes in <paramref name="sandbox"/>.</summary>
     public IIntegrityChecker? CreateIntegrityChecker(ISandbox sandbox) => Setup.IntegrityCheckerFactory(sandbox);
 

@@ -19,6 +19,7 @@ internal static class CommandTree
         yield return Commands.RunsCommand.Create(context);
         yield return Commands.ViewCommand.Create(context);
         yield return Commands.HarvestCommand.Create(context);
+        yield return Commands.WorkerCommand.Create(context);
         yield return Commands.ServeCommand.Create(context);
         yield return Commands.McpCommand.Create(context);
     }

@@ -41,7 +41,7 @@ public sealed class CliHelpTests : IDisposable
     public async Task Every_commands_help_ends_with_its_own_examples_the_environment_it_reads_and_its_defaults()
     {
         var paths = CommandPaths();
-        Assert.Equal(19, paths.Count);
+        Assert.Equal(20, paths.Count);
         foreach (var path in paths)
         {
             var (code, help, err) = await HelpAsync(path);

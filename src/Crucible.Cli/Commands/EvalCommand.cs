@@ -31,10 +31,11 @@ internal static class EvalCommand
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run builds and tests without bubblewrap (recorded in every verdict)" };
         var model = new Option<string?>("--model") { HelpName = "SPEC", Description = "Model spec for model-driven solvers, e.g. anthropic:claude-sonnet-4-5" };
         var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
+        var (broker, db) = ScaleOutOptions.Create("dispatch grading to 'crucible worker' processes instead of local slots", "where the workers store verdicts");
 
         var command = new Command("eval", "Grade a solver on a task suite; results go to .crucible/crucible.db and .crucible/runs/<id>/.")
         {
-            suite, solver, candidates, jobs, filter, samples, repeat, temperature, json, resume, noSandbox, model, cache,
+            suite, solver, candidates, jobs, filter, samples, repeat, temperature, json, resume, noSandbox, model, cache, broker, db,
         };
         command.Subcommands.Add(EvalCompareCommand.Create(context));
         command.Subcommands.Add(EvalReportCommand.Create(context));
@@ -47,13 +48,15 @@ internal static class EvalCommand
                 Samples = parse.GetValue(samples),
                 Temperature = parse.GetValue(temperature),
             };
+            // The endpoints are not stored with the run (they may hold passwords): a resumed run takes them from its own command line.
+            var endpoints = Distributed.Endpoints.Parse(parse.GetValue(broker), parse.GetValue(db));
             using var invocation = context.WithResponseCache(parse.GetValue(cache));
-            return await RunAsync(invocation, settings, parse.GetValue(resume), parse.GetValue(json), ct);
+            return await RunAsync(invocation, settings, parse.GetValue(resume), parse.GetValue(json), endpoints, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, EvalSettings settings, string? resumeId, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, EvalSettings settings, string? resumeId, bool json, Distributed.Endpoints? endpoints, CancellationToken ct)
     {
         using var store = new ResultStore(context.DatabasePath);
         var launcher = new EvalLauncher(store, context.RunsDirectory);
@@ -69,10 +72,12 @@ internal static class EvalCommand
         }
         var (run, suite) = (prepared.Run, prepared.Suite);
         var perTask = settings.Samples * settings.Repeat;
+        // With --broker/--db the workers grade (the integrity checks still run here); without them, local slots do.
+        await using var remote = endpoints is null ? null : await context.ConnectBrokerVerifierAsync(endpoints, ct);
         // Progress and status go to stderr whatever the output format: --json keeps stdout clean, not the terminal silent.
-        context.Err.MarkupLine($"[bold]run {run.Id}[/]{(prepared.Resumed ? " (resumed)" : "")}: {suite.Tasks.Count} task(s) x {settings.Samples} sample(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}");
+        context.Err.MarkupLine($"[bold]run {run.Id}[/]{(prepared.Resumed ? " (resumed)" : "")}: {suite.Tasks.Count} task(s) x {settings.Samples} sample(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}{(endpoints is null ? "" : $", graded by workers at {Markup.Escape(endpoints.BrokerForDisplay)}")}");
         Task<EvalSummary> Go(IProgress<EvalProgress> progress) =>
-            launcher.RunAsync(prepared, solver, context.CreateVerifier(sandbox), context.CreateIntegrityChecker(sandbox), sandbox.Name, progress, ct);
+            launcher.RunAsync(prepared, solver, remote ?? context.CreateVerifier(sandbox), context.CreateIntegrityChecker(sandbox), sandbox.Name, progress, ct);
         EvalSummary summary;
         if (context.ErrIsTerminal)
         {
@@ -99,6 +104,11 @@ internal static class EvalCommand
             }));
         }
 
+        if (remote is not null)
+        {
+            var dead = summary.Results.Count(r => r.Verdict.Reasons.Any(x => x.StartsWith(Distributed.BrokerVerifier.DeadLetterPrefix, StringComparison.Ordinal)));
+            context.Err.WriteLine($"workers: {remote.Published} job(s) published, {remote.AnsweredFromTable} answered from the result table, {dead} dead-lettered");
+        }
         if (json)
         {
             context.Out.Profile.Out.Writer.WriteLine(File.ReadAllText(Path.Combine(run.Folder, "summary.json")));

@@ -21,9 +21,10 @@ internal static class ServeCommand
         var suites = SuiteOption();
         var slots = new Option<int?>("--slots") { HelpName = "N", Description = "Verifications running at once (default: one per core)" };
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run candidates without bubblewrap (recorded in every verdict; never on a shared host)" };
+        var (broker, db) = ScaleOutOptions.Create("dispatch task verifications to 'crucible worker' processes (--slots is then the number in flight)", "where the workers store verdicts");
         var command = new Command("serve", "Serve verification over HTTP: /v1/verify, SandboxFusion's /run_code, OpenRLHF's /get_reward, MCP at /mcp, /metrics.")
         {
-            listen, tokenFile, suites, slots, noSandbox,
+            listen, tokenFile, suites, slots, noSandbox, broker, db,
         };
         context.SetAction(command, async (parse, ct) =>
         {
@@ -35,6 +36,17 @@ internal static class ServeCommand
             if (parse.GetValue(slots) is { } n)
             {
                 options = options with { Policy = options.Policy with { Slots = n >= 1 ? n : throw new BadInputException("--slots must be at least 1", "pass a positive number") } };
+            }
+            // With --broker/--db, task verifications go to the workers; /run_code and repository verification stay local.
+            await using var remote = Distributed.Endpoints.Parse(parse.GetValue(broker), parse.GetValue(db)) is { } endpoints
+                ? await context.ConnectBrokerVerifierAsync(endpoints, ct) : null;
+            if (remote is not null)
+            {
+                options = options with
+                {
+                    Verifier = remote,
+                    Policy = parse.GetValue(slots) is null ? options.Policy with { Slots = Distributed.DistributedPolicy.Default.InFlight } : options.Policy,
+                };
             }
             await using var app = ServerApp.Build(options);
             await app.StartAsync(ct).ConfigureAwait(false);
