@@ -90,7 +90,7 @@ internal static class HarvestCommand
             var sandbox = doRevise ? context.CreateSandbox(parse.GetValue(noSandbox)) : null;
             using var reviser = doRevise ? context.CreateChatClient(modelSpec!) : null;
             using var judgeClient = doLabel ? context.CreateChatClient(judgeSpec!) : null;
-            var harvester = new Harvester(options, harvestContext, sandbox is null ? null : context.CreateVerifier(sandbox), reviser, judgeClient, doRevise ? context.CreateIntegrityChecker() : null);
+            var harvester = new Harvester(options, harvestContext, sandbox is null ? null : context.CreateVerifier(sandbox), reviser, judgeClient, sandbox is null ? null : context.CreateIntegrityChecker(sandbox));
             context.Err.MarkupLine($"[bold]harvest[/]: {attempts.Count} attempt(s) into {Markup.Escape(options.OutputDirectory)}");
             var summary = await harvester.RunAsync(attempts, new SyncProgress<string>(m => context.Err.WriteLine(m)), ct);
             if (parse.GetValue(json))
