@@ -238,7 +238,7 @@ public sealed class DifferentialTester
         {
             foreach (var f in task.ReferenceFiles)
             {
-                Workspaces.WriteTaskFile(f with { Content = null }, dir);
+                Workspaces.WriteTaskFile(f, dir);
             }
         }
         else

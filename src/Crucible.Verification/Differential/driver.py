@@ -62,10 +62,19 @@ def harvest(out, files):
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in local and node.level == 0:
                 for a in node.names:
-                    aliases[a.asname or a.name] = (node.module, a.name)
+                    if a.name != "*":
+                        aliases[a.asname or a.name] = (node.module, a.name)
             if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)) and not isinstance(node.value, bool):
                 if not isinstance(node.value, str) or len(node.value) <= 200:
                     literals.append(node.value)
+        # A helper the tests call with an entry point (HumanEval's check(candidate)) calls it under its parameter's name.
+        defs = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in defs:
+                params = defs[node.func.id].args.args
+                for i, arg in enumerate(node.args):
+                    if isinstance(arg, ast.Name) and arg.id in aliases and i < len(params) and params[i].arg not in aliases:
+                        aliases[params[i].arg] = aliases[arg.id]
         for fn in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] + [tree]:
             scope = {}
             body = fn.body
@@ -83,7 +92,7 @@ def harvest(out, files):
                                 module, name = aliases[node.func.id]
                                 calls.append({"module": module, "name": name, "args": args})
     described = []
-    for alias, (module, name) in sorted(aliases.items()):
+    for module, name in sorted(set(aliases.values())):
         try:
             obj = getattr(importlib.import_module(module), name)
         except Exception as e:
