@@ -11,7 +11,7 @@ namespace Crucible.Verification.Python;
 /// <summary>
 /// Grades Python tasks with pytest: a byte-compile "build" of the editable files, then pytest on the
 /// pristine test files plus a canary module, writing JUnit XML to a harness-chosen path. Both steps
-/// run in the sandbox without network.
+/// run in one sandboxed process without network (see docs/verification.md, "Python").
 /// </summary>
 public sealed partial class PytestRunner : ITestRunner
 {
@@ -81,19 +81,6 @@ public sealed partial class PytestRunner : ITestRunner
             .Where(p => PathGlob.MatchesAny(p, context.Task.Editable))
             .Order(StringComparer.Ordinal).ToList();
 
-        var clock = Stopwatch.StartNew();
-        var compile = editable.Count == 0
-            ? null
-            : await context.Sandbox.ExecuteAsync(
-                new SandboxCommand("python3", ["-c", "import sys\nfor f in sys.argv[1:]:\n    compile(open(f, encoding='utf-8').read(), f, 'exec')", .. editable]),
-                Toolchains.GradingPolicy(context, context.Task.Limits.BuildTimeout, env), cancellationToken).ConfigureAwait(false);
-        var compileLog = compile is null ? "" : compile.Stdout.Text + compile.Stderr.Text;
-        var build = new BuildOutcome(compile?.Succeeded ?? true, clock.Elapsed, compileLog.Replace(context.MountDir + "/", "", StringComparison.Ordinal), compile?.Succeeded == false ? 1 : 0);
-        if (!build.Succeeded)
-        {
-            return new RunOutcome { Build = build, CleanExitCode = 1, LimitHits = compile!.LimitsHit };
-        }
-
         var canaryFile = Path.Combine(context.GradingDir, $"test_crucible_canary_{context.Canaries.Id}.py");
         File.WriteAllText(canaryFile, $"""
             # Harness canaries: one must pass, one must fail with the nonce.
@@ -108,9 +95,23 @@ public sealed partial class PytestRunner : ITestRunner
         var junit = Path.Combine(context.HarnessDir, $"{Canaries.RandomHex(6)}.xml");
         var tests = context.Task.TestFiles.Where(f => f.Path.EndsWith(".py", StringComparison.Ordinal) && Discover(context.Task with { TestFiles = [f] }).Count > 0)
             .Select(f => f.Path).Append(Path.GetFileName(canaryFile));
+        string[] pytestArgs = ["-p", "no:cacheprovider", "-o", "junit_family=xunit2", "-q", "--continue-on-collection-errors", "--junitxml", context.InSandbox(junit), .. tests];
+
+        // One sandboxed process instead of two (a byte-compile step, then pytest): the driver compiles the editable files
+        // before any candidate code runs and exits with BuildFailedExit when they do not compile; otherwise pytest runs in
+        // the same interpreter. Python start-up, and the sandbox's, are paid once.
+        var clock = Stopwatch.StartNew();
         var run = await context.Sandbox.ExecuteAsync(
-            new SandboxCommand("python3", ["-m", "pytest", "-p", "no:cacheprovider", "-o", "junit_family=xunit2", "-q", "--continue-on-collection-errors", "--junitxml", context.InSandbox(junit), .. tests]),
+            new SandboxCommand("python3", ["-c", Driver, editable.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. editable, .. pytestArgs]),
             Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env), cancellationToken).ConfigureAwait(false);
+        var log = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal);
+        if (run.ExitCode == BuildFailedExit && !File.Exists(junit))
+        {
+            // A candidate that exits with this code itself only turns its own run into a build failure.
+            var failed = new BuildOutcome(false, clock.Elapsed, log, 1);
+            return new RunOutcome { Build = failed, CleanExitCode = 1, LimitHits = run.LimitsHit };
+        }
+        var build = new BuildOutcome(true, TimeSpan.Zero, "", 0);
 
         IReadOnlyList<RawTestResult>? results = null;
         string? error = null;
@@ -129,10 +130,28 @@ public sealed partial class PytestRunner : ITestRunner
             ResultsError = error,
             ExitCode = run.ExitCode,
             CleanExitCode = 1,
-            TestLog = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal),
+            TestLog = log,
             LimitHits = run.LimitsHit,
         };
     }
+
+    /// <summary>The driver's exit code when an editable file does not compile (pytest's own codes are 0 to 5).</summary>
+    internal const int BuildFailedExit = 97;
+
+    /// <summary>The harness driver: argv is the count of editable files, the files, then pytest's arguments.</summary>
+    private const string Driver = """
+        import sys, traceback
+        n = int(sys.argv[1])
+        files, args = sys.argv[2:2 + n], sys.argv[2 + n:]
+        try:
+            for f in files:
+                compile(open(f, encoding='utf-8').read(), f, 'exec')
+        except BaseException:
+            traceback.print_exc()
+            sys.exit(97)
+        import pytest
+        sys.exit(pytest.main(args))
+        """;
 
     /// <summary>
     /// Drops the entry pytest writes when a pristine test module fails to import (named after the module,

@@ -63,7 +63,7 @@ public sealed class FastPathTests(VerifierFixture f) : IClassFixture<VerifierFix
         Assert.Equal(VerdictStatus.BuildFailed, fast.Status);
         Assert.Equal(["the build failed with 2 error(s)"], fast.Reasons);
         Assert.Equal(
-            ["Slug.cs(39,41): error CS0029: Cannot implicitly convert type 'string' to 'int'",
+            ["Slug.cs(39,37): error CS0029: Cannot implicitly convert type 'string' to 'int'",
              "Slug.cs(40,39): error CS0103: The name 'undefinedThing' does not exist in the current context",
              "Slug.cs(38,39): warning CS0618: 'Broken.Old()' is obsolete: 'old'"],
             fast.Build!.Diagnostics.OrderBy(d => d.Contains("warning", StringComparison.Ordinal)).ThenBy(d => d, StringComparer.Ordinal));

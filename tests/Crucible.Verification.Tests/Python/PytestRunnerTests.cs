@@ -21,6 +21,20 @@ public sealed class PytestRunnerTests(VerifierFixture f) : IClassFixture<Verifie
     }
 
     [Fact]
+    public async Task A_solution_that_does_not_compile_is_a_build_failure_and_no_test_runs()
+    {
+        // The compile check and pytest share one sandboxed process: the check runs first, before any candidate code.
+        var v = await f.GradeAsync(Polyglot("python/go-counting"), new Dictionary<string, string> { ["go_counting.py"] = "def broken(:\n    pass\n" });
+
+        Assert.Equal(VerdictStatus.BuildFailed, v.Status);
+        Assert.Equal(["the build failed with 1 error(s)"], v.Reasons);
+        Assert.Contains("SyntaxError", v.Build!.Log, StringComparison.Ordinal);
+        Assert.Contains("go_counting.py", v.Build.Log, StringComparison.Ordinal);
+        Assert.Equal(TestCounts.Zero with { Expected = 11 }, v.Counts);
+        Assert.Null(v.TestExitCode);
+    }
+
+    [Fact]
     public async Task The_reference_of_the_same_task_passes_every_test()
     {
         var v = await f.GradeAsync(Polyglot("python/go-counting"), reference: true);
