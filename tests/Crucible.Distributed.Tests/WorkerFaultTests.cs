@@ -82,7 +82,17 @@ public sealed class WorkerFaultTests(ScaleOutFixture services) : IDisposable
         Assert.StartsWith(BrokerVerifier.DeadLetterPrefix, reason, StringComparison.Ordinal);
         Assert.Contains("delivery_limit", reason, StringComparison.Ordinal);
         Assert.Equal(DistributedPolicy.Default.DeliveryLimit + 1, worker.Log.Split('\n').Count(l => l.Contains("returned to the queue", StringComparison.Ordinal)));
-        Assert.Equal(1, services.Rabbit.MessagesIn(scenario.Name, DistributedPolicy.Default.DeadLetterQueue));
+        // Queue statistics are emitted every few seconds: wait for the count to catch up.
+        var kept = 0;
+        for (var i = 0; i < 60 && kept == 0; i++)
+        {
+            kept = services.Rabbit.MessagesIn(scenario.Name, DistributedPolicy.Default.DeadLetterQueue);
+            if (kept == 0)
+            {
+                await Task.Delay(500, TestContext.Current.CancellationToken);
+            }
+        }
+        Assert.Equal(1, kept);
         Assert.Equal(0, scenario.ResultRows(poison.Hash));
         Assert.Contains("path '../../escape.py' leaves the workspace", worker.Log, StringComparison.Ordinal);
     }
