@@ -128,10 +128,6 @@ public sealed partial class RoslynCompileService : ICSharpCompileService
     /// <inheritdoc />
     public async Task<CompileResult> CompileAsync(CompileRequest request, CancellationToken cancellationToken)
     {
-        if (_retired is { } why)
-        {
-            return CompileResult.Fallback($"the compile service is retired ({why})");
-        }
         long total = 0;
         foreach (var (host, _) in request.Sources)
         {
@@ -147,6 +143,12 @@ public sealed partial class RoslynCompileService : ICSharpCompileService
             {
                 return CompileResult.Fallback($"{Path.GetFileName(shown)}: {shape}");
             }
+        }
+
+        // Checked after the screens, so a source the service would never take gets its own reason whatever the service's state.
+        if (_retired is { } why)
+        {
+            return CompileResult.Fallback($"the compile service is retired ({why})");
         }
 
         Setup setup;
