@@ -12,8 +12,11 @@ namespace Crucible.Agent;
 /// </summary>
 /// <param name="assembly">Builds the agent of each attempt (tools, headless gate, sub-agent, limits, pricing, verifier).</param>
 /// <param name="clientFactory">Creates the model client: one per attempt, so attempts can run in parallel.</param>
-public sealed class AgentSolver(AgentAssembly assembly, Func<IChatClient> clientFactory) : ISolver
+/// <param name="sampling">How independent samples differ (seed per sample, temperature); default: seed only.</param>
+public sealed class AgentSolver(AgentAssembly assembly, Func<IChatClient> clientFactory, AgentSampling? sampling = null) : ISolver
 {
+    private readonly AgentSampling _sampling = sampling ?? new AgentSampling();
+
     /// <summary>File name of the trajectory in the artifacts folder.</summary>
     public const string TrajectoryFile = "trajectory.jsonl";
 
@@ -28,6 +31,14 @@ public sealed class AgentSolver(AgentAssembly assembly, Func<IChatClient> client
         AgentSession? session = null;
         // The eval grades every attempt itself with the hidden tests: the session does not verify.
         var setup = assembly.CreateSetup(workspace, client, () => session, context.Task) with { VerifyWhenDone = false };
+        // Every model call of sample s carries seed BaseSeed + s (and the temperature, when set): samples are independent draws.
+        var chat = setup.Options.ChatOptions?.Clone() ?? new ChatOptions();
+        chat.Seed = _sampling.BaseSeed + context.Sample;
+        if (_sampling.Temperature is { } t)
+        {
+            chat.Temperature = (float)t;
+        }
+        setup = setup with { Options = setup.Options with { ChatOptions = chat } };
         var trajectory = Path.Combine(context.ArtifactsPath, TrajectoryFile);
         Directory.CreateDirectory(context.ArtifactsPath);
         using (session = AgentSession.Start(setup, null, context.Task.Id, transcriptPath: trajectory))
@@ -44,4 +55,17 @@ public sealed class AgentSolver(AgentAssembly assembly, Func<IChatClient> client
             };
         }
     }
+}
+
+/// <summary>
+/// How the agent solver's samples differ. Defaults: the provider's temperature, and sample s sends seed
+/// <see cref="BaseSeed"/> + s (providers that take a seed use it), as the one-shot model solver does.
+/// </summary>
+public sealed record AgentSampling
+{
+    /// <summary>Sampling temperature of every model call; null keeps the provider's default.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>The seed of sample 0.</summary>
+    public long BaseSeed { get; init; } = 1;
 }

@@ -51,4 +51,40 @@ public sealed class AgentSolverTests(RealVerifierFixture fixture) : IClassFixtur
         var verdict = await fixture.Verifier.VerifyAsync(task, workspace, null, Ct);
         Assert.True(verdict.CountsAsPass, string.Join("; ", verdict.Reasons));
     }
+
+    [Fact]
+    public async Task Each_sample_sends_its_own_seed_and_the_eval_temperature_on_every_model_call()
+    {
+        var task = Assert.Single(TaskSuites.Load(TestPaths.ExercismTask("two-fer")).Tasks);
+        using var work = new TempDirectory("agent-samples");
+        var clients = new List<ScriptedChatClient>();
+        var solver = new AgentSolver(new AgentAssembly(new AgentAssemblyOptions
+        {
+            Tools = _ => [new TestReadTool(), new TestWriteTool()],
+            Gate = _ => new TestGate(),
+            Sandbox = fixture.Sandbox,
+            Verifier = fixture.Verifier,
+            Model = "scripted",
+        }), () =>
+        {
+            var c = new ScriptedChatClient().ThenCall("read", Args(("path", "TwoFer.cs"))).ThenText("done");
+            lock (clients)
+            {
+                clients.Add(c);
+            }
+            return c;
+        }, new AgentSampling { Temperature = 0.7, BaseSeed = 100 });
+
+        foreach (var sample in new[] { 0, 3 })
+        {
+            var workspace = Path.Combine(work.Path, $"ws{sample}");
+            Workspaces.Materialize(task, workspace);
+            var result = await solver.SolveAsync(new SolveContext(task, workspace, Path.Combine(work.Path, $"artifacts{sample}")) { Sample = sample }, Ct);
+            Assert.Equal("completed", result.Status);
+        }
+
+        Assert.Equal(
+            [[(100L, 0.7f), (100L, 0.7f)], [(103L, 0.7f), (103L, 0.7f)]],
+            clients.Select(c => c.Requests.Select(r => (r.Options!.Seed!.Value, r.Options.Temperature!.Value)).ToList()).ToList());
+    }
 }

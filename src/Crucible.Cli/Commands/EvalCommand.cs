@@ -137,7 +137,7 @@ internal static class EvalCommand
         "stub" => new StubSolver(),
         "files" => new FilesSolver(s.Candidates!),
         "model" => new ModelSolver(() => context.CreateChatClient(s.Model!), new ModelSolverOptions { Temperature = s.EffectiveTemperature }, context.Pricing(s.Model!)),
-        "agent" => RunCommand.CreateAgentSolver(context, s.Model, sandbox),
+        "agent" => RunCommand.CreateAgentSolver(context, s.Model, sandbox, new Agent.AgentSampling { Temperature = s.EffectiveTemperature }),
         var other => throw new BadInputException($"unknown solver '{other}'", $"use one of: {string.Join(", ", EvalLauncher.Solvers.Keys)}"),
     };
 

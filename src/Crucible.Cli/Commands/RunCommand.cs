@@ -148,7 +148,7 @@ internal static class RunCommand
     /// its isolated copy with a headless gate in <c>auto</c> mode (everything inside the sandbox, nothing prompts);
     /// the eval grades it with the hidden tests.
     /// </summary>
-    internal static AgentSolver CreateAgentSolver(CliContext context, string? model, ISandbox sandbox)
+    internal static AgentSolver CreateAgentSolver(CliContext context, string? model, ISandbox sandbox, AgentSampling? sampling = null)
     {
         if (model is null)
         {
@@ -160,7 +160,7 @@ internal static class RunCommand
             Pricing = context.Pricing(model),
             PermissionMode = Agent.Permissions.PermissionMode.Auto,
         });
-        return new AgentSolver(assembly, () => context.CreateChatClient(model));
+        return new AgentSolver(assembly, () => context.CreateChatClient(model), sampling);
     }
 
     private static void Validate(RunRequest r)
