@@ -108,7 +108,11 @@ internal static class ReviewCommand
         DifferentialReport? differential = null;
         if (task is not null && !settings.NoDifferential)
         {
-            differential = DifferentialTester.Precondition(task) is { } why
+            // The task as shipped is no candidate: its stub disagrees with the reference by design, and "passes its tests but
+            // does not generalise" cannot be said of it.
+            differential = !changes.Changed.Any()
+                ? DifferentialReport.NotComparable(task.Id, "nothing changed from the task's starting files")
+                : DifferentialTester.Precondition(task) is { } why
                 ? DifferentialReport.NotComparable(task.Id, why)
                 : await new DifferentialTester(context.CreateSandbox(noSandbox: false)).CompareAsync(task, context.FullPath(settings.Path ?? "."), cancellationToken).ConfigureAwait(false);
         }
