@@ -69,6 +69,8 @@ public sealed class InteractiveRunThroughTmuxTests : IDisposable
 
         // The first edit: its diff is on screen before the question; approve it.
         var screen = await tmux.WaitForTextAsync("approve? edit Statistics.cs", StepTimeout);
+        // On a loaded machine the capture can land between writes of one frame: wait for the diff's last line too.
+        screen = await tmux.WaitForTextAsync("+             " + EmptyCheck, StepTimeout);
         Assert.Contains("I'll read the median code first.", screen, StringComparison.Ordinal);
         Assert.Contains("● read Statistics.cs", screen, StringComparison.Ordinal);
         Assert.Contains("- " + EvenCaseOld, screen, StringComparison.Ordinal);
