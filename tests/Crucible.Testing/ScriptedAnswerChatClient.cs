@@ -27,26 +27,17 @@ public sealed class ScriptedAnswerChatClient(Func<ScriptedRequest, ChatResponse>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ScriptedRequest request;
-        lock (_gate)
-        {
-            request = new ScriptedRequest([.. messages.Select(m => m.Clone())], options?.Clone(), false, _requests.Count);
-            _requests.Add(request);
-        }
-        var response = answer(request);
-        if (UsagePerResponse is { } usage && response.Usage is null)
-        {
-            response.Usage = usage;
-        }
-        return Task.FromResult(response);
+        return Task.FromResult(Answer(messages, options, streaming: false));
     }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var update in Answer(messages, options, streaming: true).ToChatResponseUpdates())
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
             yield return update;
         }
     }
@@ -58,5 +49,21 @@ public sealed class ScriptedAnswerChatClient(Func<ScriptedRequest, ChatResponse>
     /// <inheritdoc />
     public void Dispose()
     {
+    }
+
+    private ChatResponse Answer(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming)
+    {
+        ScriptedRequest request;
+        lock (_gate)
+        {
+            request = new ScriptedRequest([.. messages.Select(m => m.Clone())], options?.Clone(), streaming, _requests.Count);
+            _requests.Add(request);
+        }
+        var response = answer(request);
+        if (UsagePerResponse is { } usage && response.Usage is null)
+        {
+            response.Usage = usage;
+        }
+        return response;
     }
 }

@@ -53,9 +53,9 @@ public sealed class HarvestSuiteFixture : IAsyncLifetime
 
     public IReadOnlyList<StoredResult> Results { get; private set; } = [];
 
-    public ScriptedResponderChatClient Reviser { get; private set; } = null!;
+    public ScriptedAnswerChatClient Reviser { get; private set; } = null!;
 
-    public ScriptedResponderChatClient Judge { get; } = ScriptedAttempts.Judge();
+    public ScriptedAnswerChatClient Judge { get; } = ScriptedAttempts.Judge();
 
     public int HarvestExitCode { get; private set; }
 

@@ -67,10 +67,10 @@ public static class ScriptedAttempts
     /// every revision request with the reference solution of the task whose file the request shows, in the revision format.
     /// Thread-safe: revisions of many attempts may share it.
     /// </summary>
-    public static ScriptedResponderChatClient Reviser(IEnumerable<TaskSpec> tasks)
+    public static ScriptedAnswerChatClient Reviser(IEnumerable<TaskSpec> tasks)
     {
         var references = tasks.Select(t => t.ReferenceFiles[0]).ToList();
-        return new ScriptedResponderChatClient(request =>
+        return new ScriptedAnswerChatClient(request =>
         {
             if (request.Messages.Count <= 2)
             {
@@ -85,7 +85,7 @@ public static class ScriptedAttempts
     }
 
     /// <summary>Test double for the judge of <c>--label</c>: reasons briefly and always answers <c>(A)</c> (so swapping positions shows its position bias).</summary>
-    public static ScriptedResponderChatClient Judge() =>
+    public static ScriptedAnswerChatClient Judge() =>
         new(_ => ScriptedChatClient.Text("Both candidates are close; the first reads slightly better. The answer is (A)"));
 
     private static Dictionary<string, object?> Args(params (string Key, object? Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => p.Value);
