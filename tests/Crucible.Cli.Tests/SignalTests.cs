@@ -44,9 +44,10 @@ public sealed class SignalTests : IDisposable
         var work = Work;
         using var cli = RunningCli.Start(work, _tmp, "eval", TestPaths.Examples, "--solver", "reference", "--filter", "interval-merge,lru-cache");
         await cli.WaitForStderrAsync("[1/2] interval-merge#0: passed", WorkTimeout);
-        // The second attempt is being graded now (a workspace in the temp folder, a build in the sandbox).
+        // The second attempt starts after the first is reported: wait until its workspace is in the temp folder, so the
+        // signal lands while it is being graded (a build in the sandbox), not in the gap between the two attempts.
+        await WaitUntilAsync(() => cli.CrucibleTempEntries().Count > 0);
         var children = cli.Descendants();
-        Assert.NotEmpty(cli.CrucibleTempEntries());
         cli.Signal(signal);
         var r = await cli.WaitForExitAsync(StopTimeout);
 
