@@ -95,10 +95,12 @@ async Task<(TimeSpan Wall, int Passed)> RunAsync(int workers, IReadOnlyList<Veri
     }
 }
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores; synthetic job {ms} ms x {jobCount}; real Python verifications x {realJobs}");
+// The machine is shared: the load average (1, 5, 15 minutes) is printed beside every row, so a slow row can be read against it.
+static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores; synthetic job {ms} ms x {jobCount}; real Python verifications x {realJobs}; load average at start {Load()}");
 Console.WriteLine();
 Console.WriteLine("synthetic (fixed-duration grading)");
-Console.WriteLine("workers | wall s | ideal s | jobs/s | throughput vs ideal | overhead ms/job (per worker) | passed");
+Console.WriteLine("workers | wall s | ideal s | jobs/s | throughput vs ideal | overhead ms/job (per worker) | passed | load after");
 double? baseline = null;
 foreach (var n in workerCounts)
 {
@@ -106,18 +108,18 @@ foreach (var n in workerCounts)
     var ideal = jobCount * ms / 1000.0 / n;
     var overhead = (wall.TotalMilliseconds * n - jobCount * ms) / jobCount;
     baseline ??= jobCount / wall.TotalSeconds;
-    Console.WriteLine($"{n,7} | {wall.TotalSeconds,6:F1} | {ideal,7:F1} | {jobCount / wall.TotalSeconds,6:F1} | {ideal / wall.TotalSeconds,19:P0} | {overhead,28:F1} | {passed}  (speed-up vs 1 worker: {jobCount / wall.TotalSeconds / baseline:F2}x)");
+    Console.WriteLine($"{n,7} | {wall.TotalSeconds,6:F1} | {ideal,7:F1} | {jobCount / wall.TotalSeconds,6:F1} | {ideal / wall.TotalSeconds,19:P0} | {overhead,28:F1} | {passed} | {Load()}  (speed-up vs 1 worker: {jobCount / wall.TotalSeconds / baseline:F2}x)");
 }
 Console.WriteLine();
 Console.WriteLine("real (Python + pytest in bubblewrap)");
-Console.WriteLine("workers | wall s | tasks/hour | passed | speed-up vs 1 worker");
+Console.WriteLine("workers | wall s | tasks/hour | passed | speed-up vs 1 worker | load after");
 double? realBaseline = null;
 foreach (var n in workerCounts)
 {
     var (wall, passed) = await RunAsync(n, MakeJobs(realJobs, $"r{n}"), ["real"]);
     var perHour = realJobs / wall.TotalHours;
     realBaseline ??= perHour;
-    Console.WriteLine($"{n,7} | {wall.TotalSeconds,6:F1} | {perHour,10:F0} | {passed,6} | {perHour / realBaseline,6:F2}x");
+    Console.WriteLine($"{n,7} | {wall.TotalSeconds,6:F1} | {perHour,10:F0} | {passed,6} | {perHour / realBaseline,6:F2}x | {Load()}");
 }
 Directory.Delete(taskDir, recursive: true);
 return 0;

@@ -104,6 +104,8 @@ public sealed class WorkerHost(WorkerOptions options)
             folder = Path.Combine(_options.WorkDirectory, $"job-{job.Hash[..12]}-{Canaries.RandomHex(4)}");
             var (task, workspace) = Materialize(job, folder);
             var verdict = await _options.Verifier.VerifyAsync(task, workspace, null, ct).ConfigureAwait(false);
+            // Cut short by the worker stopping: not the candidate's verdict; it must be neither stored nor acknowledged.
+            ct.ThrowIfCancellationRequested();
             var wrote = await Reconnect.RetryAsync(c => _table.TryInsertAsync(job.Hash, job.DispatchId, verdict, _options.Name, Jobs.VerifierVersion, delivery, c), _options.Policy.ReconnectDelay, m => Log($"database: {m}"), ct).ConfigureAwait(false);
             Interlocked.Increment(ref _graded);
             Log($"finished job {job.Hash} ({job.Task.TaskId}): {verdict.Status}{(wrote ? "" : " (a verdict was stored meanwhile; kept that one)")}");

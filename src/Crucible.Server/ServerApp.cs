@@ -83,12 +83,17 @@ public static class ServerApp
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(VerificationSlots.MeterName).AddPrometheusExporter());
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "crucible", Version = "1.0.0" })
             .WithHttpTransport(o => o.Stateless = true)
-            .WithTools<CrucibleMcpTools>(Json)
-            .WithResources<CrucibleMcpTools>();
+            .WithCrucibleTools();
 
         var app = builder.Build();
+        var stopping = app.Lifetime.ApplicationStopping;
         app.Use(async (context, next) =>
         {
+            // A stopping server (SIGINT/SIGTERM) cancels what is in flight instead of waiting for it: each request's token
+            // also fires on stop, its verification (and the sandboxed processes under it) is cancelled, and the caller
+            // gets 503 server_stopping to retry elsewhere. Kestrel then drains quickly and the process exits.
+            using var requestOrStop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            context.RequestAborted = requestOrStop.Token;
             try
             {
                 if (options.Token is { Length: > 0 } token && !OpenPaths.Contains(context.Request.Path.Value, StringComparer.Ordinal) && !Authorized(context.Request, token))
@@ -102,6 +107,12 @@ public static class ServerApp
             {
                 context.Response.StatusCode = e.Status;
                 await context.Response.WriteAsJsonAsync(e.ToBody(), Json).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                var error = new ApiException(503, "server_stopping", "the server is stopping; this request was cancelled", "retry the request (on another server, or once this one is back)");
+                context.Response.StatusCode = error.Status;
+                await context.Response.WriteAsJsonAsync(error.ToBody(), Json, CancellationToken.None).ConfigureAwait(false);
             }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {

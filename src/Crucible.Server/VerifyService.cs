@@ -115,7 +115,14 @@ public sealed class VerifyService
             }
             var verdict = await Slots.RunAsync(
                 "verify",
-                ct => _options.Verifier.VerifyAsync(task, workspace, null, ct),
+                async ct =>
+                {
+                    var graded = await _options.Verifier.VerifyAsync(task, workspace, null, ct).ConfigureAwait(false);
+                    // A verification cut short by cancellation (a stopping server, a caller gone) says nothing about the
+                    // candidate: it must not come back as a zero reward.
+                    ct.ThrowIfCancellationRequested();
+                    return graded;
+                },
                 v => v.Status.ToString(),
                 cancellationToken).ConfigureAwait(false);
             return ToResult(name, verdict);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Crucible.Testing.Processes;
 
 namespace Crucible.Cli.Tests;
 
@@ -61,7 +62,20 @@ public sealed class RunningCli : IDisposable
     /// SIGINT is reset to its default first (<c>env --default-signal</c>): a test run started in the background of a
     /// shell inherits SIGINT ignored, which a process can neither catch nor be interrupted by.
     /// </summary>
-    public static RunningCli Start(string workingDirectory, string tempDirectory, params string[] args)
+    public static RunningCli Start(string workingDirectory, string tempDirectory, params string[] args) =>
+        Start(workingDirectory, tempDirectory, keepInputOpen: false, args);
+
+    /// <summary>
+    /// As <see cref="Start(string, string, string[])"/>, but standard input stays open for the test to write to
+    /// (<see cref="Input"/>) and close (a stdio server such as <c>crucible mcp</c> reads its requests there).
+    /// </summary>
+    public static RunningCli StartWithInput(string workingDirectory, string tempDirectory, params string[] args) =>
+        Start(workingDirectory, tempDirectory, keepInputOpen: true, args);
+
+    /// <summary>The process's standard input (open only after <see cref="StartWithInput"/>).</summary>
+    public StreamWriter Input => _process.StandardInput;
+
+    private static RunningCli Start(string workingDirectory, string tempDirectory, bool keepInputOpen, string[] args)
     {
         var start = new ProcessStartInfo("env")
         {
@@ -81,7 +95,10 @@ public sealed class RunningCli : IDisposable
         process.OutputDataReceived += (_, e) => Append(cli._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => Append(cli._stderr, e.Data);
         process.Start();
-        process.StandardInput.Close();
+        if (!keepInputOpen)
+        {
+            process.StandardInput.Close();
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return cli;
@@ -128,37 +145,10 @@ public sealed class RunningCli : IDisposable
     }
 
     /// <summary>The processes descended from the CLI now, with their start times (so a reused pid is not mistaken for one).</summary>
-    public IReadOnlyList<(int Pid, long StartTime)> Descendants()
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && Stat(pid) is { } stat)
-            {
-                parents[pid] = stat.Parent;
-            }
-        }
-        var found = new List<(int, long)>();
-        foreach (var pid in parents.Keys)
-        {
-            for (var p = parents[pid]; p > 1 && parents.ContainsKey(p); p = parents[p])
-            {
-                if (p == Pid)
-                {
-                    if (Stat(pid) is { } s)
-                    {
-                        found.Add((pid, s.StartTime));
-                    }
-                    break;
-                }
-            }
-        }
-        return found;
-    }
+    public IReadOnlyList<(int Pid, long StartTime)> Descendants() => ProcessTree.Descendants(Pid);
 
     /// <summary>Those of <paramref name="processes"/> that still run (same pid and start time).</summary>
-    public static IReadOnlyList<int> StillRunning(IEnumerable<(int Pid, long StartTime)> processes) =>
-        [.. processes.Where(p => Stat(p.Pid) is { } s && s.StartTime == p.StartTime && s.State != 'Z').Select(p => p.Pid)];
+    public static IReadOnlyList<int> StillRunning(IEnumerable<(int Pid, long StartTime)> processes) => ProcessTree.StillRunning(processes);
 
     /// <summary>The entries of the temp folder that Crucible made (<c>crucible-*</c>), left after the process ended.</summary>
     public IReadOnlyList<string> CrucibleTempEntries() =>
@@ -172,20 +162,6 @@ public sealed class RunningCli : IDisposable
             _process.Kill(entireProcessTree: true);
         }
         _process.Dispose();
-    }
-
-    private static (char State, int Parent, long StartTime)? Stat(int pid)
-    {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return (fields[0][0], int.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[19], CultureInfo.InvariantCulture));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return null;
-        }
     }
 
     private static void Append(StringBuilder sink, string? line)

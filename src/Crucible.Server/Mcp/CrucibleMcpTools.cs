@@ -91,11 +91,11 @@ public sealed class CrucibleMcpTools(ServerOptions options, VerifyService verify
     {
         if (options.RepositoryRunner is not { } runner)
         {
-            throw new McpException("this server was started without a repository test runner");
+            throw McpToolErrors.BadInput("this server was started without a repository test runner", "use crucible mcp or crucible serve, which run the repository's tests");
         }
-        if (!Path.IsPathFullyQualified(path) || !Directory.Exists(path))
+        if (string.IsNullOrEmpty(path) || !Path.IsPathFullyQualified(path) || !Directory.Exists(path))
         {
-            throw new McpException($"'{path}' is not an absolute path of an existing folder; pass the repository's absolute path");
+            throw McpToolErrors.BadInput($"path '{path}' is not an absolute path of an existing folder", "pass the absolute path of a folder in the git repository to verify");
         }
         string? copy = null;
         try
@@ -112,7 +112,7 @@ public sealed class CrucibleMcpTools(ServerOptions options, VerifyService verify
                     cancellationToken).ConfigureAwait(false);
                 if (!result.Succeeded)
                 {
-                    throw new McpException("the diff does not apply to a clone of the repository: " + (result.Stderr.Text + result.Stdout.Text).Trim());
+                    throw McpToolErrors.BadInput("the diff does not apply to a clone of the repository: " + (result.Stderr.Text + result.Stdout.Text).Trim(), "make the diff against the repository's HEAD (git diff output, paths as a/<path> b/<path>)");
                 }
                 target = copy;
             }
@@ -130,7 +130,7 @@ public sealed class CrucibleMcpTools(ServerOptions options, VerifyService verify
             }
             catch (Core.BadInputException e)
             {
-                throw new McpException($"{e.Message} ({e.Fix})");
+                throw McpToolErrors.BadInput(e.Message, e.Fix);
             }
             var uri = verdicts.Add(JsonSerializer.Serialize(verdict, RepositoryVerdictJson.Indented));
             return new ToolVerdict(verdict.Verified, verdict.Verified ? "Verified" : "NotVerified", verdict.Summary, verdict.Reasons, uri);
@@ -164,7 +164,7 @@ public sealed class CrucibleMcpTools(ServerOptions options, VerifyService verify
         }
         catch (ApiException e)
         {
-            throw new McpException($"{e.Message} ({e.Fix})");
+            throw McpToolErrors.BadInput(e.Message, e.Fix);
         }
     }
 
@@ -186,5 +186,5 @@ public sealed class CrucibleMcpTools(ServerOptions options, VerifyService verify
     [McpServerResource(UriTemplate = VerdictResources.UriPrefix + "{id}", Name = "verdict", Title = "Verdict", MimeType = "application/json")]
     [Description("The full verdict a verify or verify_task call produced (JSON).")]
     public string Verdict([Description("The verdict id from verdict_uri.")] string id) =>
-        verdicts.Get(id) ?? throw new McpException($"no verdict '{id}' (verdicts live as long as the server)");
+        verdicts.Get(id) ?? throw McpToolErrors.BadInput($"no verdict '{id}'", "read a verdict_uri returned by this server since it started (verdicts live as long as the server)");
 }

@@ -18,8 +18,7 @@ public static class McpStdio
         builder.Services.AddSingleton<VerdictResources>();
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "crucible", Version = "1.0.0" })
             .WithStreamServerTransport(input, output)
-            .WithTools<CrucibleMcpTools>(ServerApp.Json)
-            .WithResources<CrucibleMcpTools>();
+            .WithCrucibleTools();
         using var host = builder.Build();
         await host.RunAsync(cancellationToken).ConfigureAwait(false);
     }
