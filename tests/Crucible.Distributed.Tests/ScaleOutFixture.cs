@@ -52,26 +52,36 @@ public sealed record Scenario(ScaleOutFixture Services, string Name, Endpoints E
     /// <summary>The command-line flags naming them.</summary>
     public string[] Flags => ["--broker", Services.Rabbit.Uri(Name), "--db", Services.Postgres.Uri(Name)];
 
-    /// <summary>Starts <c>crucible worker</c> as a process on this scenario.</summary>
-    public WorkerProcess StartWorker(int slots = 1) => new([.. Flags, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+    /// <summary>Starts <c>crucible worker</c> as a process on this scenario; <paramref name="tempDirectory"/> becomes its <c>TMPDIR</c>.</summary>
+    public WorkerProcess StartWorker(int slots = 1, string? tempDirectory = null) =>
+        new(["worker", .. Flags, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture)], tempDirectory);
+
+    /// <summary>Starts <c>crucible serve</c> on a free loopback port, dispatching to this scenario's workers.</summary>
+    public WorkerProcess StartServe(params string[] args) => new(["serve", "--listen", "127.0.0.1:0", .. Flags, .. args]);
 
     /// <summary>Result rows of <paramref name="hash"/>.</summary>
     public int ResultRows(string hash) => int.Parse(Services.Postgres.Query(Name, $"SELECT count(*) FROM crucible_results WHERE job_hash = '{hash}'"), System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>The real <c>crucible worker</c> running as its own process, its stderr lines collected.</summary>
+/// <summary>
+/// The real <c>crucible worker</c> (or <c>serve</c>) running as its own process, its stderr lines collected. SIGINT is reset
+/// to its default first (<c>env --default-signal</c>): a test run started in the background of a shell inherits it ignored.
+/// </summary>
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly SemaphoreSlim _changed = new(0);
 
-    public WorkerProcess(string[] args)
+    /// <summary>Starts <c>crucible ARGS</c>; <paramref name="tempDirectory"/>, when given, becomes its <c>TMPDIR</c>.</summary>
+    public WorkerProcess(string[] args, string? tempDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "crucible.dll"));
-        start.ArgumentList.Add("worker");
-        foreach (var a in args)
+        var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (tempDirectory is not null)
+        {
+            start.Environment["TMPDIR"] = tempDirectory;
+        }
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "crucible.dll") }.Concat(args))
         {
             start.ArgumentList.Add(a);
         }
@@ -129,6 +139,26 @@ public sealed class WorkerProcess : IDisposable
     {
         ServiceProcessKill(_process.Id, 9);
         _process.WaitForExit();
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to the process only, as <c>kill -SIG PID</c> does.</summary>
+    public void Signal(int signal) => ServiceProcessKill(_process.Id, signal);
+
+    /// <summary>Waits for the exit and returns the exit code; fails the test (with the log) after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"the process did not exit within {timeout.TotalSeconds}s:\n{Log}");
+        }
+        _process.WaitForExit(); // drains the output readers
+        return _process.ExitCode;
     }
 
     private static void ServiceProcessKill(int pid, int signal) => Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();

@@ -13,9 +13,9 @@ public sealed class WorkerFaultTests(ScaleOutFixture services) : IDisposable
     private readonly NapTask _nap = new();
     private readonly List<IDisposable> _workers = [];
 
-    private WorkerProcess Start(Scenario scenario, int slots = 1)
+    private WorkerProcess Start(Scenario scenario, int slots = 1, string? tempDirectory = null)
     {
-        var w = scenario.StartWorker(slots);
+        var w = scenario.StartWorker(slots, tempDirectory);
         _workers.Add(w);
         return w;
     }
@@ -38,6 +38,51 @@ public sealed class WorkerFaultTests(ScaleOutFixture services) : IDisposable
         Assert.Equal((VerdictStatus.Passed, 1, 1), (result.Status, result.Counts.Passed, scenario.ResultRows(job.Hash)));
         await second.WaitForAsync($"started job {job.Hash} (nap, delivery 2)", Patience);
         Assert.Equal($"{second.Name}|2", services.Postgres.Query(scenario.Name, $"SELECT worker || '|' || deliveries FROM crucible_results WHERE job_hash = '{job.Hash}'"));
+    }
+
+    [Theory]
+    [InlineData(2, 130)]
+    [InlineData(15, 143)]
+    public async Task A_worker_stopped_by_a_signal_mid_job_does_not_acknowledge_it_and_another_worker_finishes_it_once(int signal, int exitCode)
+    {
+        var scenario = services.NewScenario();
+        using var tmp = new Testing.TempDirectory("crucible-worker-signal");
+        var first = Start(scenario, tempDirectory: tmp.Path);
+        await first.WaitForAsync("ready", Patience);
+        await using var client = await BrokerVerifier.ConnectAsync(scenario.Endpoints, ct: TestContext.Current.CancellationToken);
+
+        var job = Jobs.Create(_nap.Task, _nap.Candidate("signalled", seconds: 10));
+        var verdict = client.SubmitAsync(job, TestContext.Current.CancellationToken);
+        await first.WaitForAsync($"started job {job.Hash}", Patience);
+        // Mid-job: the candidate's test is running in the sandbox (a process under the worker).
+        await WaitUntilAsync(() => Testing.Processes.ProcessTree.DescendantCommandLines(first.Id).Any(c => c.Contains("pytest", StringComparison.Ordinal)));
+        var children = Testing.Processes.ProcessTree.Descendants(first.Id);
+        first.Signal(signal);
+        var code = await first.WaitForExitAsync(Patience);
+
+        Assert.Equal(exitCode, code);
+        Assert.Contains("worker stopping", first.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain($"finished job {job.Hash}", first.Log, StringComparison.Ordinal);
+        Assert.Equal(0, scenario.ResultRows(job.Hash));
+        Assert.Empty(Testing.Processes.ProcessTree.StillRunning(children));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(tmp.Path, "crucible-*"));
+
+        var second = Start(scenario);
+        var result = await verdict.WaitAsync(Patience, TestContext.Current.CancellationToken);
+
+        Assert.Equal((VerdictStatus.Passed, 1, 1), (result.Status, result.Counts.Passed, scenario.ResultRows(job.Hash)));
+        await second.WaitForAsync($"finished job {job.Hash}", Patience);
+        Assert.Equal(second.Name, services.Postgres.Query(scenario.Name, $"SELECT worker FROM crucible_results WHERE job_hash = '{job.Hash}'"));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < Patience, "the worker did not reach the middle of the job in time");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
     }
 
     [Fact]
