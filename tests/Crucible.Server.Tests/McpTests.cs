@@ -65,6 +65,20 @@ public sealed class McpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bad_arguments_over_http_are_tool_errors_naming_the_problem_and_the_fix_and_nothing_is_written()
+    {
+        var traversal = await _client.CallToolAsync("verify_task", new Dictionary<string, object?> { ["task"] = "pysuite/add", ["files"] = new Dictionary<string, string> { ["../../escape.py"] = "x = 1\n" } }, cancellationToken: Ct);
+        var missing = await _client.CallToolAsync("verify", new Dictionary<string, object?>(), cancellationToken: Ct);
+
+        Assert.Equal((true, "verify_task: file name '../../escape.py' has an empty, '.' or '..' segment. Fix: send workspace-relative paths with '/' separators, e.g. 'src/Solution.cs', without '..', a leading '/', or backslashes."),
+            (traversal.IsError, Assert.IsType<TextContentBlock>(Assert.Single(traversal.Content)).Text));
+        Assert.Equal((true, $"verify: The arguments dictionary is missing a value for the required parameter 'path'. Fix: {Mcp.McpToolErrors.ArgumentsFix}."),
+            (missing.IsError, Assert.IsType<TextContentBlock>(Assert.Single(missing.Content)).Text));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_host.JobRoot));
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_host.JobRoot)!, "escape.py")));
+    }
+
+    [Fact]
     public async Task Verify_proves_a_repository_fix_given_as_a_diff_without_touching_the_repository()
     {
         TestGit.Run(_repo.Path, "init", "-q");
