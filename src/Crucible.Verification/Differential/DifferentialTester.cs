@@ -149,7 +149,7 @@ public sealed class DifferentialTester
                     {
                         TaskId = task.Id, Status = DifferentialStatus.Disagrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts,
                         Reason = $"disagrees with the reference on {cases[i].Display}",
-                        Counterexample = new Counterexample(cases[i].Display, Show(expected), Show(actual), seed, i),
+                        Counterexample = Counterexample(comparer, cases[i], expected, actual, seed, i),
                     };
                 }
             }
@@ -175,6 +175,21 @@ public sealed class DifferentialTester
         var clock = Stopwatch.StartNew();
         var report = await CompareCoreAsync(task, null, cancellationToken).ConfigureAwait(false);
         return report with { Duration = clock.Elapsed };
+    }
+
+    /// <summary>
+    /// The counterexample of case <paramref name="index"/>. For an object sequence it names the calls up to the first step that
+    /// differs and shows that step (returned value or exception type, then the public state), not the whole sequence.
+    /// </summary>
+    private static Counterexample Counterexample(ResultComparer comparer, GeneratedCase c, JsonObject expected, JsonObject actual, int seed, int index)
+    {
+        if (expected["ok"] is JsonObject wantObject && wantObject["__steps__"] is JsonArray want && actual["ok"] is JsonObject gotObject && gotObject["__steps__"] is JsonArray got && c.Arguments is [JsonArray ctor, JsonArray calls])
+        {
+            var step = Enumerable.Range(0, want.Count).FirstOrDefault(k => k >= got.Count || !comparer.Same(new JsonObject { ["__steps__"] = new JsonArray(want[k]?.DeepClone()) }, new JsonObject { ["__steps__"] = new JsonArray(got[k]?.DeepClone()) }));
+            var shown = new GeneratedCase(c.Entry, [ctor.DeepClone(), new JsonArray([.. calls.Take(step).Select(x => x?.DeepClone())])]);
+            return new Counterexample(shown.Display, want[step]?.ToJsonString() ?? "null", step < got.Count ? got[step]?.ToJsonString() ?? "null" : "(no such step: the sequence ended earlier)", seed, index);
+        }
+        return new Counterexample(c.Display, Show(expected), Show(actual), seed, index);
     }
 
     private static bool TimedOut(JsonNode? result) => result is JsonObject o && o.ContainsKey("timeout");
