@@ -309,6 +309,14 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
 
     public Task<string?> PrepareAsync(string dir, CancellationToken ct)
     {
+        // The fast path's screen for shapes that make Roslyn recurse deeply: this compile runs in the harness process too.
+        foreach (var file in SourceFiles(dir))
+        {
+            if (Dotnet.RoslynCompileService.Screen(File.ReadAllText(file), Dotnet.CompileServiceLimits.Default) is { } shape)
+            {
+                return Task.FromResult<string?>($"{Path.GetFileName(file)}: {shape}");
+            }
+        }
         var trees = SourceFiles(dir).Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), ParseOptions, Path.GetRelativePath(dir, f), cancellationToken: ct)).ToList();
         trees.Add(CSharpSyntaxTree.ParseText(DriverSource.Value, ParseOptions, "<crucible-driver>.cs", cancellationToken: ct));
         var projects = Directory.EnumerateFiles(dir, "*.csproj", SearchOption.TopDirectoryOnly).Select(File.ReadAllText).ToList();
@@ -334,19 +342,10 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
         return Task.FromResult<string?>(null);
     }
 
-    public async Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct)
-    {
-        var casesFile = Path.Combine(dir, ".crucible-cases.json");
-        var outFile = Path.Combine(dir, ".crucible-results.jsonl");
-        File.WriteAllText(casesFile, cases.ToJsonString());
-        File.Delete(outFile);
-        var result = await sandbox.ExecuteAsync(
-            new SandboxCommand(Toolchains.DotnetExe, [Path.Combine(dir, ".crucible-bin", ProgramName + ".dll"), "run", casesFile, outFile, ((int)limits.CaseTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]),
-            DifferentialTester.Policy(dir, limits, Toolchains.DotnetEnvironment(), Toolchains.DotnetMounts()), ct).ConfigureAwait(false);
-        var results = DifferentialTester.ReadResults(outFile);
-        File.Delete(outFile);
-        return results.Count == 0 && !result.Succeeded ? new DriverRun(results, PythonDriver.Tail(result)) : new DriverRun(results);
-    }
+    public Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct) =>
+        DriverProcess.RunCasesAsync(sandbox, limits, dir, cases,
+            (casesFile, outFile) => new SandboxCommand(Toolchains.DotnetExe, [Path.Combine(dir, ".crucible-bin", ProgramName + ".dll"), "run", casesFile, outFile, ((int)limits.CaseTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]),
+            Toolchains.DotnetEnvironment(), Toolchains.DotnetMounts(), ct);
 
     private static bool IsManaged(string path)
     {

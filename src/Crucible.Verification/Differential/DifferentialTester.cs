@@ -104,7 +104,7 @@ public sealed class DifferentialTester
             {
                 return DifferentialReport.NotComparable(task.Id, $"the reference driver failed: {runError}", seed) with { Cases = cases.Count };
             }
-            var comparer = new ResultComparer(task.Differential.Tolerance ?? _limits.Tolerance, Unordered(task));
+            var comparer = new ResultComparer(task.Differential.Tolerance ?? InferredTolerance(task) ?? _limits.Tolerance, Unordered(task));
             // A case that ran out of time in either run says nothing about determinism; it is not compared at all.
             var unstable = Enumerable.Range(0, Math.Min(first.Results.Count, second.Results.Count))
                 .Count(i => !TimedOut(first.Results[i]) && !TimedOut(second.Results[i]) && !SameOutcome(comparer, first.Results[i], second.Results[i]));
@@ -225,6 +225,34 @@ public sealed class DifferentialTester
     }
 
     private static string Encoding(TaskFile f) => f.Content ?? (File.Exists(f.SourcePath) ? File.ReadAllText(f.SourcePath) : "");
+
+    /// <summary>
+    /// The float tolerance the tests themselves allow, when they compare approximately: <c>precision: N</c> (xUnit) or
+    /// <c>places=N</c> (unittest) give 10^-N; <c>assertAlmostEqual</c> without places gives 1e-7 (its default);
+    /// <c>pytest.approx</c> and <c>math.isclose</c> give 1e-6. Null when the tests compare exactly. The largest wins:
+    /// honest code may round where the reference does not, or the other way round, within what the tests accept.
+    /// </summary>
+    internal static double? InferredTolerance(TaskSpec task)
+    {
+        double? tolerance = null;
+        void Allow(double t) => tolerance = Math.Max(tolerance ?? 0, t);
+        foreach (var text in task.TestFiles.Select(Encoding))
+        {
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"\b(?:precision:\s*|places\s*=\s*)(\d{1,2})\b"))
+            {
+                Allow(Math.Pow(10, -int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            if (text.Contains("assertAlmostEqual(", StringComparison.Ordinal))
+            {
+                Allow(1e-7);
+            }
+            if (text.Contains("approx(", StringComparison.Ordinal) || text.Contains("isclose(", StringComparison.Ordinal))
+            {
+                Allow(1e-6);
+            }
+        }
+        return tolerance;
+    }
 
     /// <summary>Numbers and back-quoted strings of the instructions, as generator literals.</summary>
     internal static IEnumerable<JsonNode> InstructionLiterals(string instructions)
