@@ -124,8 +124,13 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
             .ToList();
         if (entries.Count == 0)
         {
-            return Task.FromResult(new HarvestedApi([], [], literals, usesInstances || instanceTypes.Count > 0
-                ? $"the tests use an instance API ({string.Join(", ", instanceTypes.Order(StringComparer.Ordinal).Take(3))}) but build no instance from literal constructor arguments"
+            var generic = task.TestFiles.Where(f => f.Path.EndsWith(".cs", StringComparison.Ordinal))
+                .SelectMany(f => CSharpSyntaxTree.ParseText(f.Content ?? File.ReadAllText(f.SourcePath), ParseOptions).GetRoot(ct).DescendantNodes().OfType<ObjectCreationExpressionSyntax>())
+                .Select(o => o.Type).OfType<GenericNameSyntax>().Select(g => g.Identifier.Text).Where(instanceTypes.Contains).Distinct().Order(StringComparer.Ordinal).ToList();
+            return Task.FromResult(new HarvestedApi([], [], literals,
+                generic.Count > 0 ? $"the tests build a generic class ({string.Join(", ", generic.Select(g => g + "<T>"))}): generic objects are not driven"
+                : usesInstances || instanceTypes.Count > 0
+                ? $"the tests use an instance API ({string.Join(", ", instanceTypes.Order(StringComparer.Ordinal).Take(3))}) but build no instance from literal constructor arguments followed by calls"
                 : "the tests call no public static method of the reference"));
         }
         return Task.FromResult(new HarvestedApi(entries, seeds, literals));
