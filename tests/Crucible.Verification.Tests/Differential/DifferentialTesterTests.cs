@@ -140,6 +140,19 @@ public sealed class DifferentialTesterTests
     }
 
     [Fact]
+    public void The_float_tolerance_is_what_the_tests_allow_and_exact_tests_give_none()
+    {
+        // SpaceAgeTests compare with `precision: 2`; the leap tests compare booleans exactly.
+        Assert.Equal((0.01, (double?)null), (DifferentialTester.InferredTolerance(LoadTask("csharp", "space-age")), DifferentialTester.InferredTolerance(LoadTask("csharp", "leap"))));
+        var pythonApprox = LoadTask("python", "book-store") with
+        {
+            TestFiles = [new TaskFile("t_test.py", "") { Content = "self.assertAlmostEqual(area(2), 12.566, places=3)\nassert f(1) == pytest.approx(0.5)\n" }],
+        };
+        // The largest allowance wins: places=3 (1e-3) over approx (1e-6) and assertAlmostEqual's default (1e-7).
+        Assert.Equal(1e-3, DifferentialTester.InferredTolerance(pythonApprox)!.Value, 1e-12);
+    }
+
+    [Fact]
     public async Task The_same_seed_gives_the_same_verdict_and_counterexample()
     {
         var task = LoadTask("python", "book-store");
