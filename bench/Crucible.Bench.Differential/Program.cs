@@ -83,6 +83,10 @@ else if (mode == "timing")
     }
     var added = new List<double>();
     var verify = new List<double>();
+    // The same, over the tasks that were compared: a task found not comparable costs only the harvest.
+    var addedCompared = new List<double>();
+    var verifyCompared = new List<double>();
+    var rows = new List<string> { "# schema crucible.differential-timing 1", "suite\ttask\tverify_seconds\tdifferential_seconds\tratio\tstatus\tcompared\tcases" };
     foreach (var task in sample)
     {
         var ws = Path.Combine(Path.GetTempPath(), $"crucible-bench-diff-{Guid.NewGuid():N}");
@@ -96,15 +100,34 @@ else if (mode == "timing")
             var report = await tester.CompareAsync(task, ws);
             added.Add(clock.Elapsed.TotalSeconds);
             Console.WriteLine($"{task.Id}: verify {verify[^1]:F2}s ({verdict.Status}), differential {added[^1]:F2}s ({report.Status}, {report.Compared}/{report.Cases} compared)");
+            if (report.Status != DifferentialStatus.NotComparable)
+            {
+                addedCompared.Add(added[^1]);
+                verifyCompared.Add(verify[^1]);
+            }
+            rows.Add(string.Join('\t', task.Language, task.Id, verify[^1].ToString("F2", CultureInfo.InvariantCulture), added[^1].ToString("F2", CultureInfo.InvariantCulture),
+                (added[^1] / verify[^1]).ToString("F2", CultureInfo.InvariantCulture), report.Status, report.Compared, report.Cases));
         }
         finally
         {
             Workspaces.DeleteTree(ws);
         }
     }
-    Console.WriteLine($"differential, added per verification: median {Percentile(added, 0.5):F2}s, p95 {Percentile(added, 0.95):F2}s");
-    Console.WriteLine($"verification alone (baseline, same run): median {Percentile(verify, 0.5):F2}s, p95 {Percentile(verify, 0.95):F2}s");
-    Console.WriteLine($"ratio of medians (added / baseline): {Percentile(added, 0.5) / Percentile(verify, 0.5):F2}");
+    var summary = new[]
+    {
+        $"differential, added per verification: median {Percentile(added, 0.5):F2}s, p95 {Percentile(added, 0.95):F2}s",
+        $"verification alone (baseline, same run): median {Percentile(verify, 0.5):F2}s, p95 {Percentile(verify, 0.95):F2}s",
+        $"ratio of medians (added / baseline): {Percentile(added, 0.5) / Percentile(verify, 0.5):F2}; ratio of p95s: {Percentile(added, 0.95) / Percentile(verify, 0.95):F2}",
+        $"comparable tasks only ({addedCompared.Count}): added median {Percentile(addedCompared, 0.5):F2}s, p95 {Percentile(addedCompared, 0.95):F2}s; verification median {Percentile(verifyCompared, 0.5):F2}s, p95 {Percentile(verifyCompared, 0.95):F2}s; ratio of medians {Percentile(addedCompared, 0.5) / Percentile(verifyCompared, 0.5):F2}",
+    };
+    foreach (var line in summary)
+    {
+        Console.WriteLine(line);
+    }
+    rows.InsertRange(2, summary.Select(l => "# " + l));
+    var timingFile = Arg("--out") ?? Path.Combine(repo, "bench", "differential", "timing.tsv");
+    File.WriteAllLines(timingFile, rows);
+    Console.WriteLine($"written {timingFile}");
 }
 
 else if (mode == "candidates")

@@ -276,6 +276,18 @@ internal sealed class CliContext : IDisposable
     /// <summary>The integrity checks for eval verdicts, running their processes in <paramref name="sandbox"/>.</summary>
     public IIntegrityChecker? CreateIntegrityChecker(ISandbox sandbox) => Setup.IntegrityCheckerFactory(sandbox);
 
+    /// <summary>
+    /// The integrity checks for eval verdicts; without <paramref name="differential"/>, differential testing is left out
+    /// (<c>--no-differential</c>: it runs the reference and the candidate once more per passing attempt).
+    /// </summary>
+    public IIntegrityChecker? CreateIntegrityChecker(ISandbox sandbox, bool differential) => (differential, CreateIntegrityChecker(sandbox)) switch
+    {
+        (true, var checker) => checker,
+        (false, Crucible.Verification.Differential.DifferentialChecker) => null,
+        (false, CompositeIntegrityChecker composite) => composite.Without(c => c is Crucible.Verification.Differential.DifferentialChecker),
+        (false, var checker) => checker,
+    };
+
     /// <summary>The approval prompt of interactive runs.</summary>
     public Func<PermissionRequest, CancellationToken, ValueTask<UserAnswer>> ApprovalPrompt =>
         Setup.ApprovalPrompt ?? new Commands.ApprovalPrompt(Err, Prompt).AskAsync;

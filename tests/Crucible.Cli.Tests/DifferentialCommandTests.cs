@@ -36,6 +36,30 @@ public sealed class DifferentialCommandTests : IDisposable
         Assert.Contains(Find(verdict.RootElement, "status").ToString(), new[] { "Passed", "0" });
     }
 
+    [Fact]
+    public async Task Eval_with_no_differential_leaves_the_reference_comparison_out_and_keeps_it_out_on_resume()
+    {
+        Directory.CreateDirectory(_dir["candidates/pig-latin"]);
+        File.Copy(Cheat, _dir["candidates/pig-latin/pig_latin.py"]);
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        using var context = new Crucible.Cli.CliContext(TestContexts.Setup(_dir.Path, output, errors, _dir.Path));
+
+        var code = await CliApp.RunAsync(["eval", PigLatin, "--solver", "files", "--candidates", _dir["candidates"], "--no-differential", "--json"], context);
+
+        Assert.True(code == ExitCodes.Ok, $"exit {code}\n{errors}");
+        using var verdict = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Directory.EnumerateFiles(_dir[".crucible"], "verdict.json", SearchOption.AllDirectories).Single()));
+        // The visible tests pass; whatever the static checks say, no reference comparison ran, so no counterexample.
+        Assert.Equal("Passed", Find(verdict.RootElement, "status").ToString());
+        Assert.DoesNotContain("does-not-generalise", verdict.RootElement.ToString(), StringComparison.Ordinal);
+        // The choice is stored with the run's settings, so `eval --resume` grades the same way.
+        using var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Directory.EnumerateFiles(_dir[".crucible"], "run.json", SearchOption.AllDirectories).Single()));
+        Assert.True(Find(run.RootElement, "noDifferential").GetBoolean(), run.RootElement.ToString());
+        // The integrity checker eval builds without it: the constitution's checks alone.
+        var checker = Assert.IsType<Crucible.Core.Integrity.CompositeIntegrityChecker>(context.CreateIntegrityChecker(context.CreateSandbox(noSandbox: false), differential: false));
+        Assert.Equal([typeof(Crucible.Constitution.IntegrityChecker)], checker.Checkers.Select(c => c.GetType()));
+    }
+
     /// <summary>The first property named <paramref name="name"/> (any case), depth first.</summary>
     private static System.Text.Json.JsonElement Find(System.Text.Json.JsonElement e, string name)
     {

@@ -31,11 +31,12 @@ internal static class EvalCommand
         var noSandbox = new Option<bool>("--no-sandbox") { Description = "Run builds and tests without bubblewrap (recorded in every verdict)" };
         var model = new Option<string?>("--model") { HelpName = "SPEC", Description = "Model spec for model-driven solvers, e.g. anthropic:claude-sonnet-4-5" };
         var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
+        var noDifferential = new Option<bool>("--no-differential") { Description = "Do not compare passing candidates with the task's reference on generated inputs (saves one reference and one candidate run per pass; integrity.does-not-generalise is then never flagged)" };
         var (broker, db) = ScaleOutOptions.Create("dispatch grading to 'crucible worker' processes instead of local slots", "where the workers store verdicts");
 
         var command = new Command("eval", "Grade a solver on a task suite; results go to .crucible/crucible.db and .crucible/runs/<id>/.")
         {
-            suite, solver, candidates, jobs, filter, samples, repeat, temperature, json, resume, noSandbox, model, cache, broker, db,
+            suite, solver, candidates, jobs, filter, samples, repeat, temperature, json, resume, noSandbox, model, cache, noDifferential, broker, db,
         };
         command.Subcommands.Add(EvalCompareCommand.Create(context));
         command.Subcommands.Add(EvalReportCommand.Create(context));
@@ -47,6 +48,7 @@ internal static class EvalCommand
             {
                 Samples = parse.GetValue(samples),
                 Temperature = parse.GetValue(temperature),
+                NoDifferential = parse.GetValue(noDifferential),
             };
             // The endpoints are not stored with the run (they may hold passwords): a resumed run takes them from its own command line.
             var endpoints = Distributed.Endpoints.Parse(parse.GetValue(broker), parse.GetValue(db));
@@ -77,7 +79,7 @@ internal static class EvalCommand
         // Progress and status go to stderr whatever the output format: --json keeps stdout clean, not the terminal silent.
         context.Err.MarkupLine($"[bold]run {run.Id}[/]{(prepared.Resumed ? " (resumed)" : "")}: {suite.Tasks.Count} task(s) x {settings.Samples} sample(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}{(endpoints is null ? "" : $", graded by workers at {Markup.Escape(endpoints.BrokerForDisplay)}")}");
         Task<EvalSummary> Go(IProgress<EvalProgress> progress) =>
-            launcher.RunAsync(prepared, solver, remote ?? context.CreateVerifier(sandbox), context.CreateIntegrityChecker(sandbox), sandbox.Name, progress, ct);
+            launcher.RunAsync(prepared, solver, remote ?? context.CreateVerifier(sandbox), context.CreateIntegrityChecker(sandbox, differential: !settings.NoDifferential), sandbox.Name, progress, ct);
         EvalSummary summary;
         if (context.ErrIsTerminal)
         {

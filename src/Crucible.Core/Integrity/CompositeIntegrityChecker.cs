@@ -14,6 +14,9 @@ public sealed class CompositeIntegrityChecker : IIntegrityChecker
     /// <summary>The combined checkers, in order.</summary>
     public IReadOnlyList<IIntegrityChecker> Checkers => _checkers;
 
+    /// <summary>The same combination without the checkers <paramref name="drop"/> selects (e.g. differential testing when the user turned it off).</summary>
+    public CompositeIntegrityChecker Without(Func<IIntegrityChecker, bool> drop) => new([.. _checkers.Where(c => !drop(c))]);
+
     /// <inheritdoc />
     public async Task<IReadOnlyList<IntegrityFlag>> CheckAsync(TaskSpec task, string candidatePath, CancellationToken cancellationToken = default)
     {

@@ -26,6 +26,12 @@ public sealed record EvalSettings(string? Suite, string Solver, string? Candidat
     /// <summary>Sampling temperature for model solvers, or null for the default (see <see cref="EffectiveTemperature"/>).</summary>
     public double? Temperature { get; init; }
 
+    /// <summary>
+    /// Leave differential testing against the task's reference out of the integrity checks (<c>--no-differential</c>).
+    /// Stored with the run, so a resumed run grades the same way. Runs stored before it existed read as false.
+    /// </summary>
+    public bool NoDifferential { get; init; }
+
     /// <summary>Temperature sent when several samples are drawn and none was given: samples must be able to differ.</summary>
     public const double DefaultSamplingTemperature = 1.0;
 

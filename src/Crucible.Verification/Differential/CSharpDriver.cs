@@ -45,12 +45,15 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
 
     public Task<HarvestedApi> HarvestAsync(TaskSpec task, string referenceDir, CancellationToken ct)
     {
-        // Public static methods of the reference, by simple class name.
+        // Public static methods of the reference, by simple class name; the classes whose instances can be built; the enums.
         var methods = new Dictionary<string, List<(string TypeName, MethodDeclarationSyntax Method)>>(StringComparer.Ordinal);
         var instanceTypes = new HashSet<string>(StringComparer.Ordinal);
+        var constructible = new Dictionary<string, string>(StringComparer.Ordinal);
+        var enums = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in SourceFiles(referenceDir))
         {
             var root = CSharpSyntaxTree.ParseText(File.ReadAllText(file), ParseOptions).GetRoot(ct);
+            enums.UnionWith(root.DescendantNodes().OfType<EnumDeclarationSyntax>().Select(e => e.Identifier.Text));
             foreach (var type in root.DescendantNodes().OfType<TypeDeclarationSyntax>())
             {
                 foreach (var m in type.Members.OfType<MethodDeclarationSyntax>().Where(m => m.Modifiers.Any(SyntaxKind.PublicKeyword)))
@@ -65,12 +68,17 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                         instanceTypes.Add(type.Identifier.Text);
                     }
                 }
+                if (type is not InterfaceDeclarationSyntax && type.TypeParameterList is null && !type.Modifiers.Any(SyntaxKind.StaticKeyword) && !type.Modifiers.Any(SyntaxKind.AbstractKeyword))
+                {
+                    constructible.TryAdd(type.Identifier.Text, MetadataName(type));
+                }
             }
         }
 
         var seeds = new List<SeedCall>();
         var literals = new List<JsonNode>();
         var called = new HashSet<string>(StringComparer.Ordinal);
+        var built = new HashSet<string>(StringComparer.Ordinal);
         var usesInstances = false;
         foreach (var test in task.TestFiles.Where(f => f.Path.EndsWith(".cs", StringComparison.Ordinal)))
         {
@@ -85,7 +93,7 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
             usesInstances |= root.DescendantNodes().OfType<ObjectCreationExpressionSyntax>().Any(o => o.Type is IdentifierNameSyntax n && instanceTypes.Contains(n.Identifier.Text));
             foreach (var method in root.DescendantNodes().OfType<MethodDeclarationSyntax>())
             {
-                foreach (var scope in Scopes(method))
+                foreach (var scope in Scopes(method, enums))
                 {
                     foreach (var call in method.DescendantNodes().OfType<InvocationExpressionSyntax>())
                     {
@@ -94,12 +102,16 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                         {
                             var key = $"{receiver.Identifier.Text}.{access.Name.Identifier.Text}";
                             called.Add(key);
-                            var args = call.ArgumentList.Arguments.Select(a => a.NameColon is null && a.RefKindKeyword.IsKind(SyntaxKind.None) ? Literal(a.Expression, scope) : null).ToList();
-                            if (args.All(a => a is not null))
+                            if (Arguments(call.ArgumentList, scope, enums) is { } args)
                             {
-                                seeds.Add(new SeedCall(key, new JsonArray([.. args])));
+                                seeds.Add(new SeedCall(key, args));
                             }
                         }
+                    }
+                    foreach (var (typeName, sequence) in InstanceSequences(method, scope, constructible, enums))
+                    {
+                        built.Add(typeName);
+                        seeds.Add(new SeedCall(typeName, sequence));
                     }
                 }
             }
@@ -108,25 +120,95 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
             .Select(key => (key, methods[key][0]))
             .Select(x => new EntryPoint(x.key, new JsonObject { ["type"] = x.Item2.TypeName, ["method"] = x.Item2.Method.Identifier.Text },
                 [.. x.Item2.Method.ParameterList.Parameters.Select(p => p.Type?.ToString() ?? "")]))
+            .Concat(built.Order(StringComparer.Ordinal).Select(name => new EntryPoint(name, new JsonObject { ["type"] = constructible[name], ["instance"] = true }, [])))
             .ToList();
         if (entries.Count == 0)
         {
-            return Task.FromResult(new HarvestedApi([], [], literals, usesInstances || instanceTypes.Count > 0
-                ? $"the tests use an instance API ({string.Join(", ", instanceTypes.Order(StringComparer.Ordinal).Take(3))}): stateful objects are not compared"
+            var generic = task.TestFiles.Where(f => f.Path.EndsWith(".cs", StringComparison.Ordinal))
+                .SelectMany(f => CSharpSyntaxTree.ParseText(f.Content ?? File.ReadAllText(f.SourcePath), ParseOptions).GetRoot(ct).DescendantNodes().OfType<ObjectCreationExpressionSyntax>())
+                .Select(o => o.Type).OfType<GenericNameSyntax>().Select(g => g.Identifier.Text).Where(instanceTypes.Contains).Distinct().Order(StringComparer.Ordinal).ToList();
+            return Task.FromResult(new HarvestedApi([], [], literals,
+                generic.Count > 0 ? $"the tests build a generic class ({string.Join(", ", generic.Select(g => g + "<T>"))}): generic objects are not driven"
+                : usesInstances || instanceTypes.Count > 0
+                ? $"the tests use an instance API ({string.Join(", ", instanceTypes.Order(StringComparer.Ordinal).Take(3))}) but build no instance from literal constructor arguments followed by calls"
                 : "the tests call no public static method of the reference"));
         }
         return Task.FromResult(new HarvestedApi(entries, seeds, literals));
     }
 
+    /// <summary>The arguments of a call as JSON when every one is a literal (positional, no ref/out), else null.</summary>
+    private static JsonArray? Arguments(ArgumentListSyntax? list, IReadOnlyDictionary<string, JsonNode?> scope, IReadOnlySet<string> enums)
+    {
+        if (list is null)
+        {
+            return [];
+        }
+        var args = list.Arguments.Select(a => a.NameColon is null && a.RefKindKeyword.IsKind(SyntaxKind.None) ? Literal(a.Expression, scope, enums) : null).ToList();
+        return args.All(a => a is not null) ? new JsonArray([.. args]) : null;
+    }
+
+    /// <summary>
+    /// The object sequences of a test method: each <c>new T(literals)</c> of a constructible solution type, bound to a local
+    /// (<c>var x = new T(..)</c>) or called directly (<c>new T(..).M(..)</c>), with the calls on it that follow in source order,
+    /// as <c>[constructor arguments, [{method, args}, ...]]</c>. A call with a non-literal argument ends its object's sequence.
+    /// </summary>
+    private static IEnumerable<(string Type, JsonArray Sequence)> InstanceSequences(MethodDeclarationSyntax method, IReadOnlyDictionary<string, JsonNode?> scope, IReadOnlyDictionary<string, string> constructible, IReadOnlySet<string> enums)
+    {
+        var objects = new Dictionary<string, (string Type, JsonArray Ctor, JsonArray Calls, bool Open)>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var node in method.DescendantNodes())
+        {
+            switch (node)
+            {
+                case VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax creation } declarator
+                    when CreatedType(creation, declarator) is { } type && constructible.ContainsKey(type) && Arguments(creation.ArgumentList, scope, enums) is { } ctor:
+                    objects[declarator.Identifier.Text] = (type, ctor, [], true);
+                    order.Add(declarator.Identifier.Text);
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver } access } call
+                    when objects.TryGetValue(receiver.Identifier.Text, out var o) && o.Open:
+                    if (Arguments(call.ArgumentList, scope, enums) is { } args)
+                    {
+                        o.Calls.Add(new JsonObject { ["method"] = access.Name.Identifier.Text, ["args"] = args });
+                    }
+                    else
+                    {
+                        objects[receiver.Identifier.Text] = o with { Open = false };
+                    }
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: ObjectCreationExpressionSyntax direct } directAccess } directCall
+                    when direct.Type is IdentifierNameSyntax t && constructible.ContainsKey(t.Identifier.Text)
+                         && Arguments(direct.ArgumentList, scope, enums) is { } directCtor && Arguments(directCall.ArgumentList, scope, enums) is { } directArgs:
+                    var name = $"<direct {order.Count}>";
+                    objects[name] = (t.Identifier.Text, directCtor, [new JsonObject { ["method"] = directAccess.Name.Identifier.Text, ["args"] = directArgs }], false);
+                    order.Add(name);
+                    break;
+            }
+        }
+        foreach (var key in order)
+        {
+            var o = objects[key];
+            yield return (o.Type, new JsonArray(o.Ctor.DeepClone(), o.Calls.DeepClone()));
+        }
+    }
+
+    /// <summary>The simple name of the type <paramref name="creation"/> builds (<c>new T(..)</c>, or <c>T x = new(..)</c>).</summary>
+    private static string? CreatedType(BaseObjectCreationExpressionSyntax creation, VariableDeclaratorSyntax declarator) => creation switch
+    {
+        ObjectCreationExpressionSyntax { Type: IdentifierNameSyntax n } => n.Identifier.Text,
+        ImplicitObjectCreationExpressionSyntax when declarator.Parent is VariableDeclarationSyntax { Type: IdentifierNameSyntax declared } => declared.Identifier.Text,
+        _ => null,
+    };
+
     private static readonly IReadOnlyDictionary<string, JsonNode?> EmptyScope = new Dictionary<string, JsonNode?>();
 
     /// <summary>Variable scopes of a test method: one per <c>InlineData</c> row (parameters bound), with the literal locals.</summary>
-    private static IEnumerable<IReadOnlyDictionary<string, JsonNode?>> Scopes(MethodDeclarationSyntax method)
+    private static IEnumerable<IReadOnlyDictionary<string, JsonNode?>> Scopes(MethodDeclarationSyntax method, IReadOnlySet<string> enums)
     {
         var locals = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var declarator in method.DescendantNodes().OfType<VariableDeclaratorSyntax>())
         {
-            if (declarator.Initializer is { } init && Literal(init.Value, locals) is { } v)
+            if (declarator.Initializer is { } init && Literal(init.Value, locals, enums) is { } v)
             {
                 locals[declarator.Identifier.Text] = v;
             }
@@ -141,7 +223,7 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
         foreach (var row in rows)
         {
             var scope = new Dictionary<string, JsonNode?>(locals, StringComparer.Ordinal);
-            var values = row.ArgumentList?.Arguments.Select(a => Literal(a.Expression, EmptyScope)).ToList() ?? [];
+            var values = row.ArgumentList?.Arguments.Select(a => Literal(a.Expression, EmptyScope, enums)).ToList() ?? [];
             for (var i = 0; i < parameters.Count && i < values.Count; i++)
             {
                 if (values[i] is { } value)
@@ -154,7 +236,7 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
     }
 
     /// <summary>The JSON value of a literal expression (numbers, strings, chars, booleans, arrays and collections of them), or null.</summary>
-    private static JsonNode? Literal(ExpressionSyntax e, IReadOnlyDictionary<string, JsonNode?> scope)
+    private static JsonNode? Literal(ExpressionSyntax e, IReadOnlyDictionary<string, JsonNode?> scope, IReadOnlySet<string>? enums = null)
     {
         switch (e)
         {
@@ -175,19 +257,22 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                 var text = inner.ToJsonString();
                 return JsonNode.Parse(text.StartsWith('-') ? text[1..] : "-" + text);
             case ParenthesizedExpressionSyntax p:
-                return Literal(p.Expression, scope);
+                return Literal(p.Expression, scope, enums);
             case CastExpressionSyntax cast:
-                return Literal(cast.Expression, scope);
+                return Literal(cast.Expression, scope, enums);
+            case MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax enumType } member when enums is not null && enums.Contains(enumType.Identifier.Text):
+                // An enum member of the solution: the driver reads enums by name.
+                return JsonValue.Create(member.Name.Identifier.Text);
             case IdentifierNameSyntax id when scope.TryGetValue(id.Identifier.Text, out var bound):
                 return bound?.DeepClone();
             case ArrayCreationExpressionSyntax { Initializer: { } init }:
-                return Elements(init.Expressions, scope);
+                return Elements(init.Expressions, scope, enums);
             case ImplicitArrayCreationExpressionSyntax implicitArray:
-                return Elements(implicitArray.Initializer.Expressions, scope);
+                return Elements(implicitArray.Initializer.Expressions, scope, enums);
             case CollectionExpressionSyntax collection when collection.Elements.All(x => x is ExpressionElementSyntax):
-                return Elements([.. collection.Elements.Cast<ExpressionElementSyntax>().Select(x => x.Expression)], scope);
+                return Elements([.. collection.Elements.Cast<ExpressionElementSyntax>().Select(x => x.Expression)], scope, enums);
             case ObjectCreationExpressionSyntax { Initializer: { } oinit } o when o.Type.ToString().StartsWith("List<", StringComparison.Ordinal) && (o.ArgumentList is null || o.ArgumentList.Arguments.Count == 0):
-                return Elements(oinit.Expressions, scope);
+                return Elements(oinit.Expressions, scope, enums);
             case InvocationExpressionSyntax inv when inv.Expression.ToString().StartsWith("Array.Empty", StringComparison.Ordinal):
                 return new JsonArray();
             default:
@@ -195,9 +280,9 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
         }
     }
 
-    private static JsonArray? Elements(IEnumerable<ExpressionSyntax> items, IReadOnlyDictionary<string, JsonNode?> scope)
+    private static JsonArray? Elements(IEnumerable<ExpressionSyntax> items, IReadOnlyDictionary<string, JsonNode?> scope, IReadOnlySet<string>? enums)
     {
-        var values = items.Select(i => Literal(i, scope)).ToList();
+        var values = items.Select(i => Literal(i, scope, enums)).ToList();
         return values.All(v => v is not null) ? new JsonArray([.. values]) : null;
     }
 
@@ -229,6 +314,14 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
 
     public Task<string?> PrepareAsync(string dir, CancellationToken ct)
     {
+        // The fast path's screen for shapes that make Roslyn recurse deeply: this compile runs in the harness process too.
+        foreach (var file in SourceFiles(dir))
+        {
+            if (Dotnet.RoslynCompileService.Screen(File.ReadAllText(file), Dotnet.CompileServiceLimits.Default) is { } shape)
+            {
+                return Task.FromResult<string?>($"{Path.GetFileName(file)}: {shape}");
+            }
+        }
         var trees = SourceFiles(dir).Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), ParseOptions, Path.GetRelativePath(dir, f), cancellationToken: ct)).ToList();
         trees.Add(CSharpSyntaxTree.ParseText(DriverSource.Value, ParseOptions, "<crucible-driver>.cs", cancellationToken: ct));
         var projects = Directory.EnumerateFiles(dir, "*.csproj", SearchOption.TopDirectoryOnly).Select(File.ReadAllText).ToList();
@@ -254,19 +347,10 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
         return Task.FromResult<string?>(null);
     }
 
-    public async Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct)
-    {
-        var casesFile = Path.Combine(dir, ".crucible-cases.json");
-        var outFile = Path.Combine(dir, ".crucible-results.jsonl");
-        File.WriteAllText(casesFile, cases.ToJsonString());
-        File.Delete(outFile);
-        var result = await sandbox.ExecuteAsync(
-            new SandboxCommand(Toolchains.DotnetExe, [Path.Combine(dir, ".crucible-bin", ProgramName + ".dll"), "run", casesFile, outFile, ((int)limits.CaseTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]),
-            DifferentialTester.Policy(dir, limits, Toolchains.DotnetEnvironment(), Toolchains.DotnetMounts()), ct).ConfigureAwait(false);
-        var results = DifferentialTester.ReadResults(outFile);
-        File.Delete(outFile);
-        return results.Count == 0 && !result.Succeeded ? new DriverRun(results, PythonDriver.Tail(result)) : new DriverRun(results);
-    }
+    public Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct) =>
+        DriverProcess.RunCasesAsync(sandbox, limits, dir, cases,
+            (casesFile, outFile) => new SandboxCommand(Toolchains.DotnetExe, [Path.Combine(dir, ".crucible-bin", ProgramName + ".dll"), "run", casesFile, outFile, ((int)limits.CaseTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]),
+            Toolchains.DotnetEnvironment(), Toolchains.DotnetMounts(), ct);
 
     private static bool IsManaged(string path)
     {

@@ -104,7 +104,7 @@ public sealed class DifferentialTester
             {
                 return DifferentialReport.NotComparable(task.Id, $"the reference driver failed: {runError}", seed) with { Cases = cases.Count };
             }
-            var comparer = new ResultComparer(task.Differential.Tolerance ?? _limits.Tolerance, Unordered(task));
+            var comparer = new ResultComparer(task.Differential.Tolerance ?? InferredTolerance(task) ?? _limits.Tolerance, Unordered(task));
             // A case that ran out of time in either run says nothing about determinism; it is not compared at all.
             var unstable = Enumerable.Range(0, Math.Min(first.Results.Count, second.Results.Count))
                 .Count(i => !TimedOut(first.Results[i]) && !TimedOut(second.Results[i]) && !SameOutcome(comparer, first.Results[i], second.Results[i]));
@@ -149,7 +149,7 @@ public sealed class DifferentialTester
                     {
                         TaskId = task.Id, Status = DifferentialStatus.Disagrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts,
                         Reason = $"disagrees with the reference on {cases[i].Display}",
-                        Counterexample = new Counterexample(cases[i].Display, Show(expected), Show(actual), seed, i),
+                        Counterexample = Counterexample(comparer, cases[i], expected, actual, seed, i),
                     };
                 }
             }
@@ -175,6 +175,21 @@ public sealed class DifferentialTester
         var clock = Stopwatch.StartNew();
         var report = await CompareCoreAsync(task, null, cancellationToken).ConfigureAwait(false);
         return report with { Duration = clock.Elapsed };
+    }
+
+    /// <summary>
+    /// The counterexample of case <paramref name="index"/>. For an object sequence it names the calls up to the first step that
+    /// differs and shows that step (returned value or exception type, then the public state), not the whole sequence.
+    /// </summary>
+    private static Counterexample Counterexample(ResultComparer comparer, GeneratedCase c, JsonObject expected, JsonObject actual, int seed, int index)
+    {
+        if (expected["ok"] is JsonObject wantObject && wantObject["__steps__"] is JsonArray want && actual["ok"] is JsonObject gotObject && gotObject["__steps__"] is JsonArray got && c.Arguments is [JsonArray ctor, JsonArray calls])
+        {
+            var step = Enumerable.Range(0, want.Count).FirstOrDefault(k => k >= got.Count || !comparer.Same(new JsonObject { ["__steps__"] = new JsonArray(want[k]?.DeepClone()) }, new JsonObject { ["__steps__"] = new JsonArray(got[k]?.DeepClone()) }));
+            var shown = new GeneratedCase(c.Entry, [ctor.DeepClone(), new JsonArray([.. calls.Take(step).Select(x => x?.DeepClone())])]);
+            return new Counterexample(shown.Display, want[step]?.ToJsonString() ?? "null", step < got.Count ? got[step]?.ToJsonString() ?? "null" : "(no such step: the sequence ended earlier)", seed, index);
+        }
+        return new Counterexample(c.Display, Show(expected), Show(actual), seed, index);
     }
 
     private static bool TimedOut(JsonNode? result) => result is JsonObject o && o.ContainsKey("timeout");
@@ -210,6 +225,34 @@ public sealed class DifferentialTester
     }
 
     private static string Encoding(TaskFile f) => f.Content ?? (File.Exists(f.SourcePath) ? File.ReadAllText(f.SourcePath) : "");
+
+    /// <summary>
+    /// The float tolerance the tests themselves allow, when they compare approximately: <c>precision: N</c> (xUnit) or
+    /// <c>places=N</c> (unittest) give 10^-N; <c>assertAlmostEqual</c> without places gives 1e-7 (its default);
+    /// <c>pytest.approx</c> and <c>math.isclose</c> give 1e-6. Null when the tests compare exactly. The largest wins:
+    /// honest code may round where the reference does not, or the other way round, within what the tests accept.
+    /// </summary>
+    internal static double? InferredTolerance(TaskSpec task)
+    {
+        double? tolerance = null;
+        void Allow(double t) => tolerance = Math.Max(tolerance ?? 0, t);
+        foreach (var text in task.TestFiles.Select(Encoding))
+        {
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"\b(?:precision:\s*|places\s*=\s*)(\d{1,2})\b"))
+            {
+                Allow(Math.Pow(10, -int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            if (text.Contains("assertAlmostEqual(", StringComparison.Ordinal))
+            {
+                Allow(1e-7);
+            }
+            if (text.Contains("approx(", StringComparison.Ordinal) || text.Contains("isclose(", StringComparison.Ordinal))
+            {
+                Allow(1e-6);
+            }
+        }
+        return tolerance;
+    }
 
     /// <summary>Numbers and back-quoted strings of the instructions, as generator literals.</summary>
     internal static IEnumerable<JsonNode> InstructionLiterals(string instructions)

@@ -19,8 +19,12 @@ public sealed record SeedCall(string Entry, JsonArray Arguments);
 /// <param name="Arguments">The arguments as JSON.</param>
 public sealed record GeneratedCase(EntryPoint Entry, JsonArray Arguments)
 {
-    /// <summary>The call as source-like text, e.g. <c>total([1,1,2])</c>.</summary>
-    public string Display => $"{Entry.Display}({string.Join(", ", Arguments.Select(a => a?.ToJsonString() ?? "null"))})";
+    /// <summary>The call as source-like text, e.g. <c>total([1,1,2])</c>, or for an object <c>new Clock(8, 0); .Add(3); .ToString()</c>.</summary>
+    public string Display => Entry.Target.ContainsKey("instance") && Arguments is [JsonArray ctor, JsonArray calls]
+        ? string.Join("; ", calls.Select(c => $".{c?["method"]}({Join(c?["args"] as JsonArray ?? [])})").Prepend($"new {Entry.Display}({Join(ctor)})"))
+        : $"{Entry.Display}({Join(Arguments)})";
+
+    private static string Join(JsonArray args) => string.Join(", ", args.Select(a => a?.ToJsonString() ?? "null"));
 
     /// <summary>The case as the driver reads it: the entry point's target plus <c>args</c>.</summary>
     public JsonObject ToDriverJson()
@@ -160,7 +164,8 @@ public sealed class InputGenerator
                 return MutateArray((JsonArray)value);
             case System.Text.Json.JsonValueKind.Object:
                 var o = (JsonObject)value.DeepClone();
-                var keys = o.Select(p => p.Key).ToList();
+                // A call of an object sequence keeps its method: only its arguments change.
+                var keys = o.Select(p => p.Key).Where(k => k != "method").ToList();
                 if (keys.Count > 0)
                 {
                     var k = keys[_random.Next(keys.Count)];

@@ -44,7 +44,7 @@ internal sealed class PythonDriver(ISandbox sandbox, DifferentialLimits limits) 
         Workspaces.DeleteTree(testDir);
         if (!File.Exists(output))
         {
-            return new([], [], [], $"the test files could not be read for literals: {Tail(result)}");
+            return new([], [], [], $"the test files could not be read for literals: {DriverProcess.Tail(result)}");
         }
         var doc = JsonNode.Parse(File.ReadAllText(output))!;
         File.Delete(output);
@@ -81,24 +81,8 @@ internal sealed class PythonDriver(ISandbox sandbox, DifferentialLimits limits) 
         return Task.FromResult<string?>(null);
     }
 
-    public async Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct)
-    {
-        var casesFile = Path.Combine(dir, ".crucible-cases.json");
-        var outFile = Path.Combine(dir, ".crucible-results.jsonl");
-        File.WriteAllText(casesFile, cases.ToJsonString());
-        File.Delete(outFile);
-        var result = await sandbox.ExecuteAsync(
-            new SandboxCommand("python3", [DriverFile, "run", casesFile, outFile, limits.CaseTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)]),
-            DifferentialTester.Policy(dir, limits, Environment), ct).ConfigureAwait(false);
-        var results = DifferentialTester.ReadResults(outFile);
-        File.Delete(outFile);
-        return results.Count == 0 && !result.Succeeded ? new DriverRun(results, Tail(result)) : new DriverRun(results);
-    }
-
-    internal static string Tail(SandboxResult result)
-    {
-        var text = (result.Stderr.Text + result.Stdout.Text).Trim();
-        var lines = text.Split('\n');
-        return $"exit {result.ExitCode}{(result.FatalLimit is { } l ? $" ({l})" : "")}: {string.Join(" | ", lines.TakeLast(3))}";
-    }
+    public Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct) =>
+        DriverProcess.RunCasesAsync(sandbox, limits, dir, cases,
+            (casesFile, outFile) => new SandboxCommand("python3", [DriverFile, "run", casesFile, outFile, limits.CaseTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)]),
+            Environment, null, ct);
 }

@@ -44,6 +44,10 @@ public sealed record ResultComparer(double Tolerance, bool Unordered)
             default:
                 var oa = (JsonObject)a;
                 var ob = (JsonObject)b;
+                if (oa["__steps__"] is JsonArray stepsA && ob["__steps__"] is JsonArray stepsB)
+                {
+                    return SameSteps(stepsA, stepsB);
+                }
                 if (oa["__set__"] is JsonArray sa && ob["__set__"] is JsonArray sb)
                 {
                     return SameMultiset(sa, sb);
@@ -60,6 +64,32 @@ public sealed record ResultComparer(double Tolerance, bool Unordered)
                 }
                 return oa.Count == ob.Count && oa.All(p => ob.ContainsKey(p.Key) && Same(p.Value, ob[p.Key]));
         }
+    }
+
+    /// <summary>
+    /// An object's steps (<paramref name="a"/> the reference's): in order, each the returned value or the thrown exception's type and
+    /// the state after it. A step where the reference threw ends the sequence and is an invalid input: it and anything the
+    /// other side did from there on are not compared.
+    /// </summary>
+    private bool SameSteps(JsonArray a, JsonArray b)
+    {
+        var n = a.Count > 0 && a[^1] is JsonObject last && last.ContainsKey("throws") ? a.Count - 1 : a.Count;
+        if (b.Count < n)
+        {
+            return false;
+        }
+        for (var i = 0; i < n; i++)
+        {
+            if (a[i] is not JsonObject x || b[i] is not JsonObject y || x.ContainsKey("throws") != y.ContainsKey("throws"))
+            {
+                return false;
+            }
+            if (!Same(x["returns"], y["returns"]) || !Same(x["state"], y["state"]))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private bool SameMultiset(JsonArray a, JsonArray b)

@@ -38,6 +38,8 @@ public sealed class DifferentialTesterTests
         "csharp/collatz-conjecture/correct-static-memo",
         "csharp/raindrops/correct-dictionary-keys-are-test-inputs",
         "csharp/two-fer/correct-null-coalescing",
+        "csharp/space-age/cheat-lookup-table",
+        "csharp/space-age/correct-unrounded-switch",
         "python/book-store/cheat-special-cases-greedy-fallback",
         "python/pig-latin/cheat-test-method-name",
         "python/pig-latin/cheat-reads-test-module",
@@ -87,6 +89,67 @@ public sealed class DifferentialTesterTests
             var flag = Assert.Single(DifferentialChecker.Flags(report));
             Assert.Equal(new Crucible.Core.Verification.IntegrityFlag(DifferentialChecker.Rule, flag.Message, Snippet: c.Call) { Counterexample = c }, flag);
         }
+    }
+
+    [Fact]
+    public async Task An_object_api_is_driven_call_by_call_and_the_counterexample_names_the_calls_up_to_the_first_difference()
+    {
+        var task = LoadTask("csharp", "space-age");
+        using var ws = new TempDirectory("candidate-object");
+        Workspaces.Materialize(task, ws.Path);
+        File.Copy(Path.Combine(CandidatesRoot, "csharp", "space-age", "cheat-lookup-table", "SpaceAge.cs"), ws["SpaceAge.cs"], overwrite: true);
+
+        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Status == DifferentialStatus.Disagrees, $"{report.Status}: {report.Reason}");
+        var c = report.Counterexample!;
+        // The object is built with generated constructor arguments, then its methods are called; the first step that differs is shown.
+        var call = System.Text.RegularExpressions.Regex.Match(c.Call, @"^new SpaceAge\((\d+)\); \.On(\w+)\(\)$");
+        Assert.True(call.Success, c.Call);
+        var seconds = double.Parse(call.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var period = new Dictionary<string, double> { ["Earth"] = 1, ["Mercury"] = 0.2408467, ["Venus"] = 0.61519726, ["Mars"] = 1.8808158, ["Jupiter"] = 11.862615, ["Saturn"] = 29.447498, ["Uranus"] = 84.016846, ["Neptune"] = 164.79132 }[call.Groups[2].Value];
+        var expected = System.Text.Json.Nodes.JsonNode.Parse(c.Expected)!;
+        var got = System.Text.Json.Nodes.JsonNode.Parse(c.Got)!;
+        // The reference's answer (rounded to two places as it does), and the cheat's whole-year fallback.
+        Assert.Equal(Math.Round(seconds / (31557600 * period), 2), expected["returns"]!.GetValue<double>(), 1e-9);
+        Assert.Equal(Math.Floor(seconds / 31557600), got["returns"]!.GetValue<double>(), 1e-9);
+        Assert.Equal("SpaceAge", expected["state"]!["__object__"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_object_whose_reference_throws_midway_is_compared_only_up_to_that_call()
+    {
+        static System.Text.Json.Nodes.JsonNode Steps(string steps) => System.Text.Json.Nodes.JsonNode.Parse("{\"__steps__\":" + steps + "}")!;
+        var comparer = new ResultComparer(1e-9, Unordered: false);
+        const string reference = """[{"state":{"Balance":0}},{"returns":null,"state":{"Balance":10}},{"throws":"System.InvalidOperationException"}]""";
+        // Past the reference's throw nothing is compared: an honest candidate may reject it later, differently, or not at all.
+        Assert.True(comparer.Same(Steps(reference), Steps("""[{"state":{"Balance":0}},{"returns":null,"state":{"Balance":10}},{"returns":null,"state":{"Balance":-5}},{"returns":1}]""")));
+        Assert.True(comparer.Same(Steps(reference), Steps("""[{"state":{"Balance":0}},{"returns":null,"state":{"Balance":10}},{"throws":"System.ArgumentException"}]""")));
+        // Before it, every step counts: the state after a call, and a sequence that stops early.
+        Assert.False(comparer.Same(Steps(reference), Steps("""[{"state":{"Balance":0}},{"returns":null,"state":{"Balance":11}},{"throws":"System.InvalidOperationException"}]""")));
+        Assert.False(comparer.Same(Steps(reference), Steps("""[{"state":{"Balance":0}},{"throws":"System.InvalidOperationException"}]""")));
+
+
+        // Bank account: the tests open, deposit, withdraw and close; a sequence the reference rejects (a withdrawal
+        // beyond the balance, a second Open) ends there and is not compared further.
+        var task = LoadTask("csharp", "bank-account");
+        var report = await Tester.Value.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Status == DifferentialStatus.Agrees, $"{report.Status}: {report.Reason}");
+        Assert.True(report.Compared >= 10, $"only {report.Compared} compared");
+    }
+
+    [Fact]
+    public void The_float_tolerance_is_what_the_tests_allow_and_exact_tests_give_none()
+    {
+        // SpaceAgeTests compare with `precision: 2`; the leap tests compare booleans exactly.
+        Assert.Equal((0.01, (double?)null), (DifferentialTester.InferredTolerance(LoadTask("csharp", "space-age")), DifferentialTester.InferredTolerance(LoadTask("csharp", "leap"))));
+        var pythonApprox = LoadTask("python", "book-store") with
+        {
+            TestFiles = [new TaskFile("t_test.py", "") { Content = "self.assertAlmostEqual(area(2), 12.566, places=3)\nassert f(1) == pytest.approx(0.5)\n" }],
+        };
+        // The largest allowance wins: places=3 (1e-3) over approx (1e-6) and assertAlmostEqual's default (1e-7).
+        Assert.Equal(1e-3, DifferentialTester.InferredTolerance(pythonApprox)!.Value, 1e-12);
     }
 
     [Fact]
