@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Crucible.Constitution;
 using Crucible.Constitution.Critique;
-using Crucible.Constitution.Preferences;
+using Crucible.Flywheel.Critique;
+using Crucible.Flywheel.Preferences;
 using Crucible.Core.Integrity;
 using Crucible.Core.Verification;
 using Crucible.Verification.Grading;
@@ -274,7 +275,7 @@ public sealed partial class Harvester
             // Only a revision the harness re-verified becomes data.
             if (result.KeptRevisions > 0 && result.FinalVerdict is { CountsAsPass: true } verdict)
             {
-                var kept = result.Steps.Where(s => s.Outcome == Crucible.Constitution.Critique.RevisionOutcome.Kept).ToList();
+                var kept = result.Steps.Where(s => s.Outcome == Crucible.Flywheel.Critique.RevisionOutcome.Kept).ToList();
                 var scored = AttemptSources.Score(task, result.FinalCandidatePath, _context);
                 var diff = scored.Diff;
                 var prompt = original.Prompt;

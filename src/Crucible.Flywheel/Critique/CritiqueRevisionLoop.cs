@@ -1,3 +1,5 @@
+using Crucible.Constitution.Critique;
+using Crucible.Constitution;
 using System.Diagnostics;
 using System.Text;
 using Crucible.Core;
@@ -8,7 +10,7 @@ using Crucible.Core.Verification;
 using Crucible.Verification.Grading;
 using Microsoft.Extensions.AI;
 
-namespace Crucible.Constitution.Critique;
+namespace Crucible.Flywheel.Critique;
 
 /// <summary>
 /// The Constitutional-AI critique → revision loop (Bai et al. 2022) applied to code. Each round samples
@@ -94,7 +96,7 @@ public sealed class CritiqueRevisionLoop
             var critique = critiqueResponse.Text;
 
             var (shown, omitted) = EditableContents(task, current);
-            var revisionPrompt = CritiquePrompts.Revision(task, principle, shown, omitted);
+            var revisionPrompt = RevisionPrompts.Build(task, principle, shown, omitted);
             messages.Add(new ChatMessage(ChatRole.Assistant, critique));
             messages.Add(new ChatMessage(ChatRole.User, revisionPrompt));
             var revisionResponse = await _client.GetResponseAsync(messages, ChatOptionsFor(seed, _options.MaxRevisionTokens), cancellationToken).ConfigureAwait(false);
