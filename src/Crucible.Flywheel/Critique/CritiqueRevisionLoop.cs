@@ -1,3 +1,4 @@
+using Crucible.Constitution.Changes;
 using Crucible.Constitution.Critique;
 using Crucible.Constitution;
 using System.Diagnostics;
@@ -69,7 +70,7 @@ public sealed class CritiqueRevisionLoop
 
         var current = candidatePath;
         var currentVerdict = initialVerdict;
-        var currentDiff = WorkspaceDiff.Compute(task, current).Text;
+        var currentDiff = UnifiedDiff.Of(ChangeSetBuilder.FromTask(task, current), listSkipped: true);
         var steps = new List<CritiqueStep>();
         var usage = TokenUsage.Zero;
 
@@ -182,7 +183,7 @@ public sealed class CritiqueRevisionLoop
             var flags = await _integrity.CheckAsync(task, copy, cancellationToken).ConfigureAwait(false);
             verdict = verdict with { Integrity = [.. verdict.Integrity, .. flags] };
         }
-        var diff = WorkspaceDiff.Compute(task, copy).Text;
+        var diff = UnifiedDiff.Of(ChangeSetBuilder.FromTask(task, copy), listSkipped: true);
         if (verdict.CountsAsPass)
         {
             return new Applied(RevisionOutcome.Kept, "the revised candidate passes verification", paths, [], verdict, diff, copy);

@@ -237,15 +237,7 @@ public static class AttemptSources
     }
 
     /// <summary>The unified diff of every changed file of <paramref name="changes"/>, in path order.</summary>
-    public static string Diff(ChangeSet changes)
-    {
-        var sb = new StringBuilder();
-        foreach (var f in changes.Changed)
-        {
-            sb.Append(UnifiedDiff.Compute(f.Path, f.Before, f.After));
-        }
-        return sb.ToString();
-    }
+    public static string Diff(ChangeSet changes) => UnifiedDiff.Of(changes);
 
     /// <summary>Converts a conversation to harvest messages: one tool message per tool result, named after the call it answers.</summary>
     public static IReadOnlyList<HarvestMessage> Convert(IEnumerable<ChatMessage> conversation)
