@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Crucible.Constitution;
 using Crucible.Constitution.Critique;
 using Crucible.Flywheel.Critique;
+using Crucible.Flywheel.Eval;
 using Crucible.Flywheel.Preferences;
 using Crucible.Core.Integrity;
 using Crucible.Core.Verification;
@@ -325,7 +326,12 @@ public sealed partial class Harvester
                     RevisedFrom = original.Id,
                     Critiques = [.. kept.Select(s => new HarvestCritique(s.PrincipleId, s.CritiquePrompt, s.Critique, s.RevisionPrompt, s.Revision))],
                     CostUsd = null,
-                    Provenance = original.Provenance with { Verdict = verdict.Status.ToString(), Integrity = scored.IntegrityFindings },
+                    Provenance = original.Provenance with
+                    {
+                        Verdict = verdict.Status.ToString(),
+                        Integrity = scored.IntegrityFindings,
+                        Outcome = (scored.IntegrityFindings.Count == 0 ? Eval.AttemptOutcome.Passed : Eval.AttemptOutcome.IntegrityFlagged).ToWire(),
+                    },
                 };
                 revised = Scrub(record);
             }
