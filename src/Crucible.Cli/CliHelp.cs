@@ -98,9 +98,10 @@ internal static class CliHelp
         ["harvest"] = new(
             [new("crucible harvest 20261121-143012-a1b2 --out data/", "turn an eval run's attempts into SFT, preference, KTO and RL datasets"),
              new("crucible harvest RUN --sessions ~/src/app --out data/ --split test=0.2 -j 2", "add a repository's agent sessions, hold out a fifth of the tasks"),
-             new("crucible harvest RUN --out data/ --revise --label --model anthropic:claude-sonnet-4-5", "revise failing attempts and label pairs with a judge")],
+             new("crucible harvest RUN --out data/ --revise --label --model anthropic:claude-sonnet-4-5", "revise failing attempts and label pairs with a judge"),
+             new("crucible harvest RUN --out data/ --revise --label --batch --model anthropic:claude-sonnet-4-5", "the same through Anthropic Message Batches; rerun to resume a submitted batch")],
             [StateDir, AnthropicKey, OpenAIKey, AnthropicUrl, OpenAIUrl, GradingCache, NuGet],
-            ["splits: --split test=0.1 (by task; the rest is train)", "revision and labels: off; --revise and --label need --model",
+            ["splits: --split test=0.1 (by task; the rest is train)", "revision and labels: off; --revise and --label need --model", "--batch: off (Anthropic models only); --batch-poll 30 seconds",
              "resume: rerunning the same command reuses .harvest/ in the dataset folder and rewrites the same bytes", StateDefault, SettingsDefault]),
         ["models"] = new(
             [new("crucible models", "list the configured models and whether their keys are present"),

@@ -87,23 +87,10 @@ public sealed class DoneReview
     }
 
     /// <summary>The commit <c>HEAD</c> names in <paramref name="workspace"/>, or null outside a git repository or before the first commit.</summary>
-    public static string? HeadCommit(string workspace)
-    {
-        if (!ChangeSetBuilder.IsGitRepository(workspace))
-        {
-            return null;
-        }
-        var start = new ProcessStartInfo("git") { WorkingDirectory = workspace, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "rev-parse", "--verify", "--quiet", "HEAD^{commit}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var git = Process.Start(start)!;
-        var output = git.StandardOutput.ReadToEnd().Trim();
-        git.StandardError.ReadToEnd();
-        git.WaitForExit();
-        return git.ExitCode == 0 && output.Length > 0 ? output : null;
-    }
+    public static string? HeadCommit(string workspace) =>
+        ChangeSetBuilder.IsGitRepository(workspace)
+            ? Crucible.Verification.Repository.GitRepository.TryOpen(workspace, ChangeSetOptions.Default.GitTimeout)?.ResolveCommit("HEAD")
+            : null;
 
     /// <summary>Runs the automated review over the change as it is now.</summary>
     public ReviewResult Run() => AutomatedReview.Run(_constitution, _changes(), _context);

@@ -22,6 +22,8 @@ internal static class HarvestCommand
         var revise = new Option<bool>("--revise") { Description = "Send failing or flagged attempts through the critique → revision loop; only re-verified revisions become data (needs --model)" };
         var label = new Option<bool>("--label") { Description = "Ask a judge model for soft preference labels on pairs, positions swapped (needs --judge-model or --model)" };
         var split = new Option<string[]>("--split") { HelpName = "NAME=SHARE", Description = "Held-out split by share of tasks, e.g. test=0.1 (repeatable; the rest is train)", DefaultValueFactory = _ => ["test=0.1"] };
+        var batch = new Option<bool>("--batch") { Description = "Send --revise and --label calls through the provider's batch API (Anthropic Message Batches); a rerun resumes a batch already submitted" };
+        var batchPoll = new Option<double>("--batch-poll") { HelpName = "SECONDS", Description = "Seconds between polls of a running batch", DefaultValueFactory = _ => 30 };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Attempts processed in parallel", DefaultValueFactory = _ => 1 };
         var model = new Option<string?>("--model") { HelpName = "SPEC", Description = "Model of the critique → revision loop (and the judge unless --judge-model)" };
         var judge = new Option<string?>("--judge-model") { HelpName = "SPEC", Description = "Judge model of --label" };
@@ -31,7 +33,7 @@ internal static class HarvestCommand
 
         var command = new Command("harvest", "Turn eval attempts and agent sessions into training data (SFT, preference, KTO, critique/revision, RL prompts).")
         {
-            runs, sessions, output, revise, label, split, jobs, model, judge, constitution, noSandbox, json,
+            runs, sessions, output, revise, label, batch, batchPoll, split, jobs, model, judge, constitution, noSandbox, json,
         };
         context.SetAction(command, async (parse, ct) =>
         {
@@ -76,8 +78,18 @@ internal static class HarvestCommand
             {
                 throw new BadInputException("--label needs a judge model", "pass --judge-model SPEC (or --model SPEC)");
             }
+            var doBatch = parse.GetValue(batch);
+            if (doBatch && !doRevise && !doLabel)
+            {
+                throw new BadInputException("--batch needs --revise or --label", "add --revise and/or --label: only their model calls are batched");
+            }
+            if (parse.GetValue(batchPoll) is var poll && (poll < 0 || double.IsNaN(poll)))
+            {
+                throw new BadInputException("--batch-poll must be 0 or more seconds", "pass e.g. --batch-poll 30");
+            }
             var options = new HarvestOptions
             {
+                Batch = doBatch,
                 OutputDirectory = context.FullPath(parse.GetValue(output)!),
                 Splits = ParseSplits(parse.GetValue(split) ?? []),
                 Jobs = parse.GetValue(jobs),
@@ -88,8 +100,9 @@ internal static class HarvestCommand
             };
             Directory.CreateDirectory(options.WorkDirectory);
             var sandbox = doRevise ? context.CreateSandbox(parse.GetValue(noSandbox)) : null;
-            using var reviser = doRevise ? context.CreateChatClient(modelSpec!) : null;
-            using var judgeClient = doLabel ? context.CreateChatClient(judgeSpec!) : null;
+            var batchState = Path.Combine(options.OutputDirectory, Harvester.StateFolder, "batch");
+            using var reviser = !doRevise ? null : doBatch ? Batched(context, modelSpec!, batchState, poll) : context.CreateChatClient(modelSpec!);
+            using var judgeClient = !doLabel ? null : doBatch ? Batched(context, judgeSpec!, batchState, poll) : context.CreateChatClient(judgeSpec!);
             var harvester = new Harvester(options, harvestContext, sandbox is null ? null : context.CreateVerifier(sandbox), reviser, judgeClient, sandbox is null ? null : context.CreateIntegrityChecker(sandbox));
             context.Err.MarkupLine($"[bold]harvest[/]: {attempts.Count} attempt(s) into {Markup.Escape(options.OutputDirectory)}");
             var summary = await harvester.RunAsync(attempts, new SyncProgress<string>(m => context.Err.WriteLine(m)), ct);
@@ -114,6 +127,24 @@ internal static class HarvestCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The batched model of <c>--batch</c>. Only Anthropic has a batch client; an OpenAI-compatible model is refused
+    /// with a fix rather than silently called one request at a time.
+    /// </summary>
+    private static BatchedChatClient Batched(CliContext context, string spec, string stateFolder, double pollSeconds)
+    {
+        var parsed = context.Models.Parse(spec);
+        if (parsed.Provider != Crucible.Models.Specs.ModelProviders.Anthropic)
+        {
+            throw new BadInputException(
+                $"--batch is supported for Anthropic models only, not {spec} (the OpenAI Batch API, /v1/files + /v1/batches, is not implemented)",
+                "drop --batch to call the model request by request, or pass an anthropic: model (e.g. --model anthropic:claude-sonnet-4-5)");
+        }
+        var store = new Crucible.Models.Anthropic.AnthropicBatchStore(Path.Combine(stateFolder, "batches"));
+        var client = new Crucible.Models.Anthropic.AnthropicBatchClient(context.Models.Resolve(parsed), store, new Crucible.Models.Anthropic.AnthropicBatchOptions { PollInterval = TimeSpan.FromSeconds(pollSeconds) });
+        return new BatchedChatClient(client, stateFolder);
     }
 
     /// <summary>Parses <c>NAME=SHARE</c> pairs; the shares must leave room for train.</summary>

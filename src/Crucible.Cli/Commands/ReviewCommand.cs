@@ -163,7 +163,7 @@ internal static class ReviewCommand
     {
         var ledger = context.Models.Ledger;
         var callsBefore = ledger.Records.Count;
-        var diff = string.Concat(result.Changes.Changed.Select(f => UnifiedDiff.Compute(f.Path, f.Before, f.After)));
+        var diff = UnifiedDiff.Of(result.Changes);
         using var client = context.CreateChatClient(model);
         var critic = new PrincipleCritic(client);
         var critiques = new List<PrincipleCritique>();

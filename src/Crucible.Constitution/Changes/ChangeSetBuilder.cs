@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text;
 using Crucible.Core;
 using Crucible.Core.Tasks;
 using Crucible.Verification.Grading;
+using Crucible.Verification.Repository;
 
 namespace Crucible.Constitution.Changes;
 
@@ -67,7 +67,7 @@ public static class ChangeSetBuilder
 
     /// <summary>True when <paramref name="path"/> is an existing folder inside a git working tree.</summary>
     public static bool IsGitRepository(string path, ChangeSetOptions? options = null) =>
-        Directory.Exists(path) && Git(path, options ?? ChangeSetOptions.Default, "rev-parse", "--is-inside-work-tree").Output.Trim() == "true";
+        Directory.Exists(path) && GitRepository.TryOpen(path, (options ?? ChangeSetOptions.Default).GitTimeout) is not null;
 
     /// <summary>
     /// The working tree of the git repository holding <paramref name="path"/> against revision
@@ -84,22 +84,19 @@ public static class ChangeSetBuilder
         {
             throw new BadInputException($"'{path}' does not exist or is not a folder", "pass the folder of a git repository (default: the current folder)");
         }
-        var top = Git(path, options, "rev-parse", "--show-toplevel");
-        if (top.ExitCode != 0)
-        {
-            throw new BadInputException($"'{path}' is not inside a git repository", "run the review inside a git repository, or pass --task TASK_DIR to review a task workspace that is not under git");
-        }
-        var root = top.Output.Trim();
-        if (Git(root, options, "rev-parse", "--verify", "--quiet", baseRef + "^{commit}").ExitCode != 0)
+        var git = GitRepository.TryOpen(path, options.GitTimeout)
+            ?? throw new BadInputException($"'{path}' is not inside a git repository", "run the review inside a git repository, or pass --task TASK_DIR to review a task workspace that is not under git");
+        var root = git.Root;
+        if (git.ResolveCommit(baseRef) is null)
         {
             throw new BadInputException($"git revision '{baseRef}' does not exist in {root}", baseRef == "HEAD"
                 ? "commit at least once, or pass --diff REF naming an existing revision"
                 : "pass --diff with an existing branch, tag or commit (see 'git log')");
         }
-        var changed = Split(Git(root, options, "diff", "--name-only", "-z", "--no-renames", baseRef, "--").Output).Where(p => !CrucibleStateFolder.IsState(p));
-        var untracked = Split(Git(root, options, "ls-files", "--others", "--exclude-standard", "-z").Output).Where(p => !CrucibleStateFolder.IsState(p));
-        var tracked = Split(Git(root, options, "ls-files", "-z").Output).Where(p => !CrucibleStateFolder.IsState(p));
-        var atBase = Split(Git(root, options, "ls-tree", "-r", "--name-only", "-z", baseRef).Output).ToHashSet(StringComparer.Ordinal);
+        var changed = Split(Git(git, "diff", "--name-only", "-z", "--no-renames", baseRef, "--").Output).Where(p => !CrucibleStateFolder.IsState(p));
+        var untracked = Split(Git(git, "ls-files", "--others", "--exclude-standard", "-z").Output).Where(p => !CrucibleStateFolder.IsState(p));
+        var tracked = Split(Git(git, "ls-files", "-z").Output).Where(p => !CrucibleStateFolder.IsState(p));
+        var atBase = Split(Git(git, "ls-tree", "-r", "--name-only", "-z", baseRef).Output).ToHashSet(StringComparer.Ordinal);
 
         var skipped = new List<string>();
         var before = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -110,7 +107,7 @@ public static class ChangeSetBuilder
         {
             if (atBase.Contains(p))
             {
-                var shown = GitBytes(root, options, "show", $"{baseRef}:{p}");
+                var shown = GitBytes(git, "show", $"{baseRef}:{p}");
                 if (shown is not null && shown.Length <= options.MaxFileBytes && TryDecode(shown, out var b))
                 {
                     before[p] = b;
@@ -221,59 +218,15 @@ public static class ChangeSetBuilder
 
     private static IEnumerable<string> Split(string z) => z.Split('\0', StringSplitOptions.RemoveEmptyEntries);
 
-    private static (int ExitCode, string Output) Git(string dir, ChangeSetOptions options, params string[] args)
+    private static (int ExitCode, string Output) Git(GitRepository git, params string[] args)
     {
-        var bytes = RunGit(dir, options, args, out var exit);
-        return (exit, Encoding.UTF8.GetString(bytes));
+        var (exit, output, _) = git.Bytes(null, args);
+        return (exit, Encoding.UTF8.GetString(output));
     }
 
-    private static byte[]? GitBytes(string dir, ChangeSetOptions options, params string[] args)
+    private static byte[]? GitBytes(GitRepository git, params string[] args)
     {
-        var bytes = RunGit(dir, options, args, out var exit);
-        return exit == 0 ? bytes : null;
-    }
-
-    private static byte[] RunGit(string dir, ChangeSetOptions options, string[] args, out int exitCode)
-    {
-        var psi = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("core.quotepath=off");
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        // Never let git prompt or page: the review runs unattended (CI, hooks).
-        psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        psi.Environment["GIT_PAGER"] = "cat";
-        Process process;
-        try
-        {
-            process = Process.Start(psi) ?? throw new BadInputException("could not start git", "install git and make sure it is on PATH");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new BadInputException($"could not start git: {e.Message}", "install git and make sure it is on PATH");
-        }
-        using (process)
-        {
-            using var stdout = new MemoryStream();
-            var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
-            var err = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(options.GitTimeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new BadInputException($"git {string.Join(' ', args)} did not finish within {options.GitTimeout}", "check the repository (a very large repository or a hung hook), or review a smaller change");
-            }
-            copy.Wait();
-            err.Wait();
-            exitCode = process.ExitCode;
-            return stdout.ToArray();
-        }
+        var (exit, output, _) = git.Bytes(null, args);
+        return exit == 0 ? output : null;
     }
 }

@@ -1,7 +1,7 @@
 namespace Crucible.Constitution.Critique;
 
 /// <summary>
-/// Options for <see cref="CritiqueRevisionLoop"/>. Every default is documented on its property and
+/// Options for the critique → revision loop (<c>Crucible.Flywheel.Critique.CritiqueRevisionLoop</c>) and <see cref="PrincipleCritic"/>. Every default is documented on its property and
 /// in <c>docs/constitutional-loop.md</c>.
 /// </summary>
 public sealed record CritiqueOptions

@@ -11,6 +11,7 @@ using Crucible.Constitution.Critique;
 using Crucible.Constitution.Review;
 using Crucible.Core.Tasks;
 using Crucible.Core.Verification;
+using Crucible.Flywheel.Eval;
 using Crucible.Flywheel.Storage;
 using Crucible.Verification.Grading;
 using Microsoft.Extensions.AI;
@@ -33,7 +34,14 @@ namespace Crucible.Flywheel.Harvest;
 /// <param name="RunModel">The model the run names in its options, when it does.</param>
 public sealed record HarvestSourceAttempt(
     string Key, string Source, string RunId, string TaskId, int Attempt, TaskSpec? Task, string? Suite, string Solver,
-    Verdict? Verdict, string? AttemptFolder, string? TranscriptPath, decimal? CostUsd, string? RunModel);
+    Verdict? Verdict, string? AttemptFolder, string? TranscriptPath, decimal? CostUsd, string? RunModel)
+{
+    /// <summary>The failure taxonomy outcome (<see cref="Eval.AttemptOutcomes.ToWire"/>), or null for a session never verified.</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>The 0-based independent sample of an eval attempt (<c>--samples</c>); 0 for sessions.</summary>
+    public int Sample { get; init; }
+}
 
 /// <summary>
 /// Finds the attempts of eval runs (the result store and the run folders) and of agent sessions (a
@@ -41,7 +49,10 @@ public sealed record HarvestSourceAttempt(
 /// </summary>
 public static class AttemptSources
 {
-    /// <summary>The attempts of an eval run, ordered by task and attempt. Attempt numbers of <c>--repeat</c> (or <c>--samples</c>) are the samples.</summary>
+    /// <summary>
+    /// The attempts of an eval run, ordered by task and attempt, each with its failure taxonomy outcome and sample.
+    /// Model and harness errors are left out: they are outages, not the solver's behaviour, so they never become data.
+    /// </summary>
     public static IReadOnlyList<HarvestSourceAttempt> FromRun(ResultStore store, StoredRun run)
     {
         TaskSuite? suite = null;
@@ -65,14 +76,18 @@ public static class AttemptSources
         catch (JsonException)
         {
         }
-        return [.. store.Results(run.Id).Select(r =>
+        return [.. store.Results(run.Id).Where(r => !r.Outcome.IsOutage()).Select(r =>
         {
             var folder = Path.Combine(run.Folder, "tasks", r.TaskId, r.Attempt.ToString(CultureInfo.InvariantCulture));
             var trajectory = Path.Combine(folder, AgentSolver.TrajectoryFile);
             return new HarvestSourceAttempt(
                 $"eval|{run.Id}|{r.TaskId}|{r.Attempt}", "eval", run.Id, r.TaskId, r.Attempt,
                 suite?.Tasks.FirstOrDefault(t => t.Id == r.TaskId), run.Suite, run.Solver, r.Verdict,
-                Directory.Exists(folder) ? folder : null, File.Exists(trajectory) ? trajectory : null, r.CostUsd, model);
+                Directory.Exists(folder) ? folder : null, File.Exists(trajectory) ? trajectory : null, r.CostUsd, model)
+            {
+                Outcome = r.Outcome.ToWire(),
+                Sample = r.Sample,
+            };
         })];
     }
 
@@ -105,10 +120,17 @@ public static class AttemptSources
             var firstUser = conversation.FirstOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
             var taskId = start.Task ?? $"repo/{Path.GetFileName(start.Cwd.TrimEnd('/'))}/{HarvestRecord.Sha256(firstUser)[..8]}";
             var verdict = events.OfType<VerdictRecorded>().LastOrDefault()?.Verdict;
+            if (verdict is not null && AttemptOutcomes.FromVerdict(verdict).IsOutage())
+            {
+                continue; // the harness failed: not the agent's behaviour
+            }
             var cost = events.OfType<UsageRecorded>().Select(u => u.CostUsd).Where(c => c is not null).Sum();
             list.Add(new HarvestSourceAttempt(
                 $"session|{start.SessionId}", "session", start.SessionId, taskId, 0, null, null, "agent", verdict, null, transcript,
-                cost == 0 ? null : cost, start.Model));
+                cost == 0 ? null : cost, start.Model)
+            {
+                Outcome = verdict is null ? null : AttemptOutcomes.FromVerdict(verdict).ToWire(),
+            });
         }
         if (list.Count == 0)
         {
@@ -197,7 +219,11 @@ public static class AttemptSources
             Principles = principles,
             CostUsd = attempt.CostUsd,
             Provenance = new HarvestProvenance(attempt.TaskId, model ?? attempt.Solver, context.CrucibleVersion, context.ConstitutionHash, status, flags,
-                attempt.RunId, attempt.Attempt, HarvestRecord.PromptHash(messages.Take(promptLength))),
+                attempt.RunId, attempt.Attempt, HarvestRecord.PromptHash(messages.Take(promptLength)))
+            {
+                Outcome = attempt.Outcome,
+                Sample = attempt.Sample,
+            },
         };
     }
 
@@ -237,15 +263,7 @@ public static class AttemptSources
     }
 
     /// <summary>The unified diff of every changed file of <paramref name="changes"/>, in path order.</summary>
-    public static string Diff(ChangeSet changes)
-    {
-        var sb = new StringBuilder();
-        foreach (var f in changes.Changed)
-        {
-            sb.Append(UnifiedDiff.Compute(f.Path, f.Before, f.After));
-        }
-        return sb.ToString();
-    }
+    public static string Diff(ChangeSet changes) => UnifiedDiff.Of(changes);
 
     /// <summary>Converts a conversation to harvest messages: one tool message per tool result, named after the call it answers.</summary>
     public static IReadOnlyList<HarvestMessage> Convert(IEnumerable<ChatMessage> conversation)

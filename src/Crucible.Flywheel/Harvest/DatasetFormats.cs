@@ -218,6 +218,8 @@ public static class DatasetFormats
             ["constitution_score"] = r.ConstitutionScore,
             ["run_id"] = p.RunId,
             ["attempt"] = p.Attempt,
+            ["sample"] = p.Sample,
+            ["outcome"] = p.Outcome,
             ["prompt_sha256"] = p.PromptSha256,
             ["cost_usd"] = r.CostUsd is { } c ? (double)c : null,
         };

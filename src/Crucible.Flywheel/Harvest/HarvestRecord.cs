@@ -36,7 +36,19 @@ public sealed record HarvestTool(string Name, string Description, JsonElement Pa
 /// <param name="RunId">The eval run or session.</param>
 /// <param name="Attempt">The attempt (sample) number.</param>
 /// <param name="PromptSha256">SHA-256 of the prompt messages (canonical JSON).</param>
-public sealed record HarvestProvenance(string TaskId, string Model, string CrucibleVersion, string ConstitutionHash, string Verdict, IReadOnlyList<string> Integrity, string RunId, int Attempt, string PromptSha256);
+public sealed record HarvestProvenance(string TaskId, string Model, string CrucibleVersion, string ConstitutionHash, string Verdict, IReadOnlyList<string> Integrity, string RunId, int Attempt, string PromptSha256)
+{
+    /// <summary>
+    /// The eval failure taxonomy outcome (<c>passed</c>, <c>tests-failed</c>, <c>build-failed</c>, <c>timeout-or-limit</c>,
+    /// <c>forged</c>, <c>integrity-flagged</c>, <c>solver-error</c>; see <see cref="Eval.AttemptOutcome"/>). A session's is
+    /// the one its last verdict implies; null when it was never verified. <c>model-error</c> and <c>harness-error</c>
+    /// never appear: those attempts are not the solver's behaviour and are not harvested.
+    /// </summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>The 0-based independent sample (<c>eval --samples</c>) of the attempt; repeats of one sample share it. 0 for sessions.</summary>
+    public int Sample { get; init; }
+}
 
 /// <summary>One critique → revision round whose revision the harness re-verified and kept.</summary>
 /// <param name="PrincipleId">The principle the critique applied.</param>
@@ -56,7 +68,8 @@ public sealed record HarvestRecord
     public const string SchemaName = "crucible.harvest.record";
 
     /// <summary>The schema version of this record.</summary>
-    public const int Version = 1;
+    /// <remarks>Version 2 added the provenance's <c>outcome</c> (failure taxonomy) and <c>sample</c>.</remarks>
+    public const int Version = 2;
 
     /// <summary>Schema name (<see cref="SchemaName"/>).</summary>
     public string Schema { get; init; } = SchemaName;

@@ -5,7 +5,9 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Crucible.Constitution;
 using Crucible.Constitution.Critique;
-using Crucible.Constitution.Preferences;
+using Crucible.Flywheel.Critique;
+using Crucible.Flywheel.Eval;
+using Crucible.Flywheel.Preferences;
 using Crucible.Core.Integrity;
 using Crucible.Core.Verification;
 using Crucible.Verification.Grading;
@@ -42,6 +44,13 @@ public sealed record HarvestOptions
 
     /// <summary>Judge settings. Default: reasoning first (so each probability is clamped to [0.4, 0.6]), positions swapped.</summary>
     public PreferenceOptions Preference { get; init; } = PreferenceOptions.Default with { ReasoningFirst = true, SwapPositions = true, RequestLogprobs = false };
+
+    /// <summary>
+    /// Revision and labelling go through the provider's batch API (<c>--batch</c>): the reviser and judge are
+    /// <see cref="BatchedChatClient"/>s, every revision and label runs at once (so their calls share batches) and
+    /// re-verification is still limited to <see cref="Jobs"/> at a time. Default: false.
+    /// </summary>
+    public bool Batch { get; init; }
 
     /// <summary>The environment whose secret-looking variables are scrubbed. Default: none.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
@@ -101,7 +110,8 @@ public sealed partial class Harvester
         }
         _options = options;
         _context = context;
-        _verifier = verifier;
+        // With --batch every revision runs at once; re-verification stays at --jobs at a time.
+        _verifier = verifier is not null && reviser is BatchedChatClient ? new LimitedVerifier(verifier, Math.Max(1, options.Jobs)) : verifier;
         _reviser = reviser;
         _judge = judge;
         _integrity = integrity;
@@ -133,9 +143,18 @@ public sealed partial class Harvester
         {
             var candidates = all.Select((s, i) => (s, a: attempts[i])).Where(x => !x.s.Record.Verified && x.a.Task is not null && x.a.AttemptFolder is not null && Directory.Exists(Path.Combine(x.a.AttemptFolder, "candidate"))).ToList();
             var revised = new StoredRecord?[candidates.Count];
-            await Parallel.ForEachAsync(candidates.Select((c, i) => (c, i)), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Jobs), CancellationToken = ct }, async (item, token) =>
+            var batched = _reviser as BatchedChatClient;
+            batched?.Join(candidates.Count);
+            await Parallel.ForEachAsync(candidates.Select((c, i) => (c, i)), new ParallelOptions { MaxDegreeOfParallelism = Parallelism(batched, candidates.Count), CancellationToken = ct }, async (item, token) =>
             {
-                revised[item.i] = await ReviseAsync(state, item.c.s.Record, item.c.a, token).ConfigureAwait(false);
+                try
+                {
+                    revised[item.i] = await ReviseAsync(state, item.c.s.Record, item.c.a, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    batched?.Leave();
+                }
             }).ConfigureAwait(false);
             var kept = revised.Where(r => r is not null).Select(r => r!).ToList();
             revisions = kept.Count;
@@ -162,9 +181,18 @@ public sealed partial class Harvester
         if (_options.Label)
         {
             var labelled = new PreferencePair[pairs.Count];
-            await Parallel.ForEachAsync(pairs.Select((p, i) => (p, i)), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Jobs), CancellationToken = ct }, async (item, token) =>
+            var batched = _judge as BatchedChatClient;
+            batched?.Join(pairs.Count);
+            await Parallel.ForEachAsync(pairs.Select((p, i) => (p, i)), new ParallelOptions { MaxDegreeOfParallelism = Parallelism(batched, pairs.Count), CancellationToken = ct }, async (item, token) =>
             {
-                labelled[item.i] = await LabelAsync(state, item.p, token).ConfigureAwait(false);
+                try
+                {
+                    labelled[item.i] = await LabelAsync(state, item.p, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    batched?.Leave();
+                }
             }).ConfigureAwait(false);
             pairs = [.. labelled];
             progress?.Report($"{pairs.Count} pair(s) labelled");
@@ -193,6 +221,9 @@ public sealed partial class Harvester
         await DatasetFolder.WriteAtomicAsync(Path.Combine(root, "README.md"), Encoding.UTF8.GetBytes(DatasetCard.Render(summary, _context, _options)), ct).ConfigureAwait(false);
         return summary;
     }
+
+    /// <summary>How many revisions or labels run at once: <see cref="HarvestOptions.Jobs"/>, or all of them when their calls are batched (a batch is sent when every one is waiting).</summary>
+    private int Parallelism(BatchedChatClient? batched, int count) => batched is null ? Math.Max(1, _options.Jobs) : Math.Max(1, count);
 
     private static JsonSerializerOptions ResultStoreJson => Storage.ResultStore.ArtifactJson;
 
@@ -274,7 +305,7 @@ public sealed partial class Harvester
             // Only a revision the harness re-verified becomes data.
             if (result.KeptRevisions > 0 && result.FinalVerdict is { CountsAsPass: true } verdict)
             {
-                var kept = result.Steps.Where(s => s.Outcome == Crucible.Constitution.Critique.RevisionOutcome.Kept).ToList();
+                var kept = result.Steps.Where(s => s.Outcome == Crucible.Flywheel.Critique.RevisionOutcome.Kept).ToList();
                 var scored = AttemptSources.Score(task, result.FinalCandidatePath, _context);
                 var diff = scored.Diff;
                 var prompt = original.Prompt;
@@ -295,7 +326,12 @@ public sealed partial class Harvester
                     RevisedFrom = original.Id,
                     Critiques = [.. kept.Select(s => new HarvestCritique(s.PrincipleId, s.CritiquePrompt, s.Critique, s.RevisionPrompt, s.Revision))],
                     CostUsd = null,
-                    Provenance = original.Provenance with { Verdict = verdict.Status.ToString(), Integrity = scored.IntegrityFindings },
+                    Provenance = original.Provenance with
+                    {
+                        Verdict = verdict.Status.ToString(),
+                        Integrity = scored.IntegrityFindings,
+                        Outcome = (scored.IntegrityFindings.Count == 0 ? Eval.AttemptOutcome.Passed : Eval.AttemptOutcome.IntegrityFlagged).ToWire(),
+                    },
                 };
                 revised = Scrub(record);
             }
@@ -361,6 +397,25 @@ public sealed partial class Harvester
         foreach (var tmp in Directory.EnumerateFiles(root, "*.tmp", SearchOption.AllDirectories))
         {
             File.Delete(tmp);
+        }
+    }
+
+    /// <summary>An <see cref="IVerifier"/> that runs at most a given number of verifications at once.</summary>
+    private sealed class LimitedVerifier(IVerifier inner, int limit) : IVerifier
+    {
+        private readonly SemaphoreSlim _gate = new(limit);
+
+        public async Task<Verdict> VerifyAsync(Core.Tasks.TaskSpec task, string workspacePath, VerifyOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await inner.VerifyAsync(task, workspacePath, options, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 

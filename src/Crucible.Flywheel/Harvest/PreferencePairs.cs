@@ -1,4 +1,4 @@
-using Crucible.Constitution.Preferences;
+using Crucible.Flywheel.Preferences;
 
 namespace Crucible.Flywheel.Harvest;
 

@@ -6,9 +6,10 @@ namespace Crucible.Verification.Repository;
 
 /// <summary>
 /// Read-only git queries on the user's repository, run by the harness (never by the candidate). Optional
-/// locks are off, so no query rewrites the index; git never prompts or pages.
+/// locks are off, so no query rewrites the index; git never prompts or pages. The one git runner of Crucible:
+/// <c>verify</c>, <c>review</c> and the constitution's change sets all go through it.
 /// </summary>
-internal sealed class GitRepository
+public sealed class GitRepository
 {
     private readonly TimeSpan _timeout;
 
@@ -23,7 +24,12 @@ internal sealed class GitRepository
 
     /// <summary>Opens the git working tree holding <paramref name="path"/>.</summary>
     /// <exception cref="BadInputException">The path is missing or not inside a git working tree.</exception>
-    public static GitRepository Open(string path, TimeSpan timeout)
+    public static GitRepository Open(string path, TimeSpan timeout) =>
+        TryOpen(path, timeout) ?? throw new BadInputException($"'{path}' is not inside a git working tree", "run crucible verify inside a git repository, or pass its folder as PATH");
+
+    /// <summary>Opens the git working tree holding <paramref name="path"/>, or returns null when it is in none.</summary>
+    /// <exception cref="BadInputException">The path is missing, or git cannot be started.</exception>
+    public static GitRepository? TryOpen(string path, TimeSpan timeout)
     {
         if (!Directory.Exists(path))
         {
@@ -31,11 +37,7 @@ internal sealed class GitRepository
         }
         var probe = new GitRepository(Path.GetFullPath(path), timeout);
         var (exit, top) = probe.Text("rev-parse", "--show-toplevel");
-        if (exit != 0 || top.Trim().Length == 0)
-        {
-            throw new BadInputException($"'{path}' is not inside a git working tree", "run crucible verify inside a git repository, or pass its folder as PATH");
-        }
-        return new GitRepository(top.Trim(), timeout);
+        return exit != 0 || top.Trim().Length == 0 ? null : new GitRepository(top.Trim(), timeout);
     }
 
     /// <summary>The commit <paramref name="revision"/> names, or null when it names none.</summary>
@@ -167,7 +169,8 @@ internal sealed class GitRepository
     private (int Exit, byte[] Output, string Error) Bytes(params string[] args) => Bytes(null, args);
 
     /// <summary>Runs git with extra environment variables (e.g. a temporary <c>GIT_INDEX_FILE</c>) and returns its exit code, output and error text.</summary>
-    internal (int Exit, byte[] Output, string Error) Bytes(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    /// <exception cref="BadInputException">git cannot be started, or it ran longer than the timeout (its process tree is killed).</exception>
+    public (int Exit, byte[] Output, string Error) Bytes(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         using var process = Start(args, redirectInput: false, environment);
         using var stdout = new MemoryStream();

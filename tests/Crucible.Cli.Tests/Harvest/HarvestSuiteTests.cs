@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Crucible.Constitution.Critique;
 using Crucible.Constitution.Loading;
 using Crucible.Flywheel.Harvest;
+using Crucible.Testing.Anthropic;
 using Crucible.Testing.Harvest;
+using Microsoft.Extensions.AI;
 using DuckDB.NET.Data;
 using Json.Schema;
 
@@ -260,5 +263,120 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
         var got = Directory.EnumerateFiles(resumed, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(resumed, p)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(want, got);
         Assert.All(want, rel => Assert.True(File.ReadAllBytes(Path.Combine(reference, rel)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, rel))), rel));
+    }
+
+    /// <summary>
+    /// <c>--batch</c> over the Anthropic Message Batches wire protocol: the first harvest is stopped while its batch runs; the
+    /// second finds the stored batch id, polls that batch and fetches its results instead of submitting it again, and the
+    /// revisions and labels it makes are the ones the direct calls made (same scripted reviser and judge behind the server).
+    /// </summary>
+    [Fact]
+    public async Task Batch_harvest_stopped_while_its_batch_runs_resumes_that_batch_and_makes_the_direct_calls_revisions_and_labels()
+    {
+        Assert.True(f.HarvestExitCode == 0, f.HarvestOutput);
+        await using var server = await AnthropicWireServer.StartAsync();
+        var reviser = ScriptedAttempts.Reviser(f.Python.Tasks);
+        var judge = ScriptedAttempts.Judge();
+        server.PollsUntilBatchEnds = int.MaxValue; // the first harvest never sees its batch end
+        server.BatchResponder = (_, body) =>
+        {
+            var system = string.Concat(body["system"]!.AsArray().Select(b => (string?)b!["text"]));
+            List<ChatMessage> messages = [new(ChatRole.System, system), .. body["messages"]!.AsArray().Select(m => new ChatMessage(
+                (string?)m!["role"] == "assistant" ? ChatRole.Assistant : ChatRole.User,
+                m["content"] is JsonArray parts ? string.Concat(parts.Select(p => (string?)p!["text"])) : (string?)m["content"]))];
+            var client = system.Contains(CritiquePrompts.System.Trim()[..30], StringComparison.Ordinal) ? reviser : judge;
+            var text = client.GetResponseAsync(messages).GetAwaiter().GetResult().Text;
+            return new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = text }], "end_turn", new WireUsage(10, 5)));
+        };
+        var output = Path.Combine(f.Root, "batch-dataset");
+        string[] args = ["harvest", HarvestSuiteFixture.PythonRun, "--out", output, "--revise", "--label", "--batch", "--batch-poll", "0.05", "--model", "anthropic:claude-haiku-4-5", "-j", "2", "--split", "test=0.2"];
+        var batches = Path.Combine(output, Harvester.StateFolder, "batch", "batches");
+
+        using (var stop = new CancellationTokenSource())
+        {
+            var first = HarvestAsync(server, args, stop.Token);
+            var deadline = DateTime.UtcNow.AddMinutes(5);
+            while (!(Directory.Exists(batches) && Directory.EnumerateFiles(batches, "*.batch.json").Any()) && !first.IsCompleted && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, Ct);
+            }
+            if (first.IsCompleted)
+            {
+                Assert.Fail("the first harvest ended before its batch was stored: " + (await first).Output);
+            }
+            stop.Cancel();
+            Assert.NotEqual(0, (await first).Code);
+        }
+        var stored = JsonNode.Parse(File.ReadAllText(Directory.EnumerateFiles(batches, "*.batch.json").Single()))!;
+        var submittedBeforeRestart = Creates(server).Count;
+        Assert.Equal(1, submittedBeforeRestart);
+
+        server.PollsUntilBatchEnds = 1;
+        var second = await HarvestAsync(server, args, Ct);
+
+        Assert.True(second.Code == 0, second.Output);
+        Assert.Empty(server.Violations);
+        // The stored batch was polled and its results fetched after the restart; no request was ever submitted twice.
+        Assert.Contains(server.Received, r => r.Method == "GET" && r.Path.StartsWith($"/v1/messages/batches/{(string?)stored["batchId"]}/results", StringComparison.Ordinal));
+        var customIds = Creates(server).SelectMany(c => JsonNode.Parse(c.Body)!["requests"]!.AsArray().Select(r => (string?)r!["custom_id"])).ToList();
+        Assert.Equal(customIds.Count, customIds.Distinct().Count());
+        Assert.True(Creates(server).Count > 1, "revision rounds and labels need more than one batch");
+
+        var pythonTasks = f.Python.Tasks.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        var direct = Records().Where(r => (string?)r["source"] == "revision" && pythonTasks.Contains((string)r["taskId"]!)).Select(r => r.ToJsonString()).ToList();
+        var batched = File.ReadAllLines(Path.Combine(output, "records", "records.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).Where(r => (string?)r["source"] == "revision").Select(r => r.ToJsonString()).ToList();
+        Assert.NotEmpty(batched);
+        Assert.Equal(direct, batched);
+
+        var labels = Directory.GetFiles(Path.Combine(output, Harvester.StateFolder, "labels")).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(labels);
+        foreach (var label in labels)
+        {
+            var directLabel = Path.Combine(f.Out, Harvester.StateFolder, "labels", Path.GetFileName(label));
+            Assert.True(JsonNode.DeepEquals(WithoutUsage(JsonNode.Parse(File.ReadAllText(directLabel))), WithoutUsage(JsonNode.Parse(File.ReadAllText(label)))), Path.GetFileName(label));
+        }
+    }
+
+    private static List<Crucible.Testing.Http.ReceivedRequest> Creates(AnthropicWireServer server) =>
+        [.. server.Received.Where(r => r.Method == "POST" && r.Path == "/v1/messages/batches")];
+
+    /// <summary>Token counts differ between the scripted client and the wire server; everything else must not.</summary>
+    private static JsonNode? WithoutUsage(JsonNode? node)
+    {
+        if (node is JsonObject o)
+        {
+            o.Remove("usage");
+            foreach (var (_, child) in o.ToList())
+            {
+                WithoutUsage(child);
+            }
+        }
+        else if (node is JsonArray a)
+        {
+            foreach (var child in a)
+            {
+                WithoutUsage(child);
+            }
+        }
+        return node;
+    }
+
+    private async Task<(int Code, string Output)> HarvestAsync(AnthropicWireServer server, string[] args, CancellationToken cancellation)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        using var cli = new CliContext(TestContexts.Setup(f.Root, output, errors, f.Root, name => name switch
+        {
+            "ANTHROPIC_BASE_URL" => server.BaseUrl.ToString(),
+            "ANTHROPIC_API_KEY" => "sk-ant-test-key-000",
+            _ => null,
+        }) with
+        {
+            StateDirectory = f.State,
+            Pricing = _ => null,
+            Cancellation = cancellation,
+        });
+        var code = await CliApp.RunAsync(args, cli);
+        return (code, output + errors.ToString());
     }
 }

@@ -8,6 +8,9 @@ namespace Crucible.Constitution.Tests.Critique;
 
 public class PrincipleCriticTests
 {
+    private static Principle P(string id) =>
+        new(id, $"Question of {id}?", $"Critique request of {id}.", $"Revision request of {id}.", $"Comparison prompt of {id}.", 1, []);
+
     private const string Diff = "--- a/Slug.cs\n+++ b/Slug.cs\n@@ -1,1 +1,1 @@\n-old\n+new\n";
 
     [Theory]
@@ -16,7 +19,7 @@ public class PrincipleCriticTests
     [InlineData("Looks fine to me.", PrincipleAssessment.Unclear)]
     public async Task The_critique_carries_the_principle_text_and_ends_with_a_readable_assessment(string reply, PrincipleAssessment expected)
     {
-        var principle = PrincipleSamplerTests.P("no-dead-code");
+        var principle = P("no-dead-code");
         var client = new ScriptedChatClient(_ => ScriptedChatClient.Text(reply)) { UsagePerResponse = new UsageDetails { InputTokenCount = 30, OutputTokenCount = 5 } };
         var verdict = new VerdictSummary(VerdictStatus.Passed, true, new TestCounts(3, 3, 3, 0, 0, 0), []);
 
@@ -36,7 +39,7 @@ public class PrincipleCriticTests
     public async Task Without_a_task_the_prompt_has_no_task_section()
     {
         var client = new ScriptedChatClient(_ => ScriptedChatClient.Text("Assessment: satisfied"));
-        var critique = await new PrincipleCritic(client).CritiqueAsync(null, Diff, PrincipleSamplerTests.P("x"), cancellationToken: TestContext.Current.CancellationToken);
+        var critique = await new PrincipleCritic(client).CritiqueAsync(null, Diff, P("x"), cancellationToken: TestContext.Current.CancellationToken);
         Assert.DoesNotContain("## Task", critique.Prompt);
         Assert.Contains("## Test result\n\nnot run\n", critique.Prompt);
     }

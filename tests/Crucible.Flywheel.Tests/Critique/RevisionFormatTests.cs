@@ -1,7 +1,9 @@
+using Crucible.Constitution;
+using Crucible.Flywheel.Critique;
 using Crucible.Constitution.Critique;
 using Crucible.Core.Tasks;
 
-namespace Crucible.Constitution.Tests.Critique;
+namespace Crucible.Flywheel.Tests.Critique;
 
 public class RevisionFormatTests
 {

@@ -1,4 +1,7 @@
-using Crucible.Constitution.Preferences;
+using Crucible.Constitution;
+using Crucible.Constitution.Critique;
+using Crucible.Flywheel.Critique;
+using Crucible.Flywheel.Preferences;
 using Crucible.Core.Usage;
 using Crucible.Core.Verification;
 using Crucible.Models;
@@ -6,7 +9,7 @@ using Crucible.Models.OpenAI;
 using Crucible.Testing.OpenAI;
 using Microsoft.Extensions.AI;
 
-namespace Crucible.Constitution.Tests.Preferences;
+namespace Crucible.Flywheel.Tests.Preferences;
 
 /// <summary>
 /// The preference labeler over the real <see cref="OpenAICompatibleChatClient"/>, talking HTTP to a local server

@@ -1,4 +1,6 @@
-namespace Crucible.Constitution.Critique;
+using Crucible.Constitution.Critique;
+using Crucible.Constitution;
+namespace Crucible.Flywheel.Critique;
 
 /// <summary>
 /// Draws principles at random in proportion to <see cref="Principle.Weight"/>, without replacement:

@@ -1,10 +1,11 @@
+using Crucible.Constitution;
 using System.Text.RegularExpressions;
 using Crucible.Constitution.Critique;
 using Crucible.Core;
 using Crucible.Core.Usage;
 using Microsoft.Extensions.AI;
 
-namespace Crucible.Constitution.Preferences;
+namespace Crucible.Flywheel.Preferences;
 
 /// <summary>
 /// AI preference labels over two candidates (RLAIF, Bai et al. 2022, adapted to code): for each

@@ -1,8 +1,11 @@
+using Crucible.Constitution;
+using Crucible.Constitution.Critique;
+using Crucible.Flywheel.Critique;
 using System.Text.Json;
-using Crucible.Constitution.Preferences;
+using Crucible.Flywheel.Preferences;
 using Microsoft.Extensions.AI;
 
-namespace Crucible.Constitution.Tests.Preferences;
+namespace Crucible.Flywheel.Tests.Preferences;
 
 public class AnswerLogprobsTests
 {

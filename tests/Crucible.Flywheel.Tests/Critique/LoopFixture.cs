@@ -1,10 +1,13 @@
+using Crucible.Constitution;
+using Crucible.Constitution.Critique;
+using Crucible.Flywheel.Critique;
 using Crucible.Core.Tasks;
 using Crucible.Sandbox;
 using Crucible.Testing;
 using Crucible.Verification;
 using Crucible.Verification.Tasks;
 
-namespace Crucible.Constitution.Tests.Critique;
+namespace Crucible.Flywheel.Tests.Critique;
 
 /// <summary>One real bubblewrap-backed verifier shared by the loop tests (the C# test template is built once).</summary>
 public sealed class LoopFixture

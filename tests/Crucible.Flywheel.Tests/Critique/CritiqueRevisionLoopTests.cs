@@ -1,3 +1,5 @@
+using Crucible.Constitution;
+using Crucible.Flywheel.Critique;
 using System.Text.Json;
 using Crucible.Constitution.Critique;
 using Crucible.Core;
@@ -7,7 +9,7 @@ using Crucible.Testing;
 using Crucible.Verification.Grading;
 using Microsoft.Extensions.AI;
 
-namespace Crucible.Constitution.Tests.Critique;
+namespace Crucible.Flywheel.Tests.Critique;
 
 public class CritiqueRevisionLoopTests(LoopFixture fixture) : IClassFixture<LoopFixture>
 {

@@ -1,8 +1,10 @@
+using Crucible.Constitution.Critique;
+using Crucible.Constitution;
 using System.Text;
 using System.Text.RegularExpressions;
 using Crucible.Core.Tasks;
 
-namespace Crucible.Constitution.Critique;
+namespace Crucible.Flywheel.Critique;
 
 /// <summary>One file in a parsed revision.</summary>
 /// <param name="Path">Workspace-relative path as the model wrote it, normalised to forward slashes.</param>

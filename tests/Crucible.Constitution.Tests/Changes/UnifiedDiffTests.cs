@@ -1,6 +1,6 @@
-using Crucible.Constitution.Critique;
+using Crucible.Constitution.Changes;
 
-namespace Crucible.Constitution.Tests.Critique;
+namespace Crucible.Constitution.Tests.Changes;
 
 public class UnifiedDiffTests
 {

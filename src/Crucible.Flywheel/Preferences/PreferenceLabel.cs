@@ -1,7 +1,9 @@
+using Crucible.Constitution.Critique;
+using Crucible.Constitution;
 using Crucible.Core.Usage;
 using Crucible.Core.Verification;
 
-namespace Crucible.Constitution.Preferences;
+namespace Crucible.Flywheel.Preferences;
 
 /// <summary>One of the two candidates being compared.</summary>
 /// <param name="Diff">Its unified diff against the task's starting files.</param>
@@ -50,7 +52,7 @@ public sealed record PrincipleJudgement(
 
 /// <summary>
 /// A soft AI preference label over two candidates, ready to be written to a dataset as JSON
-/// (<see cref="Critique.ModelCalls.Json"/>).
+/// (<see cref="ModelCalls.Json"/>).
 /// </summary>
 /// <param name="Chosen"><c>A</c> or <c>B</c>: the preferred candidate (A on an exact tie).</param>
 /// <param name="Rejected">The other one.</param>

@@ -1,13 +1,15 @@
+using Crucible.Constitution;
+using Crucible.Flywheel.Critique;
 using System.Text.Json;
 using Crucible.Constitution.Critique;
-using Crucible.Constitution.Preferences;
+using Crucible.Flywheel.Preferences;
 using Crucible.Core;
 using Crucible.Core.Usage;
 using Crucible.Core.Verification;
 using Crucible.Testing;
 using Microsoft.Extensions.AI;
 
-namespace Crucible.Constitution.Tests.Preferences;
+namespace Crucible.Flywheel.Tests.Preferences;
 
 public class PreferenceLabelerTests
 {

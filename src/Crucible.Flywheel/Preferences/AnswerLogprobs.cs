@@ -1,7 +1,9 @@
+using Crucible.Constitution.Critique;
+using Crucible.Constitution;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
-namespace Crucible.Constitution.Preferences;
+namespace Crucible.Flywheel.Preferences;
 
 /// <summary>An alternative for one generated token.</summary>
 /// <param name="Token">The token text.</param>

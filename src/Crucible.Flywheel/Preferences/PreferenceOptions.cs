@@ -1,4 +1,6 @@
-namespace Crucible.Constitution.Preferences;
+using Crucible.Constitution.Critique;
+using Crucible.Constitution;
+namespace Crucible.Flywheel.Preferences;
 
 /// <summary>
 /// Options for <see cref="PreferenceLabeler"/>. Every default is documented on its property and in

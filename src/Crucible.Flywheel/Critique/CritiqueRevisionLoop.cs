@@ -1,3 +1,6 @@
+using Crucible.Constitution.Changes;
+using Crucible.Constitution.Critique;
+using Crucible.Constitution;
 using System.Diagnostics;
 using System.Text;
 using Crucible.Core;
@@ -8,7 +11,7 @@ using Crucible.Core.Verification;
 using Crucible.Verification.Grading;
 using Microsoft.Extensions.AI;
 
-namespace Crucible.Constitution.Critique;
+namespace Crucible.Flywheel.Critique;
 
 /// <summary>
 /// The Constitutional-AI critique → revision loop (Bai et al. 2022) applied to code. Each round samples
@@ -67,7 +70,7 @@ public sealed class CritiqueRevisionLoop
 
         var current = candidatePath;
         var currentVerdict = initialVerdict;
-        var currentDiff = WorkspaceDiff.Compute(task, current).Text;
+        var currentDiff = UnifiedDiff.Of(ChangeSetBuilder.FromTask(task, current), listSkipped: true);
         var steps = new List<CritiqueStep>();
         var usage = TokenUsage.Zero;
 
@@ -94,7 +97,7 @@ public sealed class CritiqueRevisionLoop
             var critique = critiqueResponse.Text;
 
             var (shown, omitted) = EditableContents(task, current);
-            var revisionPrompt = CritiquePrompts.Revision(task, principle, shown, omitted);
+            var revisionPrompt = RevisionPrompts.Build(task, principle, shown, omitted);
             messages.Add(new ChatMessage(ChatRole.Assistant, critique));
             messages.Add(new ChatMessage(ChatRole.User, revisionPrompt));
             var revisionResponse = await _client.GetResponseAsync(messages, ChatOptionsFor(seed, _options.MaxRevisionTokens), cancellationToken).ConfigureAwait(false);
@@ -180,7 +183,7 @@ public sealed class CritiqueRevisionLoop
             var flags = await _integrity.CheckAsync(task, copy, cancellationToken).ConfigureAwait(false);
             verdict = verdict with { Integrity = [.. verdict.Integrity, .. flags] };
         }
-        var diff = WorkspaceDiff.Compute(task, copy).Text;
+        var diff = UnifiedDiff.Of(ChangeSetBuilder.FromTask(task, copy), listSkipped: true);
         if (verdict.CountsAsPass)
         {
             return new Applied(RevisionOutcome.Kept, "the revised candidate passes verification", paths, [], verdict, diff, copy);

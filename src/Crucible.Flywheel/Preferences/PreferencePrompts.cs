@@ -1,7 +1,8 @@
+using Crucible.Constitution;
 using System.Text;
 using Crucible.Constitution.Critique;
 
-namespace Crucible.Constitution.Preferences;
+namespace Crucible.Flywheel.Preferences;
 
 /// <summary>The multiple-choice prompts of the preference labeler. Principle texts are included verbatim.</summary>
 public static class PreferencePrompts
