@@ -50,6 +50,15 @@ public sealed record VerifierOptions
     public bool CSharpFastPath { get; init; } = true;
 
     /// <summary>
+    /// Whether C# test templates are published with ReadyToRun code for their package assemblies (xunit's runner and
+    /// core, the test platform, the task's packages), so the graded test process starts without JIT-compiling them.
+    /// The graded program, its limits and its sandbox are unchanged; only machine code for harness-chosen package
+    /// assemblies is produced ahead of time. A template whose ReadyToRun publish fails (e.g. the crossgen package cannot
+    /// be restored) is built without it. Default: true.
+    /// </summary>
+    public bool CSharpReadyToRun { get; init; } = true;
+
+    /// <summary>
     /// The compile service of the fast path. Default: null, meaning one <see cref="Dotnet.RoslynCompileService"/> with
     /// <see cref="Dotnet.CompileServiceLimits.Default"/> per options instance.
     /// </summary>
