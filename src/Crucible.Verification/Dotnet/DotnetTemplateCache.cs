@@ -114,8 +114,10 @@ public sealed partial class DotnetTemplateCache
         // A substituted package can restore and build yet break the test host at run time (FsCheck.Xunit.v3
         // 3.4.0 pulls xunit.v3 4.x under a 3.x runner). Run the empty harness project once so such a task is
         // a harness error naming the substitution, never a candidate failure.
-        var smoke = await SmokeRunAsync(dir, bin, cancellationToken).ConfigureAwait(false);
-        if (!smoke.Succeeded)
+        var (smoke, smokeResults) = await SmokeRunAsync(dir, bin, cancellationToken).ConfigureAwait(false);
+        // An exit code of 0 proves nothing (a host missing xunit methods can report fatal errors and still exit 0):
+        // the smoke run must report its one test, passed, in its result file.
+        if (!smoke.Succeeded || smokeResults is not [{ Outcome: Core.Verification.TestOutcomeKind.Passed }])
         {
             var output = smoke.Stdout.Text + smoke.Stderr.Text;
             var firstError = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal)) ?? $"exit code {smoke.ExitCode}";
@@ -149,7 +151,7 @@ public sealed partial class DotnetTemplateCache
         }
     }
 
-    private async Task<SandboxResult> SmokeRunAsync(string dir, string bin, CancellationToken cancellationToken)
+    private async Task<(SandboxResult Run, IReadOnlyList<Results.RawTestResult>? Results)> SmokeRunAsync(string dir, string bin, CancellationToken cancellationToken)
     {
         var policy = new SandboxPolicy
         {
@@ -158,8 +160,18 @@ public sealed partial class DotnetTemplateCache
             Environment = Toolchains.DotnetEnvironment(_options.NuGetPackagesDirectory),
             Limits = ResourceLimits.Default with { WallTime = TimeSpan.FromMinutes(2) },
         };
-        var command = new SandboxCommand(Toolchains.DotnetExe, ["exec", Path.Combine(bin, DotnetTemplate.AssemblyName + ".dll"), "-noLogo", "-noColor"]);
-        return await _options.Sandbox.ExecuteAsync(command, policy, cancellationToken).ConfigureAwait(false);
+        var trx = Path.Combine(dir, "smoke.trx");
+        File.Delete(trx);
+        var command = new SandboxCommand(Toolchains.DotnetExe, ["exec", Path.Combine(bin, DotnetTemplate.AssemblyName + ".dll"), "-noLogo", "-noColor", "-trx", trx]);
+        var run = await _options.Sandbox.ExecuteAsync(command, policy, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (run, Results.TestResultFiles.ReadTrx(trx));
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)
+        {
+            return (run, null);
+        }
     }
 
     private async Task<SandboxResult> BuildAsync(string dir, bool readyToRun, CancellationToken cancellationToken)
@@ -248,7 +260,11 @@ public sealed partial class DotnetTemplateCache
             </Project>
             """);
         File.WriteAllText(Path.Combine(dir, "Template.csproj"), sb.ToString());
-        File.WriteAllText(Path.Combine(dir, "Placeholder.cs"), "// Compiled once so the harness can capture the compiler's command line.\ninternal static class CruciblePlaceholder { }\n");
+        // Compiled once so the harness can capture the compiler's command line; its one test is the smoke run's proof that
+        // the test host really runs a test (graded runs never compile this file).
+        File.WriteAllText(Path.Combine(dir, "Placeholder.cs"),
+            "// Compiled once so the harness can capture the compiler's command line, and run once as the test host's smoke test.\n" +
+            "public sealed class CruciblePlaceholder { [global::Xunit.Fact] public void Smoke() { } }\n");
         var sources = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <clear />\n");
         if (_options.AllowNetworkForTemplateRestore)
         {
