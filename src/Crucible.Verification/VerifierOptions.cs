@@ -59,6 +59,13 @@ public sealed record VerifierOptions
     public bool CSharpReadyToRun { get; init; } = true;
 
     /// <summary>
+    /// Whether pytest loads the third-party plugins installed on the machine (its setuptools entry points). Off, pytest
+    /// skips scanning every installed distribution's metadata at start-up, and grading does not depend on what happens to
+    /// be installed; the result file comes from pytest's built-in JUnit XML reporter either way. Default: false.
+    /// </summary>
+    public bool PytestPluginAutoload { get; init; }
+
+    /// <summary>
     /// The compile service of the fast path. Default: null, meaning one <see cref="Dotnet.RoslynCompileService"/> with
     /// <see cref="Dotnet.CompileServiceLimits.Default"/> per options instance.
     /// </summary>

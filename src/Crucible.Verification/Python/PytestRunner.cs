@@ -76,6 +76,10 @@ public sealed partial class PytestRunner : ITestRunner
             ["PYTHONHASHSEED"] = "0",
             ["LANG"] = "C.UTF-8",
         };
+        if (!context.Options.PytestPluginAutoload)
+        {
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1";
+        }
         var editable = Directory.EnumerateFiles(context.GradingDir, "*.py", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(context.GradingDir, f).Replace('\\', '/'))
             .Where(p => PathGlob.MatchesAny(p, context.Task.Editable))
