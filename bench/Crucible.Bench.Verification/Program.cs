@@ -15,7 +15,12 @@
 // --equivalence: every task of the Exercism C# track, each candidate of PathCandidates (reference, stub,
 // cheats) graded on both paths; prints every difference and the totals. Exit code 1 when any differ.
 // --python: the Aider Python tasks, reference solutions, median seconds per verification.
+// --breakdown: where the time of one warm fast-path verification goes: the verifier's own stages (VerificationStages,
+// read as activities), then the test process split by control runs in the same sandbox: `true` (sandbox start),
+// a hello-world dotnet program (runtime start-up), the task's template with no tests, with and without ReadyToRun
+// (test framework start-up, discovery and the TRX report). Each control runs --rounds times (default 5) per task.
 using System.Diagnostics;
+using Crucible.Core.Sandbox;
 using Crucible.Core.Tasks;
 using Crucible.Core.Verification;
 using Crucible.Sandbox;
@@ -31,6 +36,10 @@ if (args.Contains("--equivalence"))
 if (args.Contains("--python"))
 {
     return await PythonBench();
+}
+if (args.Contains("--breakdown"))
+{
+    return await Breakdown();
 }
 
 var taskCount = ArgInt("--tasks", 12);
@@ -286,15 +295,189 @@ async Task<int> PythonBench()
     var pyTasks = TaskSuites.Load(aider).Tasks.Where(t => t.Runner.Kind == RunnerKinds.Pytest).OrderBy(t => t.Id, StringComparer.Ordinal).Take(count).ToList();
     var box = new BubblewrapSandbox();
     box.EnsureAvailable();
+    // Interleaved, same tasks, same run: pytest with the machine's plugins auto-loaded (the previous behaviour) and without.
     var verifier = new Verifier(new VerifierOptions { Sandbox = box });
+    var autoload = new Verifier(new VerifierOptions { Sandbox = box, PytestPluginAutoload = true });
     var each = new List<double>();
+    var eachAutoload = new List<double>();
     for (var r = 0; r < rounds; r++)
     {
         foreach (var t in pyTasks)
         {
+            eachAutoload.Add(await Verify(autoload, t));
             each.Add(await Verify(verifier, t));
         }
     }
-    Console.WriteLine($"python (aider polyglot, {pyTasks.Count} tasks x {rounds}): median {Median(each):F3} s, p95 {P95(each):F3} s per verification");
+    Console.WriteLine($"python (aider polyglot, {pyTasks.Count} tasks x {rounds}), load {File.ReadAllText("/proc/loadavg").Trim()}:");
+    Console.WriteLine($"  plugin autoload on (previous): median {Median(eachAutoload):F3} s, p95 {P95(eachAutoload):F3} s per verification");
+    Console.WriteLine($"  plugin autoload off (default): median {Median(each):F3} s, p95 {P95(each):F3} s per verification");
     return 0;
+}
+
+async Task<int> Breakdown()
+{
+    var count = ArgInt("--tasks", 12);
+    var rounds = ArgInt("--rounds", 5);
+    var root = FindRepo();
+    var dir = Path.GetFullPath(Path.Combine(root, "..", "shared", "benchmarks", "exercism-csharp", "exercises", "practice"));
+    var pool = TaskSuites.Load(dir).Tasks.Where(t => t.Runner.Packages.Count == 0 && !t.Tags.Contains("deprecated")).ToList();
+    var sample = pool.GroupBy(t => t.Difficulty ?? 0).OrderBy(g => g.Key)
+        .SelectMany(g => g.Select((t, i) => (t, i))).OrderBy(x => x.i).ThenBy(x => x.t.Difficulty).Select(x => x.t).Take(count).ToList();
+    var box = new BubblewrapSandbox();
+    box.EnsureAvailable();
+    var r2rOptions = new VerifierOptions { Sandbox = box };
+    var jitOptions = r2rOptions with { CSharpReadyToRun = false };
+    var fast = new Verifier(r2rOptions);
+    var fastJit = new Verifier(jitOptions);
+
+    var stages = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+    var listening = false;
+    using var listener = new ActivityListener
+    {
+        ShouldListenTo = s => s.Name == VerificationStages.SourceName,
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        ActivityStopped = a =>
+        {
+            if (!listening)
+            {
+                return;
+            }
+            lock (stages)
+            {
+                (stages.TryGetValue(a.OperationName, out var l) ? l : stages[a.OperationName] = []).Add(a.Duration.TotalSeconds);
+            }
+        },
+    };
+    ActivitySource.AddActivityListener(listener);
+
+    // Warm: templates of both kinds, the compile service's references (not measured).
+    foreach (var t in sample)
+    {
+        await Verify(fast, t);
+        await Verify(fastJit, t);
+    }
+    var totals = new List<double>();
+    var totalsJit = new List<double>();
+    for (var r = 0; r < rounds; r++)
+    {
+        foreach (var t in sample)
+        {
+            listening = true;
+            totals.Add(await Verify(fast, t));
+            listening = false;
+            totalsJit.Add(await Verify(fastJit, t));
+        }
+    }
+
+    // Control runs: the pieces of the test process, each a fresh sandboxed process with the grading policy's shape.
+    var work = Path.Combine(Path.GetTempPath(), $"crucible-breakdown-{Guid.NewGuid():N}");
+    var controls = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+    try
+    {
+        var hello = Path.Combine(work, "hello");
+        Directory.CreateDirectory(hello);
+        CompileHello(hello);
+        var r2rTemplates = new Crucible.Verification.Dotnet.DotnetTemplateCache(r2rOptions);
+        var jitTemplates = new Crucible.Verification.Dotnet.DotnetTemplateCache(jitOptions);
+        for (var r = 0; r < rounds; r++)
+        {
+            foreach (var t in sample)
+            {
+                var profile = Crucible.Verification.Dotnet.DotnetXunitRunner.ProfileOf(t);
+                var r2r = (await r2rTemplates.GetAsync(profile, default)).Template!;
+                var jit = (await jitTemplates.GetAsync(profile, default)).Template!;
+                await Control("sandbox start (/bin/true)", hello, new SandboxCommand("/bin/true", []));
+                await Control("runtime start (hello world)", hello, new SandboxCommand(Crucible.Verification.Grading.Toolchains.DotnetExe, ["exec", "/w/hello.dll"]));
+                await ControlTemplate("xunit, no tests, ReadyToRun", r2r.BinDirectory);
+                await ControlTemplate("xunit, no tests, JIT", jit.BinDirectory);
+                if (!r2r.ReadyToRun)
+                {
+                    Console.WriteLine($"note: the template of {t.Id} is not ReadyToRun (its publish failed here)");
+                }
+            }
+        }
+    }
+    finally
+    {
+        Workspaces.DeleteTree(work);
+    }
+
+    Console.WriteLine($"breakdown: {sample.Count} tasks x {rounds} rounds, fast path (compile service), jobs 1; load: {File.ReadAllText("/proc/loadavg").Trim()}");
+    Console.WriteLine($"{"stage",-44}{"median ms",12}{"p95 ms",10}");
+    void Line(string name, List<double> xs) => Console.WriteLine($"{name,-44}{Median(xs) * 1000,12:F0}{P95(xs) * 1000,10:F0}");
+    Line("whole verification (ReadyToRun template)", totals);
+    Line("whole verification (JIT template)", totalsJit);
+    foreach (var stage in new[] { VerificationStages.Compose, VerificationStages.Template, VerificationStages.RuntimeFiles, VerificationStages.Compile, VerificationStages.TestProcess, VerificationStages.Results })
+    {
+        if (stages.TryGetValue(stage, out var xs))
+        {
+            Line("  " + stage, xs);
+        }
+    }
+    var staged = stages.Values.Sum(l => l.Sum()) / totals.Count;
+    Console.WriteLine($"{"  other (discovery, grading, deletes)",-44}{(totals.Average() - staged) * 1000,12:F0}{"(mean)",10}");
+    Console.WriteLine("test process, split by control runs:");
+    foreach (var (name, xs) in controls)
+    {
+        Line("  " + name, xs);
+    }
+    return 0;
+
+    async Task Control(string name, string folder, SandboxCommand command)
+    {
+        var policy = new SandboxPolicy
+        {
+            WorkspacePath = folder,
+            WorkspaceMountPath = "/w",
+            ReadOnlyPaths = Crucible.Verification.Grading.Toolchains.DotnetMounts(),
+            Environment = Crucible.Verification.Grading.Toolchains.DotnetEnvironment(),
+            Limits = ResourceLimits.Default,
+        };
+        var clock = Stopwatch.StartNew();
+        var result = await box.ExecuteAsync(command with { WorkingDirectory = "." }, policy);
+        var s = clock.Elapsed.TotalSeconds;
+        if (result.ExitCode is not (0 or 1))
+        {
+            throw new InvalidOperationException($"control '{name}' exited with {result.ExitCode}: {result.Stderr.Text}");
+        }
+        (controls.TryGetValue(name, out var l) ? l : controls[name] = []).Add(s);
+    }
+
+    async Task ControlTemplate(string name, string bin)
+    {
+        // A copy, as a graded run has: the template's own program (no tests), its runtime files and a TRX report.
+        var copy = Path.Combine(work, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(copy);
+        foreach (var f in Directory.EnumerateFiles(bin))
+        {
+            File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+        }
+        try
+        {
+            await Control(name, copy, new SandboxCommand(Crucible.Verification.Grading.Toolchains.DotnetExe, ["exec", "/w/CrucibleTests.dll", "-noLogo", "-noColor", "-trx", "/w/r.trx"]));
+        }
+        finally
+        {
+            Workspaces.DeleteTree(copy);
+        }
+    }
+}
+
+static void CompileHello(string folder)
+{
+    var tpa = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+        .Where(p => Path.GetFileName(p) is "System.Runtime.dll" or "System.Console.dll" or "System.Private.CoreLib.dll")
+        .Select(p => Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(p));
+    var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("hello",
+        [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("System.Console.WriteLine(\"hello\");")], tpa,
+        new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.ConsoleApplication));
+    using var output = File.Create(Path.Combine(folder, "hello.dll"));
+    var emit = compilation.Emit(output);
+    if (!emit.Success)
+    {
+        throw new InvalidOperationException(string.Join("\n", emit.Diagnostics));
+    }
+    var version = Environment.Version;
+    File.WriteAllText(Path.Combine(folder, "hello.runtimeconfig.json"),
+        "{\"runtimeOptions\":{\"tfm\":\"net" + $"{version.Major}.{version.Minor}" + "\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + $"{version.Major}.{version.Minor}.0" + "\"}}}");
 }

@@ -61,7 +61,11 @@ public sealed class Verifier : IVerifier
         try
         {
             Directory.CreateDirectory(gradingDir);
-            var inputs = GradingWorkspace.Compose(task, workspacePath, gradingDir);
+            GradingInputs inputs;
+            using (VerificationStages.Start(VerificationStages.Compose))
+            {
+                inputs = GradingWorkspace.Compose(task, workspacePath, gradingDir);
+            }
             var context = new RunContext(task, gradingDir, $"/{Canaries.RandomHex(6)}/{Canaries.RandomHex(6)}", Canaries.Create(), _options.Sandbox, _options);
             var outcome = await runner.RunAsync(context, cancellationToken).ConfigureAwait(false);
             var verdict = Grade(task, runner, expected, context, outcome, inputs) with { Duration = clock.Elapsed };

@@ -50,6 +50,22 @@ public sealed record VerifierOptions
     public bool CSharpFastPath { get; init; } = true;
 
     /// <summary>
+    /// Whether C# test templates are published with ReadyToRun code for their package assemblies (xunit's runner and
+    /// core, the test platform, the task's packages), so the graded test process starts without JIT-compiling them.
+    /// The graded program, its limits and its sandbox are unchanged; only machine code for harness-chosen package
+    /// assemblies is produced ahead of time. A template whose ReadyToRun publish fails (e.g. the crossgen package cannot
+    /// be restored) is built without it. Default: true.
+    /// </summary>
+    public bool CSharpReadyToRun { get; init; } = true;
+
+    /// <summary>
+    /// Whether pytest loads the third-party plugins installed on the machine (its setuptools entry points). Off, pytest
+    /// skips scanning every installed distribution's metadata at start-up, and grading does not depend on what happens to
+    /// be installed; the result file comes from pytest's built-in JUnit XML reporter either way. Default: false.
+    /// </summary>
+    public bool PytestPluginAutoload { get; init; }
+
+    /// <summary>
     /// The compile service of the fast path. Default: null, meaning one <see cref="Dotnet.RoslynCompileService"/> with
     /// <see cref="Dotnet.CompileServiceLimits.Default"/> per options instance.
     /// </summary>

@@ -14,7 +14,8 @@ namespace Crucible.Verification.Dotnet;
 /// <param name="CompileRsp">Compiler arguments without sources or output (references, generated sources, switches).</param>
 /// <param name="BinDirectory">Build output whose runtime files (deps.json, runtimeconfig.json, package assemblies) each graded run copies.</param>
 /// <param name="Adjustments">Package substitutions made while restoring it.</param>
-public sealed record DotnetTemplate(string Directory, string CompilerDll, string CompileRsp, string BinDirectory, IReadOnlyList<string> Adjustments)
+/// <param name="ReadyToRun">Whether the runtime files in <paramref name="BinDirectory"/> carry ReadyToRun code (see <see cref="VerifierOptions.CSharpReadyToRun"/>).</param>
+public sealed record DotnetTemplate(string Directory, string CompilerDll, string CompileRsp, string BinDirectory, IReadOnlyList<string> Adjustments, bool ReadyToRun = false)
 {
     /// <summary>The assembly name of every graded test program.</summary>
     public const string AssemblyName = "CrucibleTests";
@@ -29,6 +30,7 @@ public sealed record DotnetTemplate(string Directory, string CompilerDll, string
 public sealed partial class DotnetTemplateCache
 {
     private const int MaxSubstitutionRounds = 4;
+    private const string PublishFolder = "publish";
     private readonly ConcurrentDictionary<string, Lazy<Task<(DotnetTemplate? Template, string? Error)>>> _memo = new();
     private readonly VerifierOptions _options;
 
@@ -45,7 +47,9 @@ public sealed partial class DotnetTemplateCache
 
     private async Task<(DotnetTemplate?, string?)> LoadOrBuildAsync(DotnetProjectProfile profile, CancellationToken cancellationToken)
     {
-        var dir = Path.Combine(Root, profile.Key);
+        // ReadyToRun templates live beside plain ones, never over them: a process with the other setting may be using those.
+        var readyToRun = _options.CSharpReadyToRun;
+        var dir = Path.Combine(Root, readyToRun ? profile.Key + "-r2r" : profile.Key);
         var readyFile = Path.Combine(dir, "ready.json");
         if (TryLoad(readyFile) is { } cached)
         {
@@ -65,8 +69,8 @@ public sealed partial class DotnetTemplateCache
         SandboxResult? result = null;
         for (var round = 0; round <= MaxSubstitutionRounds; round++)
         {
-            WriteProject(dir, profile, packages);
-            result = await BuildAsync(dir, cancellationToken).ConfigureAwait(false);
+            WriteProject(dir, profile, packages, readyToRun);
+            result = await BuildAsync(dir, readyToRun, cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 // NuGet may also substitute on its own, with a warning, when only a higher version exists.
@@ -78,18 +82,23 @@ public sealed partial class DotnetTemplateCache
                 break;
             }
             var output = result.Stdout.Text + result.Stderr.Text;
-            var missing = NearestVersionPattern().Matches(output).Select(m => (Id: m.Groups[1].Value, Nearest: m.Groups[3].Value)).DistinctBy(m => m.Id).ToList();
+            var missing = NearestVersionPattern().Matches(output).Select(m => (Id: m.Groups[1].Value, Nearest: m.Groups[3].Value)).DistinctBy(m => m.Id)
+                .Where(m => packages.Keys.Any(k => k.Equals(m.Id, StringComparison.OrdinalIgnoreCase))).ToList();
+            if (missing.Count == 0 && readyToRun && round < MaxSubstitutionRounds)
+            {
+                // ReadyToRun only saves start-up time: when its publish fails (no crossgen package here, an unknown
+                // runtime identifier), the template is built the plain way, which every verification supports.
+                readyToRun = false;
+                Workspaces.DeleteTree(Path.Combine(dir, "obj"));
+                continue;
+            }
             if (missing.Count == 0 || round == MaxSubstitutionRounds)
             {
                 break;
             }
             foreach (var (id, nearest) in missing)
             {
-                var key = packages.Keys.FirstOrDefault(k => k.Equals(id, StringComparison.OrdinalIgnoreCase));
-                if (key is null)
-                {
-                    continue; // A transitive dependency: it cannot be substituted from here.
-                }
+                var key = packages.Keys.First(k => k.Equals(id, StringComparison.OrdinalIgnoreCase));
                 adjustments.Add($"package {key} {packages[key]} -> {nearest}: {packages[key]} is not on the configured NuGet sources; NuGet's nearest available version was used");
                 packages[key] = nearest;
             }
@@ -101,12 +110,14 @@ public sealed partial class DotnetTemplateCache
             return (null, $"the harness test project for this task could not be restored or built here ({string.Join("; ", errors.DefaultIfEmpty($"exit code {result?.ExitCode}"))})");
         }
 
-        var bin = Path.Combine(dir, "bin", "Debug", profile.TargetFramework);
+        var bin = readyToRun ? Path.Combine(dir, PublishFolder) : Path.Combine(dir, "bin", "Debug", profile.TargetFramework);
         // A substituted package can restore and build yet break the test host at run time (FsCheck.Xunit.v3
         // 3.4.0 pulls xunit.v3 4.x under a 3.x runner). Run the empty harness project once so such a task is
         // a harness error naming the substitution, never a candidate failure.
-        var smoke = await SmokeRunAsync(dir, bin, cancellationToken).ConfigureAwait(false);
-        if (!smoke.Succeeded)
+        var (smoke, smokeResults) = await SmokeRunAsync(dir, bin, cancellationToken).ConfigureAwait(false);
+        // An exit code of 0 proves nothing (a host missing xunit methods can report fatal errors and still exit 0):
+        // the smoke run must report its one test, passed, in its result file.
+        if (!smoke.Succeeded || smokeResults is not [{ Outcome: Core.Verification.TestOutcomeKind.Passed }])
         {
             var output = smoke.Stdout.Text + smoke.Stderr.Text;
             var firstError = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal)) ?? $"exit code {smoke.ExitCode}";
@@ -123,7 +134,7 @@ public sealed partial class DotnetTemplateCache
         }
         var rsp = Path.Combine(dir, "compile.rsp");
         File.WriteAllLines(rsp, CompilerArguments(args, dir));
-        var template = new DotnetTemplate(dir, compiler, rsp, bin, adjustments);
+        var template = new DotnetTemplate(dir, compiler, rsp, bin, adjustments, readyToRun);
         File.WriteAllText(readyFile, JsonSerializer.Serialize(template));
         return (template, null);
     }
@@ -140,7 +151,7 @@ public sealed partial class DotnetTemplateCache
         }
     }
 
-    private async Task<SandboxResult> SmokeRunAsync(string dir, string bin, CancellationToken cancellationToken)
+    private async Task<(SandboxResult Run, IReadOnlyList<Results.RawTestResult>? Results)> SmokeRunAsync(string dir, string bin, CancellationToken cancellationToken)
     {
         var policy = new SandboxPolicy
         {
@@ -149,11 +160,21 @@ public sealed partial class DotnetTemplateCache
             Environment = Toolchains.DotnetEnvironment(_options.NuGetPackagesDirectory),
             Limits = ResourceLimits.Default with { WallTime = TimeSpan.FromMinutes(2) },
         };
-        var command = new SandboxCommand(Toolchains.DotnetExe, ["exec", Path.Combine(bin, DotnetTemplate.AssemblyName + ".dll"), "-noLogo", "-noColor"]);
-        return await _options.Sandbox.ExecuteAsync(command, policy, cancellationToken).ConfigureAwait(false);
+        var trx = Path.Combine(dir, "smoke.trx");
+        File.Delete(trx);
+        var command = new SandboxCommand(Toolchains.DotnetExe, ["exec", Path.Combine(bin, DotnetTemplate.AssemblyName + ".dll"), "-noLogo", "-noColor", "-trx", trx]);
+        var run = await _options.Sandbox.ExecuteAsync(command, policy, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (run, Results.TestResultFiles.ReadTrx(trx));
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)
+        {
+            return (run, null);
+        }
     }
 
-    private async Task<SandboxResult> BuildAsync(string dir, CancellationToken cancellationToken)
+    private async Task<SandboxResult> BuildAsync(string dir, bool readyToRun, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_options.NuGetPackagesDirectory);
         var policy = new SandboxPolicy
@@ -165,11 +186,15 @@ public sealed partial class DotnetTemplateCache
             Environment = Toolchains.DotnetEnvironment(_options.NuGetPackagesDirectory),
             Limits = ResourceLimits.Default with { WallTime = TimeSpan.FromMinutes(10), CpuTime = TimeSpan.FromMinutes(20) },
         };
-        var command = new SandboxCommand(Toolchains.DotnetExe, ["build", "Template.csproj", "-nologo", "-v:q", "-clp:NoSummary"]);
+        // Publish (for ReadyToRun) stays in Debug, as the plain build: the candidate's compile arguments (DEBUG, no
+        // optimisation) must not depend on this setting.
+        var command = new SandboxCommand(Toolchains.DotnetExe, readyToRun
+            ? ["publish", "Template.csproj", "-c", "Debug", "-o", PublishFolder, "-nologo", "-v:q", "-clp:NoSummary"]
+            : ["build", "Template.csproj", "-nologo", "-v:q", "-clp:NoSummary"]);
         return await _options.Sandbox.ExecuteAsync(command, policy, cancellationToken).ConfigureAwait(false);
     }
 
-    private void WriteProject(string dir, DotnetProjectProfile profile, IReadOnlyDictionary<string, string> packages)
+    private void WriteProject(string dir, DotnetProjectProfile profile, IReadOnlyDictionary<string, string> packages, bool readyToRun)
     {
         static string X(string s) => SecurityElement.Escape(s);
         var sb = new StringBuilder();
@@ -185,6 +210,13 @@ public sealed partial class DotnetTemplateCache
         if (profile.LangVersion is { } lv)
         {
             sb.AppendLine($"    <LangVersion>{X(lv)}</LangVersion>");
+        }
+        if (readyToRun)
+        {
+            // Framework-dependent (the shared runtime is already ReadyToRun); only the package assemblies are compiled ahead.
+            sb.AppendLine($"    <RuntimeIdentifier>{X(System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier)}</RuntimeIdentifier>");
+            sb.AppendLine("    <SelfContained>false</SelfContained>");
+            sb.AppendLine("    <PublishReadyToRun>true</PublishReadyToRun>");
         }
         sb.AppendLine($"    <AllowUnsafeBlocks>{(profile.AllowUnsafeBlocks ? "true" : "false")}</AllowUnsafeBlocks>");
         sb.AppendLine("""
@@ -228,7 +260,11 @@ public sealed partial class DotnetTemplateCache
             </Project>
             """);
         File.WriteAllText(Path.Combine(dir, "Template.csproj"), sb.ToString());
-        File.WriteAllText(Path.Combine(dir, "Placeholder.cs"), "// Compiled once so the harness can capture the compiler's command line.\ninternal static class CruciblePlaceholder { }\n");
+        // Compiled once so the harness can capture the compiler's command line; its one test is the smoke run's proof that
+        // the test host really runs a test (graded runs never compile this file).
+        File.WriteAllText(Path.Combine(dir, "Placeholder.cs"),
+            "// Compiled once so the harness can capture the compiler's command line, and run once as the test host's smoke test.\n" +
+            "public sealed class CruciblePlaceholder { [global::Xunit.Fact] public void Smoke() { } }\n");
         var sources = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <clear />\n");
         if (_options.AllowNetworkForTemplateRestore)
         {

@@ -69,7 +69,12 @@ public sealed partial class DotnetXunitRunner : ITestRunner
     public async Task<RunOutcome> RunAsync(RunContext context, CancellationToken cancellationToken)
     {
         var profile = ProfileOf(context.Task);
-        var (template, error) = await _caches.For(context.Options).GetAsync(profile, cancellationToken).ConfigureAwait(false);
+        DotnetTemplate? template;
+        string? error;
+        using (VerificationStages.Start(VerificationStages.Template))
+        {
+            (template, error) = await _caches.For(context.Options).GetAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
         if (template is null)
         {
             return new RunOutcome { Build = new BuildOutcome(false, TimeSpan.Zero, error ?? ""), CleanExitCode = 1, HarnessError = error };
@@ -82,15 +87,9 @@ public sealed partial class DotnetXunitRunner : ITestRunner
         Directory.CreateDirectory(resultsDir);
         File.WriteAllText(Path.Combine(harness, "Canary.cs"), CanarySource(context.Canaries));
 
-        // Runtime files of the template (deps.json, runtimeconfig.json, package assemblies) are copied, never
-        // linked: the graded program may write to its own folder, and must not be able to reach the cache.
-        foreach (var file in Directory.EnumerateFiles(template.BinDirectory))
+        using (VerificationStages.Start(VerificationStages.RuntimeFiles))
         {
-            var name = Path.GetFileName(file);
-            if (!name.StartsWith(DotnetTemplate.AssemblyName + ".dll", StringComparison.Ordinal) && !name.StartsWith(DotnetTemplate.AssemblyName + ".pdb", StringComparison.Ordinal))
-            {
-                File.Copy(file, Path.Combine(outDir, name));
-            }
+            CopyRuntimeFiles(template.BinDirectory, outDir);
         }
 
         var sourceFiles = Directory.EnumerateFiles(context.GradingDir, "*.cs", SearchOption.AllDirectories)
@@ -106,6 +105,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner
         var env = Toolchains.DotnetEnvironment();
         var assembly = Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll");
         var buildClock = Stopwatch.StartNew();
+        var compileSpan = VerificationStages.Start(VerificationStages.Compile);
         string path = CompilerProcessPath;
         string? fallback = null;
         string compilerOutput;
@@ -146,6 +146,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner
             compileLimits = compile.LimitsHit;
             compiled = compile.Succeeded;
         }
+        compileSpan?.Dispose();
         var diagnostics = DiagnosticPattern().Matches(compilerOutput)
             .Select(m => m.Value.Trim().Replace(context.MountDir + "/", "", StringComparison.Ordinal))
             .Distinct().Take(200).ToList();
@@ -161,6 +162,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner
         }
 
         var trx = Path.Combine(resultsDir, $"{Canaries.RandomHex(6)}.trx");
+        var runSpan = VerificationStages.Start(VerificationStages.TestProcess);
         var run = await context.Sandbox.ExecuteAsync(
             new SandboxCommand(Toolchains.DotnetExe, ["exec", context.InSandbox(Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll")), "-noLogo", "-noColor", "-trx", context.InSandbox(trx)])
             {
@@ -168,11 +170,13 @@ public sealed partial class DotnetXunitRunner : ITestRunner
             },
             Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env, Toolchains.DotnetMounts()),
             cancellationToken).ConfigureAwait(false);
+        runSpan?.Dispose();
 
         IReadOnlyList<RawTestResult>? results = null;
         string? resultsError = null;
         try
         {
+            using var _ = VerificationStages.Start(VerificationStages.Results);
             results = TestResultFiles.ReadTrx(trx);
         }
         catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)
@@ -192,6 +196,22 @@ public sealed partial class DotnetXunitRunner : ITestRunner
             Path = path,
             FallbackReason = fallback,
         };
+    }
+
+    /// <summary>
+    /// Copies the template's runtime files (deps.json, runtimeconfig.json, package assemblies), never links them: the graded
+    /// program may write to its own folder, and must not be able to reach the cache.
+    /// </summary>
+    private static void CopyRuntimeFiles(string binDirectory, string outDir)
+    {
+        foreach (var file in Directory.EnumerateFiles(binDirectory))
+        {
+            var name = Path.GetFileName(file);
+            if (!name.StartsWith(DotnetTemplate.AssemblyName + ".dll", StringComparison.Ordinal) && !name.StartsWith(DotnetTemplate.AssemblyName + ".pdb", StringComparison.Ordinal))
+            {
+                File.Copy(file, Path.Combine(outDir, name));
+            }
+        }
     }
 
     /// <summary>The canary test class (C#), named from the run's random id.</summary>

@@ -76,6 +76,10 @@ public sealed partial class PytestRunner : ITestRunner
             ["PYTHONHASHSEED"] = "0",
             ["LANG"] = "C.UTF-8",
         };
+        if (!context.Options.PytestPluginAutoload)
+        {
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1";
+        }
         var editable = Directory.EnumerateFiles(context.GradingDir, "*.py", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(context.GradingDir, f).Replace('\\', '/'))
             .Where(p => PathGlob.MatchesAny(p, context.Task.Editable))
@@ -101,9 +105,11 @@ public sealed partial class PytestRunner : ITestRunner
         // before any candidate code runs and exits with BuildFailedExit when they do not compile; otherwise pytest runs in
         // the same interpreter. Python start-up, and the sandbox's, are paid once.
         var clock = Stopwatch.StartNew();
+        var runSpan = VerificationStages.Start(VerificationStages.TestProcess);
         var run = await context.Sandbox.ExecuteAsync(
             new SandboxCommand("python3", ["-c", Driver, editable.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. editable, .. pytestArgs]),
             Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env), cancellationToken).ConfigureAwait(false);
+        runSpan?.Dispose();
         var log = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal);
         if (run.ExitCode == BuildFailedExit && !File.Exists(junit))
         {
@@ -117,6 +123,7 @@ public sealed partial class PytestRunner : ITestRunner
         string? error = null;
         try
         {
+            using var _ = VerificationStages.Start(VerificationStages.Results);
             results = WithoutCollectionErrors(TestResultFiles.ReadJUnit(junit), context.Task);
         }
         catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)

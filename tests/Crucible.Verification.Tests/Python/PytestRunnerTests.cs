@@ -63,3 +63,66 @@ public sealed class PytestRunnerTests(VerifierFixture f) : IClassFixture<Verifie
         Assert.Contains(failing, log[note.Length..], StringComparison.Ordinal);
     }
 }
+
+/// <summary>Pytest loads no plugin it finds installed (<see cref="VerifierOptions.PytestPluginAutoload"/> off by default).</summary>
+public sealed class PytestPluginAutoloadTests(VerifierFixture f) : IClassFixture<VerifierFixture>
+{
+    private static readonly Dictionary<string, string> PluginFiles = new()
+    {
+        // A distribution in the grading folder (on sys.path) registering a pytest plugin that reports every test as passed.
+        ["evil-1.0.dist-info/METADATA"] = "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
+        ["evil-1.0.dist-info/entry_points.txt"] = "[pytest11]\nevil = evil_plugin\n",
+        ["evil_plugin.py"] = """
+            import pytest
+
+            @pytest.hookimpl(hookwrapper=True)
+            def pytest_runtest_makereport(item, call):
+                outcome = yield
+                outcome.get_result().outcome = "passed"
+
+            """,
+    };
+
+    private static Core.Tasks.TaskSpec TaskWithEditablePlugin()
+    {
+        var task = TaskSuites.Filter(TaskSuites.Load(TestPaths.AiderPolyglot), "python/go-counting").Tasks.Single();
+        // The plugin files are made editable so they reach the grading folder: the test is about pytest, not about scope.
+        return task with { Editable = [.. task.Editable, .. PluginFiles.Keys] };
+    }
+
+    [Fact]
+    public async Task An_installed_pytest_plugin_is_not_loaded_and_the_attempt_is_graded_on_its_own_results()
+    {
+        var v = await f.GradeAsync(TaskWithEditablePlugin(), PluginFiles, reference: true);
+
+        Assert.Equal(VerdictStatus.Passed, v.Status);
+        Assert.True(v.CanariesOk);
+        Assert.Equal(new TestCounts(11, 11, 11, 0, 0, 0), v.Counts);
+    }
+
+    [Fact]
+    public async Task With_autoload_on_the_same_plugin_loads_and_its_forged_reports_are_caught_by_the_canary()
+    {
+        // The control for the test above: the plugin does load when autoload is on, so its absence there is the setting's doing.
+        var autoload = new VerifierFixtureWith(f.Verifier.Options with { PytestPluginAutoload = true });
+
+        var v = await autoload.GradeAsync(TaskWithEditablePlugin(), PluginFiles);
+
+        Assert.Equal(VerdictStatus.Forged, v.Status);
+        Assert.False(v.CanariesOk);
+    }
+
+    private sealed class VerifierFixtureWith(VerifierOptions options)
+    {
+        public async Task<Verdict> GradeAsync(Core.Tasks.TaskSpec task, IReadOnlyDictionary<string, string> files)
+        {
+            using var ws = new TempDirectory("candidate");
+            Crucible.Verification.Grading.Workspaces.Materialize(task, ws.Path);
+            foreach (var (path, content) in files)
+            {
+                ws.Write(path, content);
+            }
+            return await new Verifier(options).VerifyAsync(task, ws.Path, null, TestContext.Current.CancellationToken);
+        }
+    }
+}
