@@ -44,7 +44,7 @@ public sealed class DifferentialTester
         }
         return task.Language switch
         {
-            "python" or "csharp" => null,
+            "python" or "csharp" or "go" => null,
             _ => $"no differential driver for {task.Language} yet",
         };
     }
@@ -64,7 +64,12 @@ public sealed class DifferentialTester
         {
             return DifferentialReport.NotComparable(task.Id, reason, seed);
         }
-        ILanguageDriver driver = task.Language == "python" ? new PythonDriver(_sandbox, _limits) : new CSharpDriver(_sandbox, _limits);
+        ILanguageDriver driver = task.Language switch
+        {
+            "python" => new PythonDriver(_sandbox, _limits),
+            "go" => new GoDriver(_sandbox, _limits),
+            _ => new CSharpDriver(_sandbox, _limits),
+        };
         var referenceDir = Prepare(task, null);
         var candidateDir = candidatePath is null ? null : Prepare(task, candidatePath);
         try
@@ -220,7 +225,7 @@ public sealed class DifferentialTester
         {
             return ordering == "unordered";
         }
-        string[] markers = ["assertCountEqual", "Assert.Equivalent", "Is.EquivalentTo", "BeEquivalentTo", "sorted(", "set(", "frozenset(", ".OrderBy(", "Assert.Contains("];
+        string[] markers = ["assertCountEqual", "Assert.Equivalent", "Is.EquivalentTo", "BeEquivalentTo", "sorted(", "set(", "frozenset(", ".OrderBy(", "Assert.Contains(", "sort.Strings(", "sort.Ints(", "sort.Slice("];
         return task.TestFiles.Any(f => Encoding(f) is var text && markers.Any(m => text.Contains(m, StringComparison.Ordinal)));
     }
 

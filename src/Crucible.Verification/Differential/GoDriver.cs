@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Crucible.Core.Sandbox;
+using Crucible.Core.Tasks;
+using Crucible.Verification.Grading;
+
+namespace Crucible.Verification.Differential;
+
+/// <summary>
+/// The Go driver. The harvest (<c>GoHarvest.txt</c>, run with <c>go run</c>) reads the package's exported top-level
+/// functions and the literal argument tuples the tests pass to them, including the rows of table-driven tests. Each
+/// folder then gets its own driver program (<c>GoDriverProgram.txt</c>) that imports the package, decodes each case's
+/// JSON arguments into the declared parameter types and writes one JSON result per line. Standard library only, so it
+/// builds offline (<c>GOPROXY=off</c>). Methods on types (stateful objects) are not called.
+/// </summary>
+internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limits) : ILanguageDriver
+{
+    /// <summary>Folder of the generated driver program, inside the module (Go builds only packages under the module root).</summary>
+    internal const string DriverPackage = "crucibledriver";
+    private const string HarvestPackage = "crucibleharvest";
+    private const string DriverBinary = ".crucible-go-driver";
+
+    private static readonly Lazy<string> HarvestSource = new(() => Resource("differential-harvest.go"));
+    private static readonly Lazy<string> DriverSource = new(() => Resource("differential-driver.go"));
+
+    private static IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
+    {
+        ["PATH"] = Toolchains.SandboxPath,
+        ["GOPATH"] = "/tmp/go",
+        ["GOCACHE"] = "/tmp/go-cache",
+        ["GOFLAGS"] = "-mod=mod -buildvcs=false",
+        ["GOPROXY"] = "off",
+        ["GOTOOLCHAIN"] = "local",
+        ["GO111MODULE"] = "on",
+        ["CGO_ENABLED"] = "0",
+        ["LANG"] = "C.UTF-8",
+    };
+
+    /// <summary>The entry points the harvest found; the driver program of every folder calls exactly these.</summary>
+    private IReadOnlyList<string> _entries = [];
+
+    private static string Resource(string name)
+    {
+        using var stream = typeof(GoDriver).Assembly.GetManifestResourceStream(name)!;
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    public async Task<HarvestedApi> HarvestAsync(TaskSpec task, string referenceDir, CancellationToken ct)
+    {
+        if (!File.Exists(Path.Combine(referenceDir, "go.mod")))
+        {
+            return new([], [], [], "the task has no go.mod: the driver imports the package as a module");
+        }
+        // A dot folder: go never builds it as part of the module, the harvest only parses it.
+        var testDir = Path.Combine(referenceDir, ".crucible-tests");
+        var tests = new List<string>();
+        foreach (var f in task.TestFiles.Where(f => f.Path.EndsWith(".go", StringComparison.Ordinal)))
+        {
+            Workspaces.WriteTaskFile(f, testDir);
+            tests.Add(Path.Combine(".crucible-tests", f.Path));
+        }
+        var harvestDir = Path.Combine(referenceDir, HarvestPackage);
+        Directory.CreateDirectory(harvestDir);
+        File.WriteAllText(Path.Combine(harvestDir, "main.go"), HarvestSource.Value);
+        var output = Path.Combine(referenceDir, ".crucible-harvest.json");
+        var result = await sandbox.ExecuteAsync(new SandboxCommand("go", ["run", "./" + HarvestPackage, output, .. tests]), DifferentialTester.Policy(referenceDir, limits, Environment), ct).ConfigureAwait(false);
+        Workspaces.DeleteTree(testDir);
+        Workspaces.DeleteTree(harvestDir);
+        if (!File.Exists(output))
+        {
+            return new([], [], [], $"the test files could not be read for literals: {DriverProcess.Tail(result)}");
+        }
+        var doc = JsonNode.Parse(File.ReadAllText(output))!;
+        File.Delete(output);
+        var seeds = (doc["calls"] as JsonArray ?? []).Select(c => new SeedCall(c!["name"]!.GetValue<string>(), (JsonArray)c["args"]!.DeepClone())).ToList();
+        var entries = (doc["entries"] as JsonArray ?? [])
+            .Select(e => new EntryPoint(e!["name"]!.GetValue<string>(), new JsonObject { ["name"] = e["name"]!.GetValue<string>() }, []))
+            .ToList();
+        var literals = (doc["literals"] as JsonArray ?? []).Where(l => l is not null).Select(l => l!.DeepClone()).ToList();
+        if (entries.Count == 0)
+        {
+            return new([], [], literals, "the tests call no exported function of the package with literal arguments (a method API on a type: stateful objects are not compared)");
+        }
+        _entries = [.. entries.Select(e => e.Display)];
+        return new(entries, seeds, literals);
+    }
+
+    public async Task<string?> PrepareAsync(string dir, CancellationToken ct)
+    {
+        var goMod = Path.Combine(dir, "go.mod");
+        var module = File.Exists(goMod) ? ModulePattern().Match(File.ReadAllText(goMod)) : Match.Empty;
+        if (!module.Success)
+        {
+            return "go.mod names no module";
+        }
+        var program = DriverSource.Value
+            .Replace("/*MODULE*/", module.Groups[1].Value, StringComparison.Ordinal)
+            .Replace("/*ENTRIES*/", string.Join("\n\t", _entries.Select(e => $"\"{e}\": solution.{e},")), StringComparison.Ordinal);
+        var driverDir = Path.Combine(dir, DriverPackage);
+        Directory.CreateDirectory(driverDir);
+        File.WriteAllText(Path.Combine(driverDir, "main.go"), program);
+        var result = await sandbox.ExecuteAsync(new SandboxCommand("go", ["build", "-o", DriverBinary, "./" + DriverPackage]), DifferentialTester.Policy(dir, limits, Environment), ct).ConfigureAwait(false);
+        return result.Succeeded && File.Exists(Path.Combine(dir, DriverBinary)) ? null : DriverProcess.Tail(result);
+    }
+
+    public Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct) =>
+        DriverProcess.RunCasesAsync(sandbox, limits, dir, cases,
+            (casesFile, outFile) => new SandboxCommand("./" + DriverBinary, [casesFile, outFile, limits.CaseTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)]),
+            Environment, null, ct);
+
+    [GeneratedRegex(@"^\s*module\s+(\S+)", RegexOptions.Multiline)]
+    private static partial Regex ModulePattern();
+}
