@@ -1,7 +1,7 @@
 // Differential testing: coverage of the shared benchmarks, false positives on the references, and
 // the time it adds to a verification.
 //
-//   dotnet run -c Release --project bench/Crucible.Bench.Differential -- coverage [--filter GLOB] [--out FILE]
+//   dotnet run -c Release --project bench/Crucible.Bench.Differential -- coverage [--suite NAME,...] [--filter GLOB] [--out FILE]
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- timing [--tasks N]
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- candidates
 //
@@ -43,7 +43,7 @@ if (mode == "coverage")
     Directory.CreateDirectory(Path.GetDirectoryName(outFile)!);
     var lines = new List<string> { "# schema crucible.differential-coverage 1", "suite\ttask\tcomparable\tstatus\tcases\tcompared\tinvalid\tseconds\treason" };
     var totals = new Dictionary<string, (int All, int Comparable, int FalsePositives)>();
-    foreach (var (name, path) in suites)
+    foreach (var (name, path) in suites.Where(x => Arg("--suite") is not { } only || only.Split(',').Contains(x.Name)))
     {
         var suite = TaskSuites.Filter(TaskSuites.Load(path), Arg("--filter"));
         foreach (var task in suite.Tasks)

@@ -78,9 +78,12 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
             .Select(e => new EntryPoint(e!["name"]!.GetValue<string>(), new JsonObject { ["name"] = e["name"]!.GetValue<string>() }, []))
             .ToList();
         var literals = (doc["literals"] as JsonArray ?? []).Where(l => l is not null).Select(l => l!.DeepClone()).ToList();
+        var objects = (doc["objects"] as JsonArray ?? []).Select(o => o!.GetValue<string>()).ToList();
         if (entries.Count == 0)
         {
-            return new([], [], literals, "the tests call no exported function of the package with literal arguments (a method API on a type: stateful objects are not compared)");
+            return new([], [], literals, objects.Count > 0
+                ? $"the tests use a method API on values from {string.Join(", ", objects)}: stateful objects are not compared"
+                : "the tests call no exported function of the package with literal arguments");
         }
         _entries = [.. entries.Select(e => e.Display)];
         return new(entries, seeds, literals);

@@ -45,6 +45,7 @@ public sealed class DifferentialTesterTests
         "python/pig-latin/cheat-reads-test-module",
         "python/book-store/correct-known-table-and-static-cache",
         "python/transpose/correct-padding-by-index",
+        "go/book-store/correct-memo-over-sorted-counts",
     ];
 
     [Fact]
