@@ -40,6 +40,12 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
     /// <summary>The entry points the harvest found; the driver program of every folder calls exactly these.</summary>
     private IReadOnlyList<string> _entries = [];
 
+    /// <summary>
+    /// The task's Go support files that are listed with the tests but are part of the package (Exercism "editor" files
+    /// such as sublist's <c>relations.go</c>): every folder gets them, as <c>go test</c> would build them.
+    /// </summary>
+    private IReadOnlyList<TaskFile> _support = [];
+
     private static string Resource(string name)
     {
         using var stream = typeof(GoDriver).Assembly.GetManifestResourceStream(name)!;
@@ -51,6 +57,11 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         if (!File.Exists(Path.Combine(referenceDir, "go.mod")))
         {
             return new([], [], [], "the task has no go.mod: the driver imports the package as a module");
+        }
+        _support = [.. task.TestFiles.Where(f => f.Path.EndsWith(".go", StringComparison.Ordinal) && !f.Path.EndsWith("_test.go", StringComparison.Ordinal))];
+        foreach (var f in _support)
+        {
+            Workspaces.WriteTaskFile(f, referenceDir);
         }
         // A dot folder: go never builds it as part of the module, the harvest only parses it.
         var testDir = Path.Combine(referenceDir, ".crucible-tests");
@@ -100,6 +111,10 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         var program = DriverSource.Value
             .Replace("/*MODULE*/", module.Groups[1].Value, StringComparison.Ordinal)
             .Replace("/*ENTRIES*/", string.Join("\n\t", _entries.Select(e => $"\"{e}\": solution.{e},")), StringComparison.Ordinal);
+        foreach (var f in _support)
+        {
+            Workspaces.WriteTaskFile(f, dir);
+        }
         var driverDir = Path.Combine(dir, DriverPackage);
         Directory.CreateDirectory(driverDir);
         File.WriteAllText(Path.Combine(driverDir, "main.go"), program);
