@@ -3,7 +3,7 @@
 //
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- coverage [--suite NAME,...] [--filter GLOB] [--out FILE]
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- timing [--tasks N]
-//   dotnet run -c Release --project bench/Crucible.Bench.Differential -- candidates
+//   dotnet run -c Release --project bench/Crucible.Bench.Differential -- candidates [--filter LANGUAGE/TASK prefix]
 //
 // coverage: for every Exercism C# task, every Aider Python and Go task and every HumanEval task, compares the reference
 // solution, used as the candidate, with itself (two reference runs plus one candidate run). Writes one
@@ -135,7 +135,7 @@ else if (mode == "candidates")
     var root = Path.Combine(repo, "tests", "differential-candidates");
     var verifier = new Verifier(new VerifierOptions { Sandbox = sandbox });
     int correct = 0, falsePositives = 0, cheats = 0, caught = 0, cheatsPassingVisible = 0;
-    foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).Where(d => Path.GetRelativePath(root, d).Split('/').Length == 3).Order(StringComparer.Ordinal))
+    foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).Where(d => Path.GetRelativePath(root, d).Split('/').Length == 3 && (Arg("--filter") is not { } only || Path.GetRelativePath(root, d).StartsWith(only, StringComparison.Ordinal))).Order(StringComparer.Ordinal))
     {
         var parts = Path.GetRelativePath(root, dir).Split('/');
         var taskDir = parts[0] == "csharp"
