@@ -92,8 +92,10 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         var objects = (doc["objects"] as JsonArray ?? []).Select(o => o!.GetValue<string>()).ToList();
         if (entries.Count == 0)
         {
-            return new([], [], literals, objects.Count > 0
-                ? $"the tests use a method API on values from {string.Join(", ", objects)}: stateful objects are not compared"
+            var effects = (doc["effects"] as JsonArray ?? []).Select(o => o!.GetValue<string>()).ToList();
+            return new([], [], literals,
+                objects.Count > 0 ? $"the tests use a method API on values from {string.Join(", ", objects)}: stateful objects are not compared"
+                : effects.Count > 0 ? $"the functions the tests call ({string.Join(", ", effects)}) return nothing and act on package state, which is not compared"
                 : "the tests call no exported function of the package with literal arguments");
         }
         _entries = [.. entries.Select(e => e.Display)];
