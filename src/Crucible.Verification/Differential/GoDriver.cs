@@ -24,18 +24,8 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
     private static readonly Lazy<string> HarvestSource = new(() => Resource("differential-harvest.go"));
     private static readonly Lazy<string> DriverSource = new(() => Resource("differential-driver.go"));
 
-    private static IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
-    {
-        ["PATH"] = Toolchains.SandboxPath,
-        ["GOPATH"] = "/tmp/go",
-        ["GOCACHE"] = "/tmp/go-cache",
-        ["GOFLAGS"] = "-mod=mod -buildvcs=false",
-        ["GOPROXY"] = "off",
-        ["GOTOOLCHAIN"] = "local",
-        ["GO111MODULE"] = "on",
-        ["CGO_ENABLED"] = "0",
-        ["LANG"] = "C.UTF-8",
-    };
+    /// <summary>The Go verifier's sandbox environment: the driver builds exactly as grading does.</summary>
+    private static IReadOnlyDictionary<string, string> Environment => Go.GoTestRunner.SandboxEnvironment;
 
     /// <summary>The entry points the harvest found; the driver program of every folder calls exactly these.</summary>
     private IReadOnlyList<string> _entries = [];

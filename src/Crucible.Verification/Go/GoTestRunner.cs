@@ -32,21 +32,27 @@ public sealed partial class GoTestRunner : ITestRunner
     /// <inheritdoc />
     public string TestKey(string reportedName) => reportedName;
 
+    /// <summary>
+    /// The environment of every Go build in the sandbox (grading and the differential driver): offline modules
+    /// (<c>GOPROXY=off</c>), the local toolchain only, no cgo, caches in the sandbox's own <c>/tmp</c>.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> SandboxEnvironment { get; } = new Dictionary<string, string>
+    {
+        ["PATH"] = Toolchains.SandboxPath,
+        ["GOPATH"] = "/tmp/go",
+        ["GOCACHE"] = "/tmp/go-cache",
+        ["GOFLAGS"] = "-mod=mod -buildvcs=false",
+        ["GOPROXY"] = "off",
+        ["GOTOOLCHAIN"] = "local",
+        ["GO111MODULE"] = "on",
+        ["CGO_ENABLED"] = "0",
+        ["LANG"] = "C.UTF-8",
+    };
+
     /// <inheritdoc />
     public async Task<RunOutcome> RunAsync(RunContext context, CancellationToken cancellationToken)
     {
-        var env = new Dictionary<string, string>
-        {
-            ["PATH"] = Toolchains.SandboxPath,
-            ["GOPATH"] = "/tmp/go",
-            ["GOCACHE"] = "/tmp/go-cache",
-            ["GOFLAGS"] = "-mod=mod -buildvcs=false",
-            ["GOPROXY"] = "off",
-            ["GOTOOLCHAIN"] = "local",
-            ["GO111MODULE"] = "on",
-            ["CGO_ENABLED"] = "0",
-            ["LANG"] = "C.UTF-8",
-        };
+        var env = SandboxEnvironment;
         var pkg = PackagePattern().Match(System.Text.Encoding.UTF8.GetString(Workspaces.ReadTaskFile(context.Task.TestFiles.First(f => f.Path.EndsWith(".go", StringComparison.Ordinal))))).Groups[1].Value;
         // go test runs tests file by file in name order: the canaries' file sorts first, so a candidate test
         // that panics (which ends the test binary) cannot stop them from reporting.
