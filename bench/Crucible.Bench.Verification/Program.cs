@@ -44,12 +44,7 @@ if (args.Contains("--breakdown"))
 
 var taskCount = ArgInt("--tasks", 12);
 var coldCount = ArgInt("--cold", 3);
-var repo = FindRepo();
-var practice = Path.GetFullPath(Path.Combine(repo, "..", "shared", "benchmarks", "exercism-csharp", "exercises", "practice"));
-var all = TaskSuites.Load(practice).Tasks.Where(t => t.Runner.Packages.Count == 0 && !t.Tags.Contains("deprecated")).ToList();
-// Spread the sample across difficulty levels: take tasks round-robin from each difficulty.
-var tasks = all.GroupBy(t => t.Difficulty ?? 0).OrderBy(g => g.Key)
-    .SelectMany(g => g.Select((t, i) => (t, i))).OrderBy(x => x.i).ThenBy(x => x.t.Difficulty).Select(x => x.t).Take(taskCount).ToList();
+var tasks = SpreadSample(taskCount);
 Console.WriteLine($"tasks ({tasks.Count}): {string.Join(", ", tasks.Select(t => $"{t.Id}(d{t.Difficulty})"))}");
 
 var sandbox = new BubblewrapSandbox();
@@ -200,6 +195,16 @@ int ArgInt(string name, int fallback)
     return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 }
 
+static string ExercismPractice() =>
+    Path.GetFullPath(Path.Combine(FindRepo(), "..", "shared", "benchmarks", "exercism-csharp", "exercises", "practice"));
+
+// The speed bench and the breakdown time the same sample: package-free, non-deprecated Exercism tasks, taken
+// round-robin from each difficulty level so a small count still spans easy to hard.
+static List<TaskSpec> SpreadSample(int count) =>
+    TaskSuites.Load(ExercismPractice()).Tasks.Where(t => t.Runner.Packages.Count == 0 && !t.Tags.Contains("deprecated"))
+        .GroupBy(t => t.Difficulty ?? 0).OrderBy(g => g.Key)
+        .SelectMany(g => g.Select((t, i) => (t, i))).OrderBy(x => x.i).ThenBy(x => x.t.Difficulty).Select(x => x.t).Take(count).ToList();
+
 static string FindRepo()
 {
     for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
@@ -216,8 +221,7 @@ async Task<int> Equivalence()
 {
     var jobs = ArgInt("--jobs", 2);
     var limit = ArgInt("--limit", int.MaxValue);
-    var root = FindRepo();
-    var dir = Path.GetFullPath(Path.Combine(root, "..", "shared", "benchmarks", "exercism-csharp", "exercises", "practice"));
+    var dir = ExercismPractice();
     // --skip N: start at the N-th task in name order (a sweep split across processes).
     var suite = TaskSuites.Load(dir).Tasks.OrderBy(t => t.Id, StringComparer.Ordinal).Skip(ArgInt("--skip", 0)).Take(limit).ToList();
     var box = new BubblewrapSandbox();
@@ -318,11 +322,7 @@ async Task<int> Breakdown()
 {
     var count = ArgInt("--tasks", 12);
     var rounds = ArgInt("--rounds", 5);
-    var root = FindRepo();
-    var dir = Path.GetFullPath(Path.Combine(root, "..", "shared", "benchmarks", "exercism-csharp", "exercises", "practice"));
-    var pool = TaskSuites.Load(dir).Tasks.Where(t => t.Runner.Packages.Count == 0 && !t.Tags.Contains("deprecated")).ToList();
-    var sample = pool.GroupBy(t => t.Difficulty ?? 0).OrderBy(g => g.Key)
-        .SelectMany(g => g.Select((t, i) => (t, i))).OrderBy(x => x.i).ThenBy(x => x.t.Difficulty).Select(x => x.t).Take(count).ToList();
+    var sample = SpreadSample(count);
     var box = new BubblewrapSandbox();
     box.EnsureAvailable();
     var r2rOptions = new VerifierOptions { Sandbox = box };
