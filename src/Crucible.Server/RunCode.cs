@@ -172,14 +172,23 @@ public sealed class RunCodeService
     private static TimeSpan Cap(double seconds, TimeSpan max) =>
         seconds <= 0 || double.IsNaN(seconds) ? max : TimeSpan.FromSeconds(Math.Min(seconds, max.TotalSeconds));
 
-    private Task<SandboxResult> ExecAsync(string workspace, SandboxCommand command, TimeSpan timeout, int memoryMB, IReadOnlyDictionary<string, string> env, CancellationToken ct) =>
-        _options.Sandbox.ExecuteAsync(command, new SandboxPolicy
+    private async Task<SandboxResult> ExecAsync(string workspace, SandboxCommand command, TimeSpan timeout, int memoryMB, IReadOnlyDictionary<string, string> env, CancellationToken ct)
+    {
+        var result = await _options.Sandbox.ExecuteAsync(command, new SandboxPolicy
         {
             WorkspacePath = workspace,
             Environment = env,
             ReadOnlyPaths = Toolchains.DotnetMounts(),
             Limits = ResourceLimits.Default with { WallTime = timeout, CpuTime = timeout + timeout, MemoryBytes = (long)memoryMB << 20 },
-        }, ct);
+        }, ct).ConfigureAwait(false);
+        // The sandbox reports a cancelled call as a result (its tree killed). That is not the program's outcome: a
+        // stopping server or a caller gone must not answer "Failed"; the cancellation propagates (503 server_stopping).
+        if (result.FatalLimit == LimitKind.Cancelled)
+        {
+            ct.ThrowIfCancellationRequested();
+        }
+        return result;
+    }
 
     private static CommandRunResult ToResult(SandboxResult r)
     {

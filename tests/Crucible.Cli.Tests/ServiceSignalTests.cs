@@ -61,6 +61,33 @@ public sealed partial class ServiceSignalTests : IDisposable
         Assert.Empty(RunningCli.StillRunning(children));
     }
 
+    [Theory]
+    [InlineData(RunningCli.SigInt, ExitCodes.Interrupted)]
+    [InlineData(RunningCli.SigTerm, ExitCodes.Terminated)]
+    public async Task Serve_answers_503_to_a_run_code_request_in_flight_instead_of_a_sandbox_result(int signal, int exitCode)
+    {
+        using var cli = RunningCli.Start(Work, _tmp, "serve", "--listen", "127.0.0.1:0", "--slots", "1");
+        await cli.WaitForStderrAsync("listening on", WorkTimeout);
+        using var http = new HttpClient { BaseAddress = new Uri(ListeningOn().Match(cli.Stderr).Groups[1].Value), Timeout = WorkTimeout };
+        // SandboxFusion's request: a program that only the signal can end. Its killed process must not be reported as the
+        // program's own result (a 200 with a failed run would read as the program's fault to verl).
+        var sleeper = new { code = "import time\nprint('started', flush=True)\ntime.sleep(600)\n", language = "python", run_timeout = 600 };
+        var response = http.PostAsJsonAsync("/run_code", sleeper, TestContext.Current.CancellationToken);
+        await WaitUntilAsync(() => ProcessTree.DescendantCommandLines(cli.Pid).Any(c => c.Contains("main.py", StringComparison.Ordinal)));
+        var children = cli.Descendants();
+        cli.Signal(signal);
+        var r = await cli.WaitForExitAsync(StopTimeout);
+
+        using var answer = await response.WaitAsync(StopTimeout, TestContext.Current.CancellationToken);
+        var text = await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal((503, "server_stopping"), ((int)answer.StatusCode, body.RootElement.TryGetProperty("error", out var e) ? e.GetProperty("code").GetString() : text));
+        Assert.Equal((exitCode, ""), (r.ExitCode, r.Stdout));
+        Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(cli.CrucibleTempEntries());
+        Assert.Empty(RunningCli.StillRunning(children));
+    }
+
     [Fact]
     public async Task Mcp_exits_0_when_its_client_closes_stdin_and_leaves_nothing_behind()
     {
