@@ -188,7 +188,10 @@ public sealed class GitRepository
 
     private Process Start(IEnumerable<string> args, bool redirectInput, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo("git")
+        // git runs in its own session and process group (util-linux setsid execs in place, since this child is not a
+        // group leader), so a Ctrl-C sent to the terminal's group reaches Crucible alone and a kill of the tree on
+        // timeout or cancellation takes git's own children (hooks are off, but aliases and helpers can spawn) with it.
+        var psi = new ProcessStartInfo(File.Exists(SetsidPath) ? SetsidPath : "git")
         {
             WorkingDirectory = Root,
             RedirectStandardOutput = true,
@@ -196,6 +199,10 @@ public sealed class GitRepository
             RedirectStandardInput = redirectInput,
             UseShellExecute = false,
         };
+        if (psi.FileName == SetsidPath)
+        {
+            psi.ArgumentList.Add("git");
+        }
         foreach (var a in new[] { "-c", "core.quotepath=off" }.Concat(args))
         {
             psi.ArgumentList.Add(a);
@@ -217,6 +224,9 @@ public sealed class GitRepository
             throw new BadInputException($"could not start git: {e.Message}", "install git and make sure it is on PATH");
         }
     }
+
+    /// <summary>util-linux <c>setsid</c> (Debian's path), used to start git in its own process group when present.</summary>
+    private const string SetsidPath = "/usr/bin/setsid";
 
     private static void TryKill(Process p)
     {
