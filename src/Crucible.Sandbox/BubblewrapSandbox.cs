@@ -89,7 +89,11 @@ public sealed class BubblewrapSandbox : ISandbox
     }
 
     /// <summary>Where things are, on the host and inside.</summary>
-    internal sealed record MountLayout(string HostWorkspace, string WorkspaceDestination, string WorkingDirectory, IReadOnlyList<Mount> Extra);
+    internal sealed record MountLayout(string HostWorkspace, string WorkspaceDestination, string WorkingDirectory, IReadOnlyList<Mount> Extra)
+    {
+        /// <summary>Workspace paths hidden from the command (<see cref="SandboxPolicy.HiddenPaths"/>), inside-sandbox paths with whether each is a folder.</summary>
+        public IReadOnlyList<(string Destination, bool IsDirectory)> Hidden { get; init; } = [];
+    }
 
     internal MountLayout Layout(SandboxCommand command, SandboxPolicy policy)
     {
@@ -99,7 +103,8 @@ public sealed class BubblewrapSandbox : ISandbox
         var extra = PolicyChecks.ExtraMounts(policy)
             .Select(m => InsideWorkspace(m.Source, hostWorkspace) is { } rest ? m with { Destination = Join(destination, rest) } : m)
             .ToList();
-        return new MountLayout(hostWorkspace, destination, relative.Length == 0 ? destination : Join(destination, relative), extra);
+        var hidden = PolicyChecks.HiddenPaths(policy, hostWorkspace).Select(h => (Join(destination, h.Relative), h.IsDirectory)).ToList();
+        return new MountLayout(hostWorkspace, destination, relative.Length == 0 ? destination : Join(destination, relative), extra) { Hidden = hidden };
     }
 
     /// <summary>The bwrap arguments (after the program name) for one call. Internal so tests can check the mount list itself.</summary>
@@ -165,6 +170,12 @@ public sealed class BubblewrapSandbox : ISandbox
         foreach (var mount in mounts.OrderBy(m => m.Destination.Count(c => c == '/')).ThenBy(m => m.Destination, StringComparer.Ordinal))
         {
             args.AddRange([mount.Writable ? "--bind" : "--ro-bind", mount.Source, mount.Destination]);
+        }
+
+        // Hidden paths go last, over the workspace and any mount inside it: an empty read-only file or folder in their place.
+        foreach (var (path, isDirectory) in layout.Hidden)
+        {
+            args.AddRange(isDirectory ? ["--size", "4096", "--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path]);
         }
 
         // The root tmpfs bwrap builds on is writable until now; nothing but the mounts above may be.

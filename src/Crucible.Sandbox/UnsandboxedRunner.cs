@@ -1,3 +1,4 @@
+using Crucible.Core;
 using Crucible.Core.Sandbox;
 using Crucible.Sandbox.Internal;
 
@@ -42,6 +43,10 @@ public sealed class UnsandboxedRunner : ISandbox
         var workspace = PolicyChecks.Workspace(policy);
         var relative = PolicyChecks.WorkingDirectory(command, workspace);
         PolicyChecks.ExtraMounts(policy);
+        if (policy.HiddenPaths.Count > 0)
+        {
+            throw new BadInputException($"SandboxPolicy.HiddenPaths lists {policy.HiddenPaths.Count} path(s), but without a sandbox nothing can be hidden from a command.", "Run with the bubblewrap sandbox, or leave HiddenPaths empty.");
+        }
 
         var scratch = Scratch.Create(Options);
         try

@@ -76,6 +76,13 @@ public sealed class BashTool(AgentToolOptions options) : AgentTool(options)
             workdir = resolved.RelativePath.Length == 0 ? null : resolved.RelativePath;
         }
         var policy = CommandPolicies.ForCommand(context.CommandPolicy, Options, command, timeout);
+        // What read may not open, a command may not read either: the read-deny files are masked in the sandbox.
+        var hidden = CommandPolicies.HiddenPaths(policy.WorkspacePath, Options.HiddenPaths);
+        if (hidden.Count > 0 && !context.Sandbox.IsIsolating)
+        {
+            return ToolResult.Error($"bash cannot run here: the settings deny reading {Path.GetRelativePath(policy.WorkspacePath, hidden[0])} (permissions.deny), and without a sandbox (--no-sandbox) a command could read it. Use read, grep and glob, which honour the rule, or ask the user to run with the sandbox.");
+        }
+        policy = policy with { HiddenPaths = hidden };
         // Not a login shell: /etc/profile would reset the PATH the sandbox sets for the toolchains.
         var sandboxCommand = new SandboxCommand("/bin/bash", ["-c", command]) { WorkingDirectory = workdir };
         var result = await context.Sandbox.ExecuteAsync(sandboxCommand, policy, cancellationToken).ConfigureAwait(false);

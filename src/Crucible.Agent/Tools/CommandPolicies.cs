@@ -66,6 +66,54 @@ public static class CommandPolicies
     }
 
     /// <summary>
+    /// The files and folders of the workspace, as it is now, that <paramref name="globs"/> (the read-deny rules) match,
+    /// as absolute paths for <see cref="SandboxPolicy.HiddenPaths"/>. The whole tree is walked, git-ignored files included
+    /// (a denied <c>.env</c> is usually ignored); <c>.git</c> is skipped and links are neither listed nor followed (a link
+    /// to a hidden file opens the hidden path, which the sandbox masks). A matched folder is listed without its contents.
+    /// </summary>
+    public static IReadOnlyList<string> HiddenPaths(string workspacePath, IReadOnlyList<string> globs)
+    {
+        if (globs.Count == 0)
+        {
+            return [];
+        }
+        var root = WorkspacePaths.RealPath(Path.GetFullPath(workspacePath));
+        var patterns = globs.Select(g => new Core.Tasks.PathGlob(g)).ToArray();
+        var hidden = new List<string>();
+        var pending = new Stack<string>([""]);
+        while (pending.TryPop(out var relativeDir))
+        {
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = new DirectoryInfo(relativeDir.Length == 0 ? root : Path.Combine(root, relativeDir)).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            foreach (var entry in entries)
+            {
+                var rel = relativeDir.Length == 0 ? entry.Name : relativeDir + "/" + entry.Name;
+                if (entry.LinkTarget is not null || (relativeDir.Length == 0 && entry.Name == ".git"))
+                {
+                    continue;
+                }
+                if (patterns.Any(p => p.IsMatch(rel)))
+                {
+                    hidden.Add(Path.Combine(root, rel));
+                }
+                else if (entry is DirectoryInfo)
+                {
+                    pending.Push(rel);
+                }
+            }
+        }
+        hidden.Sort(StringComparer.Ordinal);
+        return hidden;
+    }
+
+    /// <summary>
     /// Mounts that protect the workspace's protected paths from commands, computed as the workspace is now:
     /// <c>.git/hooks</c>, <c>.git/config</c>, <c>.crucible/settings.json</c> and Crucible's own records
     /// (<c>.crucible/sessions</c>, <c>.crucible/runs</c>, <c>.crucible/crucible.db</c>) read-only, and their folders

@@ -27,6 +27,14 @@ public sealed record SandboxPolicy
     /// <summary>Extra host paths mounted read-write at the same path (for example a build output folder).</summary>
     public IReadOnlyList<string> WritablePaths { get; init; } = [];
 
+    /// <summary>
+    /// Host paths inside the workspace that the command must not read: inside the sandbox a file reads as empty and a
+    /// folder as an empty folder, and neither can be written, renamed or removed (each is a read-only mount point). The
+    /// agent puts the files of its read-deny rules here, so <c>bash</c> cannot read what <c>read</c> may not. Hiding
+    /// needs an isolating sandbox: a sandbox that cannot hide refuses a policy that lists any path. Default: none.
+    /// </summary>
+    public IReadOnlyList<string> HiddenPaths { get; init; } = [];
+
     /// <summary>Whether the command may reach the network. Off by default: the sandbox gets its own empty network namespace.</summary>
     public bool AllowNetwork { get; init; }
 

@@ -59,6 +59,33 @@ internal static class PolicyChecks
         return mounts;
     }
 
+    /// <summary>
+    /// The policy's hidden paths, as workspace-relative paths with whether each is a folder. Each must be an absolute path
+    /// strictly inside the workspace, exist, and not go through a symbolic link (a link would hide, or expose, another path).
+    /// </summary>
+    public static List<(string Relative, bool IsDirectory)> HiddenPaths(SandboxPolicy policy, string hostWorkspace)
+    {
+        var hidden = new List<(string, bool)>();
+        foreach (var path in policy.HiddenPaths)
+        {
+            if (string.IsNullOrEmpty(path) || !Path.IsPathFullyQualified(path))
+            {
+                throw new BadInputException($"SandboxPolicy.HiddenPaths entry '{path}' is not an absolute path.", "Give every hidden path as an absolute host path inside the workspace.");
+            }
+            var normal = Normalize(path);
+            if (!normal.StartsWith(hostWorkspace + "/", StringComparison.Ordinal))
+            {
+                throw new BadInputException($"SandboxPolicy.HiddenPaths entry {path} is not inside the workspace {hostWorkspace}.", "Hide only paths inside the workspace; the host outside it is not mounted anyway.");
+            }
+            if (Native.RealPath(normal) is not { } real || real != normal)
+            {
+                throw new BadInputException($"SandboxPolicy.HiddenPaths entry {path} does not exist or goes through a symbolic link.", "List existing files and folders by their real paths.");
+            }
+            hidden.Add((normal[(hostWorkspace.Length + 1)..], Directory.Exists(normal)));
+        }
+        return hidden;
+    }
+
     /// <summary>The working directory inside the workspace, as a path relative to it ("" for the root).</summary>
     public static string WorkingDirectory(SandboxCommand command, string hostWorkspace)
     {

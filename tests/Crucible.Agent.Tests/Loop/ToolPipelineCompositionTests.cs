@@ -6,6 +6,7 @@ using Crucible.Agent.SubAgents;
 using Crucible.Agent.Tests.Tools;
 using Crucible.Agent.Tools;
 using Crucible.Core.Sandbox;
+using Crucible.Sandbox;
 using Crucible.Testing;
 using Microsoft.Extensions.AI;
 using static Crucible.Agent.Tests.Loop.LoopHarness;
@@ -152,6 +153,60 @@ public sealed class ToolPipelineCompositionTests : IDisposable
         Assert.Equal("No files match '*.txt' in '.'.", ResultOf(client.Requests[5]));
         Assert.DoesNotContain(SecretValue, SentToModel(client), StringComparison.Ordinal);
         Assert.DoesNotContain(SecretValue, File.ReadAllText(TranscriptPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bash_cannot_read_a_denied_file_by_name_through_links_by_search_or_by_copy_and_the_file_is_untouched()
+    {
+        const string Tries = "cat config/.env; cat cfg/.env; cat alias.txt; grep -r s3cr3t . ; cp config/.env /tmp/copy && cat /tmp/copy; " +
+            "mv config/.env config/moved; echo overwritten > config/.env; wc -c < config/.env";
+        var client = new ScriptedChatClient()
+            .ThenCall("bash", Args(("command", Tries)))
+            .ThenCall("bash", Args(("command", "cat config/app.json")))
+            .ThenText("the key is hidden");
+        var (loop, conversation, transcript) = Assemble(client);
+
+        using (transcript)
+        {
+            await loop.RunAsync(conversation, "print the API key", null, Ct);
+        }
+
+        var tries = (string)ResultOf(client.Requests[1])!;
+        // The denied file is a read-only mount of an unopenable node: by name, through either link, by search or by copy,
+        // every open fails, and it can be neither moved away nor overwritten.
+        Assert.Equal(
+            "[stderr]\n" +
+            "cat: config/.env: Permission denied\ncat: cfg/.env: Permission denied\ncat: alias.txt: Permission denied\n" +
+            "grep: ./config/.env: Permission denied\ncp: cannot open 'config/.env' for reading: Permission denied\n" +
+            "mv: cannot move 'config/.env' to 'config/moved': Device or resource busy\n" +
+            "/bin/bash: line 1: config/.env: Permission denied\n/bin/bash: line 1: config/.env: Permission denied\n[exit code 1",
+            tries[..tries.LastIndexOf(',')]);
+        // Other files are read as usual.
+        Assert.StartsWith("{ \"name\": \"calc\" }", (string)ResultOf(client.Requests[2])!, StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, SentToModel(client), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, File.ReadAllText(TranscriptPath), StringComparison.Ordinal);
+        Assert.Equal(Secret + "\n", File.ReadAllText(_repo["config/.env"]));
+        Assert.False(File.Exists(_repo["config/moved"]));
+    }
+
+    [Fact]
+    public async Task Bash_without_a_sandbox_refuses_to_run_when_a_denied_file_exists_instead_of_exposing_it()
+    {
+        var client = new ScriptedChatClient()
+            .ThenCall("bash", Args(("command", "cat config/.env")))
+            .ThenText("bash is refused");
+        var (loop, conversation, transcript) = Assemble(client, sandbox: new UnsandboxedRunner());
+
+        using (transcript)
+        {
+            await loop.RunAsync(conversation, "print the API key", null, Ct);
+        }
+
+        Assert.Equal(
+            "bash cannot run here: the settings deny reading config/.env (permissions.deny), and without a sandbox (--no-sandbox) a command could read it. " +
+            "Use read, grep and glob, which honour the rule, or ask the user to run with the sandbox.",
+            ResultOf(client.Requests[1]));
+        Assert.DoesNotContain(SecretValue, SentToModel(client), StringComparison.Ordinal);
     }
 
     [Fact]
