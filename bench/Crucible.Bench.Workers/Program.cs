@@ -1,6 +1,6 @@
 // Scale-out bench: N jobs across 1, 2 and 4 worker processes on private RabbitMQ and PostgreSQL instances.
 //
-//   dotnet run -c Release --project bench/Crucible.Bench.Workers -- [--jobs 2000] [--ms 25] [--real-jobs 24]
+//   dotnet run -c Release --project bench/Crucible.Bench.Workers -- [--jobs 2000] [--ms 25] [--real-jobs 2000]
 //
 // Two measurements per worker count, each in a fresh virtual host and database:
 //   synthetic: every job is a real job (inline task, unique candidate, encoded, published, materialised on the worker,
@@ -35,7 +35,7 @@ if (args.Length > 0 && args[0] == "worker")
 int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 var jobCount = Arg("--jobs", 2000);
 var ms = Arg("--ms", 25);
-var realJobs = Arg("--real-jobs", 24);
+var realJobs = Arg("--real-jobs", 2000);
 int[] workerCounts = [1, 2, 4];
 
 using var rabbit = new PrivateRabbitMq();
