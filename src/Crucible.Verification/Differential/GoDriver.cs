@@ -32,6 +32,9 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
     /// <summary>The entry points the harvest found; the driver program of every folder calls exactly these.</summary>
     private IReadOnlyList<string> _entries = [];
 
+    /// <summary>The zero-argument methods the tests call on returned values; the driver shows their results as part of a value's state.</summary>
+    private IReadOnlyList<string> _queries = [];
+
     /// <summary>
     /// The task's Go support files that are listed with the tests but are part of the package (Exercism "editor" files
     /// such as sublist's <c>relations.go</c>): every folder gets them, as <c>go test</c> would build them.
@@ -120,11 +123,12 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         {
             var effects = Strings(doc["effects"]);
             return new([], [], literals,
-                skippedObjects.Count > 0 ? $"the tests use a method API on values from {string.Join(", ", skippedObjects)}, and neither the constructor nor any method can be called with generated arguments"
+                skippedObjects.Count > 0 ? $"the tests use a method API on values from {string.Join(", ", skippedObjects)}, and the constructor or most of the tested methods take arguments that cannot be generated (functions, interfaces, other packages' types)"
                 : effects.Count > 0 ? $"the functions the tests call ({string.Join(", ", effects)}) return nothing and act on package state, which is not compared"
                 : "the tests call no exported function of the package whose arguments can be generated");
         }
         _entries = [.. entries.Select(e => e.Display)];
+        _queries = Strings(doc["queries"]);
         return new(entries, seeds, literals);
     }
 
@@ -138,7 +142,8 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         }
         var program = DriverSource.Value
             .Replace("/*MODULE*/", module.Groups[1].Value, StringComparison.Ordinal)
-            .Replace("/*ENTRIES*/", string.Join("\n\t", _entries.Select(e => $"\"{e}\": solution.{e},")), StringComparison.Ordinal);
+            .Replace("/*ENTRIES*/", string.Join("\n\t", _entries.Select(e => $"\"{e}\": solution.{e},")), StringComparison.Ordinal)
+            .Replace("/*QUERIES*/", string.Join(", ", _queries.Select(q => $"\"{q}\"")), StringComparison.Ordinal);
         foreach (var f in _support)
         {
             Workspaces.WriteTaskFile(f, dir);
