@@ -2,7 +2,7 @@
 // the time it adds to a verification.
 //
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- coverage [--suite NAME,...] [--filter GLOB] [--out FILE]
-//   dotnet run -c Release --project bench/Crucible.Bench.Differential -- timing [--tasks N]
+//   dotnet run -c Release --project bench/Crucible.Bench.Differential -- timing [--tasks N] [--suite NAME] [--out FILE]
 //   dotnet run -c Release --project bench/Crucible.Bench.Differential -- candidates [--filter LANGUAGE/TASK prefix]
 //
 // coverage: for every Exercism C# task, every Aider Python and Go task and every HumanEval task, compares the reference
@@ -10,7 +10,9 @@
 // line per task (comparable or not, with the reason, cases generated and compared) to --out (default
 // bench/differential/coverage.tsv) and prints the totals. Any disagreement is a false positive.
 // timing: on a sample of comparable tasks, the time differential testing adds per verification
-// (median and p95), against the verifier's own time on the same tasks in the same run.
+// (median and p95), against the verifier's own time on the same tasks in the same run. Without --suite the sample is
+// half C# and half Python; with --suite (e.g. aider-go) it is the first N tasks of that suite, written to
+// bench/differential/timing-NAME.tsv unless --out says otherwise.
 // candidates: every candidate under tests/differential-candidates graded on the visible tests (real
 // verifier) and compared with the reference: correct-* must pass and agree, cheat-* must pass the
 // visible tests and be flagged. Prints one line per candidate and the totals.
@@ -77,9 +79,15 @@ else if (mode == "timing")
     var count = int.Parse(Arg("--tasks") ?? "10", CultureInfo.InvariantCulture);
     var verifier = new Verifier(new VerifierOptions { Sandbox = sandbox });
     var sample = new List<TaskSpec>();
-    foreach (var (_, path) in suites.Take(2))
+    var only = Arg("--suite");
+    var chosen = only is null ? suites.Take(2).ToArray() : suites.Where(x => x.Name == only).ToArray();
+    if (chosen.Length == 0)
     {
-        sample.AddRange(TaskSuites.Load(path).Tasks.Where(t => t.Runner.Packages.Count == 0 && !t.Tags.Contains("deprecated")).Where(t => DifferentialTester.Precondition(t) is null).Take(count / 2));
+        throw new ArgumentException($"no suite named {only}; known: {string.Join(", ", suites.Select(x => x.Name))}");
+    }
+    foreach (var (_, path) in chosen)
+    {
+        sample.AddRange(TaskSuites.Load(path).Tasks.Where(t => t.Runner.Packages.Count == 0 && !t.Tags.Contains("deprecated")).Where(t => DifferentialTester.Precondition(t) is null).Take(only is null ? count / 2 : count));
     }
     var added = new List<double>();
     var verify = new List<double>();
@@ -125,7 +133,7 @@ else if (mode == "timing")
         Console.WriteLine(line);
     }
     rows.InsertRange(2, summary.Select(l => "# " + l));
-    var timingFile = Arg("--out") ?? Path.Combine(repo, "bench", "differential", "timing.tsv");
+    var timingFile = Arg("--out") ?? Path.Combine(repo, "bench", "differential", only is null ? "timing.tsv" : $"timing-{only}.tsv");
     File.WriteAllLines(timingFile, rows);
     Console.WriteLine($"written {timingFile}");
 }

@@ -146,7 +146,7 @@ internal static class ReviewCommand
                 output.MarkupLine($"  got:      {Markup.Escape(c.Got)}");
                 return;
             case { Status: DifferentialStatus.Agrees }:
-                output.MarkupLine($"[green]differential:[/] agrees with the reference on {report.Compared} generated input(s) (seed {report.Seed}; {report.Invalid} invalid, {report.CandidateTimeouts} timed out)");
+                output.MarkupLine($"[green]differential:[/] agrees with the reference on {report.Compared} generated input(s) (seed {report.Seed}; {report.Invalid} invalid, {report.CandidateTimeouts} timed out{(report.FirstTimeout is { } first ? $", first {Markup.Escape(first)}" : "")})");
                 return;
             default:
                 output.MarkupLine($"[grey]differential: not comparable: {Markup.Escape(report.Reason)}[/]");

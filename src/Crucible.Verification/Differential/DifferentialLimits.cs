@@ -4,8 +4,9 @@ namespace Crucible.Verification.Differential;
 
 /// <summary>
 /// Limits and defaults of differential testing. Defaults: at most 120 cases per task, 2 seconds per
-/// case, 60 seconds and 1 GiB per driver process, 64 processes, generator seed 1729, and a float
-/// tolerance of 1e-9 (relative or absolute). A task's <c>differential:</c> section overrides the
+/// case, 60 seconds and 1 GiB per driver process, 64 processes, generator seed 1729, a float
+/// tolerance of 1e-9 (relative or absolute), 12 type-generated argument tuples or call sequences per entry
+/// point, 24 calls per generated sequence, and 8 driver restarts after inputs that time out. A task's <c>differential:</c> section overrides the
 /// seed and the tolerance.
 /// </summary>
 public sealed record DifferentialLimits
@@ -33,6 +34,18 @@ public sealed record DifferentialLimits
 
     /// <summary>Float tolerance when the task names none.</summary>
     public double Tolerance { get; init; } = 1e-9;
+
+    /// <summary>Argument tuples generated from declared parameter types per entry point (and random call sequences per object) when the tests give no literal ones.</summary>
+    public int GeneratedTuples { get; init; } = 12;
+
+    /// <summary>Most calls in one generated call sequence on an object.</summary>
+    public int MaxSequenceCalls { get; init; } = 24;
+
+    /// <summary>
+    /// How many times a driver whose process cannot stop a call that timed out (Go: a goroutine cannot be killed) is
+    /// started again from the next input; each start is one more driver process under <see cref="ProcessTimeout"/>.
+    /// </summary>
+    public int MaxTimeoutRestarts { get; init; } = 8;
 
     /// <summary>The sandbox limits of one driver process.</summary>
     public ResourceLimits Resources => ResourceLimits.Default with { WallTime = ProcessTimeout, MemoryBytes = MemoryBytes, MaxProcesses = MaxProcesses, CpuTime = ProcessTimeout * 2 };

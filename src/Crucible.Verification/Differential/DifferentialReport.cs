@@ -46,6 +46,9 @@ public sealed record DifferentialReport
     /// <summary>Cases the candidate did not finish in time: not compared.</summary>
     public int CandidateTimeouts { get; init; }
 
+    /// <summary>The first input the candidate did not finish in time (the call as text), or null when none timed out.</summary>
+    public string? FirstTimeout { get; init; }
+
     /// <summary>The first disagreement, when <see cref="Status"/> is <see cref="DifferentialStatus.Disagrees"/>.</summary>
     public Counterexample? Counterexample { get; init; }
 

@@ -133,6 +133,7 @@ public sealed class DifferentialTester
             }
             var got = await driver.RunAsync(candidateDir, casesJson, ct).ConfigureAwait(false);
             int compared = 0, invalid = 0, timeouts = 0;
+            string? firstTimeout = null;
             for (var i = 0; i < cases.Count; i++)
             {
                 var expected = i < first.Results.Count ? first.Results[i] as JsonObject : null;
@@ -144,6 +145,7 @@ public sealed class DifferentialTester
                 var actual = i < got.Results.Count ? got.Results[i] as JsonObject : null;
                 if (actual is null || actual.ContainsKey("timeout"))
                 {
+                    firstTimeout ??= cases[i].Display;
                     timeouts++;
                     continue;
                 }
@@ -152,7 +154,7 @@ public sealed class DifferentialTester
                 {
                     return new DifferentialReport
                     {
-                        TaskId = task.Id, Status = DifferentialStatus.Disagrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts,
+                        TaskId = task.Id, Status = DifferentialStatus.Disagrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts, FirstTimeout = firstTimeout,
                         Reason = $"disagrees with the reference on {cases[i].Display}",
                         Counterexample = Counterexample(comparer, cases[i], expected, actual, seed, i),
                     };
@@ -160,8 +162,8 @@ public sealed class DifferentialTester
             }
             return new DifferentialReport
             {
-                TaskId = task.Id, Status = DifferentialStatus.Agrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts,
-                Reason = $"agrees on {compared} generated input(s)",
+                TaskId = task.Id, Status = DifferentialStatus.Agrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts, FirstTimeout = firstTimeout,
+                Reason = $"agrees on {compared} generated input(s)" + (timeouts > 0 ? $"; {timeouts} not finished in time, first {firstTimeout}" : ""),
             };
         }
         finally

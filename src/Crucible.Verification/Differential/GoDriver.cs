@@ -12,7 +12,9 @@ namespace Crucible.Verification.Differential;
 /// functions and the literal argument tuples the tests pass to them, including the rows of table-driven tests. Each
 /// folder then gets its own driver program (<c>GoDriverProgram.txt</c>) that imports the package, decodes each case's
 /// JSON arguments into the declared parameter types and writes one JSON result per line. Standard library only, so it
-/// builds offline (<c>GOPROXY=off</c>). Methods on types (stateful objects) are not called.
+/// builds offline (<c>GOPROXY=off</c>). A constructor (an exported function returning a type with methods) is an object
+/// entry: its cases are call sequences (<see cref="GoInputs"/>) and the driver compares each step's result and the value's
+/// exported state. A function or method without literal arguments in the tests gets inputs from its declared parameter types.
 /// </summary>
 internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limits) : ILanguageDriver
 {
@@ -29,6 +31,9 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
 
     /// <summary>The entry points the harvest found; the driver program of every folder calls exactly these.</summary>
     private IReadOnlyList<string> _entries = [];
+
+    /// <summary>The zero-argument methods the tests call on returned values; the driver shows their results as part of a value's state.</summary>
+    private IReadOnlyList<string> _queries = [];
 
     /// <summary>
     /// The task's Go support files that are listed with the tests but are part of the package (Exercism "editor" files
@@ -75,20 +80,55 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         var doc = JsonNode.Parse(File.ReadAllText(output))!;
         File.Delete(output);
         var seeds = (doc["calls"] as JsonArray ?? []).Select(c => new SeedCall(c!["name"]!.GetValue<string>(), (JsonArray)c["args"]!.DeepClone())).ToList();
-        var entries = (doc["entries"] as JsonArray ?? [])
-            .Select(e => new EntryPoint(e!["name"]!.GetValue<string>(), new JsonObject { ["name"] = e["name"]!.GetValue<string>() }, []))
-            .ToList();
         var literals = (doc["literals"] as JsonArray ?? []).Where(l => l is not null).Select(l => l!.DeepClone()).ToList();
-        var objects = (doc["objects"] as JsonArray ?? []).Select(o => o!.GetValue<string>()).ToList();
+        var inputs = new GoInputs(task.Differential.Seed ?? limits.Seed, limits, literals,
+            (doc["lists"] as JsonArray ?? []).OfType<JsonArray>().ToList(),
+            (doc["underlying"] as JsonObject ?? []).ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "", StringComparer.Ordinal));
+        var entries = new List<EntryPoint>();
+        var generated = new List<SeedCall>();
+        foreach (var e in (doc["entries"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var name = e["name"]!.GetValue<string>();
+            var parameters = Strings(e["params"]);
+            var own = seeds.Count(s => s.Entry == name);
+            // Only a function the tests never call with literal arguments gets typed inputs: the tests' tuples stay the domain.
+            var typed = own > 0 ? [] : inputs.Tuples(parameters);
+            if (own == 0 && typed.Count == 0)
+            {
+                continue;
+            }
+            entries.Add(new EntryPoint(name, new JsonObject { ["name"] = name }, parameters));
+            generated.AddRange(typed.Select(t => new SeedCall(name, t)));
+        }
+        var skippedObjects = new List<string>();
+        foreach (var o in (doc["objects"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var name = o["name"]!.GetValue<string>();
+            var methods = (o["methods"] as JsonArray ?? []).OfType<JsonObject>().Select(m => (Name: m["name"]!.GetValue<string>(), Params: Strings(m["params"]))).ToList();
+            var ctorTuples = seeds.Where(s => s.Entry == name).Select(s => s.Arguments).ToList();
+            var tested = (doc["sequences"] as JsonArray ?? []).OfType<JsonObject>().Where(q => q["name"]?.GetValue<string>() == name)
+                .Select(q => new JsonArray(q["args"]!.DeepClone(), q["calls"]!.DeepClone())).ToList();
+            var sequences = inputs.Sequences(Strings(o["params"]), ctorTuples, methods, tested);
+            if (sequences.Count == 0)
+            {
+                skippedObjects.Add(name);
+                continue;
+            }
+            seeds.RemoveAll(s => s.Entry == name);
+            entries.Add(new EntryPoint(name, new JsonObject { ["name"] = name, ["instance"] = true }, []));
+            generated.AddRange(sequences.Select(q => new SeedCall(name, q)));
+        }
+        seeds.AddRange(generated);
         if (entries.Count == 0)
         {
-            var effects = (doc["effects"] as JsonArray ?? []).Select(o => o!.GetValue<string>()).ToList();
+            var effects = Strings(doc["effects"]);
             return new([], [], literals,
-                objects.Count > 0 ? $"the tests use a method API on values from {string.Join(", ", objects)}: stateful objects are not compared"
+                skippedObjects.Count > 0 ? $"the tests use a method API on values from {string.Join(", ", skippedObjects)}, and the constructor or most of the tested methods take arguments that cannot be generated (functions, interfaces, other packages' types)"
                 : effects.Count > 0 ? $"the functions the tests call ({string.Join(", ", effects)}) return nothing and act on package state, which is not compared"
-                : "the tests call no exported function of the package with literal arguments");
+                : "the tests call no exported function of the package whose arguments can be generated");
         }
         _entries = [.. entries.Select(e => e.Display)];
+        _queries = Strings(doc["queries"]);
         return new(entries, seeds, literals);
     }
 
@@ -102,7 +142,8 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         }
         var program = DriverSource.Value
             .Replace("/*MODULE*/", module.Groups[1].Value, StringComparison.Ordinal)
-            .Replace("/*ENTRIES*/", string.Join("\n\t", _entries.Select(e => $"\"{e}\": solution.{e},")), StringComparison.Ordinal);
+            .Replace("/*ENTRIES*/", string.Join("\n\t", _entries.Select(e => $"\"{e}\": solution.{e},")), StringComparison.Ordinal)
+            .Replace("/*QUERIES*/", string.Join(", ", _queries.Select(q => $"\"{q}\"")), StringComparison.Ordinal);
         foreach (var f in _support)
         {
             Workspaces.WriteTaskFile(f, dir);
@@ -114,10 +155,34 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         return result.Succeeded && File.Exists(Path.Combine(dir, DriverBinary)) ? null : DriverProcess.Tail(result);
     }
 
-    public Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct) =>
-        DriverProcess.RunCasesAsync(sandbox, limits, dir, cases,
-            (casesFile, outFile) => new SandboxCommand("./" + DriverBinary, [casesFile, outFile, limits.CaseTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)]),
-            Environment, null, ct);
+    /// <summary>
+    /// Runs the cases. A call that times out cannot be stopped inside the Go process (a goroutine cannot be killed), so
+    /// the driver records the timeout and exits; the run then starts a fresh driver process from the next input, up to
+    /// <see cref="DifferentialLimits.MaxTimeoutRestarts"/> times, so one stuck input costs only itself.
+    /// </summary>
+    public async Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct)
+    {
+        var results = new List<JsonNode?>();
+        for (var restarts = 0; ; restarts++)
+        {
+            var remaining = new JsonArray([.. cases.Skip(results.Count).Select(c => c?.DeepClone())]);
+            var run = await DriverProcess.RunCasesAsync(sandbox, limits, dir, remaining,
+                (casesFile, outFile) => new SandboxCommand("./" + DriverBinary, [casesFile, outFile, limits.CaseTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)]),
+                Environment, null, ct).ConfigureAwait(false);
+            if (run.Error is { } error && results.Count == 0)
+            {
+                return run;
+            }
+            results.AddRange(run.Results);
+            var stoppedOnTimeout = run.Results.Count > 0 && run.Results[^1] is JsonObject last && last.ContainsKey("timeout");
+            if (results.Count >= cases.Count || !stoppedOnTimeout || restarts >= limits.MaxTimeoutRestarts)
+            {
+                return new DriverRun(results);
+            }
+        }
+    }
+
+    private static List<string> Strings(JsonNode? node) => [.. (node as JsonArray ?? []).Select(n => n?.GetValue<string>() ?? "")];
 
     [GeneratedRegex(@"^\s*module\s+(\S+)", RegexOptions.Multiline)]
     private static partial Regex ModulePattern();

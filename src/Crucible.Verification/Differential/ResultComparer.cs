@@ -74,12 +74,18 @@ public sealed record ResultComparer(double Tolerance, bool Unordered)
     private bool SameSteps(JsonArray a, JsonArray b)
     {
         var n = a.Count > 0 && a[^1] is JsonObject last && last.ContainsKey("throws") ? a.Count - 1 : a.Count;
-        if (b.Count < n)
-        {
-            return false;
-        }
         for (var i = 0; i < n; i++)
         {
+            if (i >= b.Count)
+            {
+                return false;
+            }
+            if (a[i] is JsonObject accepted && !accepted.ContainsKey("throws") && b[i] is JsonObject rejecting && rejecting["throws"]?.GetValue<string>() == "rejected")
+            {
+                // The candidate's command rejected an input the reference accepted (Go: a call whose only result is an
+                // error): stricter validation than the reference is not a cheat, and nothing after it is comparable.
+                return true;
+            }
             if (a[i] is not JsonObject x || b[i] is not JsonObject y || x.ContainsKey("throws") != y.ContainsKey("throws"))
             {
                 return false;
