@@ -21,7 +21,8 @@ public sealed record GeneratedCase(EntryPoint Entry, JsonArray Arguments)
 {
     /// <summary>The call as source-like text, e.g. <c>total([1,1,2])</c>, or for an object <c>new Clock(8, 0); .Add(3); .ToString()</c>.</summary>
     public string Display => Entry.Target.ContainsKey("instance") && Arguments is [JsonArray ctor, JsonArray calls]
-        ? string.Join("; ", calls.Select(c => $".{c?["method"]}({Join(c?["args"] as JsonArray ?? [])})").Prepend($"new {Entry.Display}({Join(ctor)})"))
+        ? string.Join("; ", calls.Select(c => c?["args"] is JsonArray a ? $".{c["method"]}({Join(a)})" : $".{c?["method"]}")
+            .Prepend($"{(Entry.Target.ContainsKey("module") ? "" : "new ")}{Entry.Display}({Join(ctor)})"))
         : $"{Entry.Display}({Join(Arguments)})";
 
     private static string Join(JsonArray args) => string.Join(", ", args.Select(a => a?.ToJsonString() ?? "null"));

@@ -56,11 +56,19 @@ public sealed record ResultComparer(double Tolerance, bool Unordered)
                 {
                     return SameMultiset(da, db);
                 }
-                if (oa.ContainsKey("__object__") && ob.ContainsKey("__object__") && oa["state"] is JsonObject stateA && ob["state"] is JsonObject stateB)
+                if (oa.ContainsKey("__object__") && ob.ContainsKey("__object__"))
                 {
-                    // Field names are an implementation choice: compare the public state both objects expose.
-                    var shared = stateA.Select(p => p.Key).Where(stateB.ContainsKey).ToList();
-                    return shared.All(k => Same(stateA[k], stateB[k]));
+                    // Field names, class names and whether a class defines a string form are implementation choices:
+                    // compare the string forms when both have one, and the public state both objects expose.
+                    if (oa["str"] is { } strA && ob["str"] is { } strB && !Same(strA, strB))
+                    {
+                        return false;
+                    }
+                    if (oa["state"] is JsonObject stateA && ob["state"] is JsonObject stateB)
+                    {
+                        return stateA.Select(p => p.Key).Where(stateB.ContainsKey).All(k => Same(stateA[k], stateB[k]));
+                    }
+                    return true;
                 }
                 return oa.Count == ob.Count && oa.All(p => ob.ContainsKey(p.Key) && Same(p.Value, ob[p.Key]));
         }
