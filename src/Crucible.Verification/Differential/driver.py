@@ -25,6 +25,11 @@ def enc(v, depth=0):
         return [enc(x, depth + 1) for x in itertools.islice(v, 100000)]
     cls = type(v)
     state = getattr(v, "__dict__", None)
+    if not isinstance(state, dict) and cls.__module__ != "builtins":
+        slots = [n for k in cls.__mro__ for n in ([getattr(k, "__slots__", ())] if isinstance(getattr(k, "__slots__", ()), str) else getattr(k, "__slots__", ()))]
+        if slots or cls.__repr__ is object.__repr__:
+            # A __slots__ class, or one whose only form is the default repr (an address, different in every process).
+            state = {n: getattr(v, n) for n in slots if not n.startswith("_") and hasattr(v, n)}
     if isinstance(state, dict):
         # An object of the solution: its public attributes, and its user-facing form when it defines __str__
         # (a __repr__ alone is for debugging and may differ between honest solutions).
