@@ -124,6 +124,7 @@ def harvest(out, files):
 # An object's sequence is its construction followed by the calls, attribute reads and assignments the tests make on it;
 # a call whose arguments are not plain data (another object, a callback) ends that object's sequence.
 NOT_DATA = object()
+TRACE_SECONDS = 20  # under DifferentialLimits' default 60 s wall time per driver process
 
 def argjson(v, depth=0):
     """Plain data as JSON (tuples tagged so the driver rebuilds them), else NOT_DATA."""
@@ -294,20 +295,27 @@ def trace(files, exported):
     sys.stdout = sys.stderr = io.StringIO()
     try:
         import unittest
-        for i, path in enumerate(files):
-            spec = importlib.util.spec_from_file_location("crucible_visible_tests_%d" % i, path)
-            mod = importlib.util.module_from_spec(spec)
-            try:
-                spec.loader.exec_module(mod)
-                suite = unittest.defaultTestLoader.loadTestsFromModule(mod)
-                signal.signal(signal.SIGALRM, on_alarm)
-                signal.setitimer(signal.ITIMER_REAL, 30)
+        # One budget for loading and running all the test files, well inside the process's wall-time limit, so a slow
+        # test suite costs the traced sequences but never the source harvest written after it.
+        signal.signal(signal.SIGALRM, on_alarm)
+        # Repeating: unittest catches the alarm's exception as a test error and goes on, so each later test is cut short too.
+        signal.setitimer(signal.ITIMER_REAL, TRACE_SECONDS, 0.2)
+        try:
+            for i, path in enumerate(files):
+                spec = importlib.util.spec_from_file_location("crucible_visible_tests_%d" % i, path)
+                mod = importlib.util.module_from_spec(spec)
                 try:
+                    spec.loader.exec_module(mod)
+                    suite = unittest.defaultTestLoader.loadTestsFromModule(mod)
                     unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
-                finally:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-            except BaseException:
-                pass
+                except CaseTimeout:
+                    raise
+                except BaseException:
+                    pass
+        except CaseTimeout:
+            pass
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     finally:
         sys.stdout, sys.stderr = real_stdout, real_stderr
     # The public state compared after each step is what the tests read: other attributes are implementation choices
