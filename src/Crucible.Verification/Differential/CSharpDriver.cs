@@ -316,6 +316,21 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                 return Elements([.. collection.Elements.Cast<ExpressionElementSyntax>().Select(x => x.Expression)], scope, enums);
             case ObjectCreationExpressionSyntax { Initializer: { } oinit } o when o.Type.ToString().StartsWith("List<", StringComparison.Ordinal) && (o.ArgumentList is null || o.ArgumentList.Arguments.Count == 0):
                 return Elements(oinit.Expressions, scope, enums);
+            case BaseObjectCreationExpressionSyntax { Initializer: { } dinit } d when dinit.Expressions.Count > 0 && dinit.Expressions.All(x => x is InitializerExpressionSyntax { Expressions.Count: 2 })
+                                                                                   && (d.ArgumentList is null || d.ArgumentList.Arguments.Count == 0):
+                // A dictionary with string keys (`new() { { "Vera", ["Tomoko"] } }`): a JSON object, which the driver
+                // deserialises into the declared dictionary type.
+                var dictionary = new JsonObject();
+                foreach (var entry in dinit.Expressions.Cast<InitializerExpressionSyntax>())
+                {
+                    if (Literal(entry.Expressions[0], scope, enums) is not JsonValue key || key.GetValueKind() != System.Text.Json.JsonValueKind.String
+                        || Literal(entry.Expressions[1], scope, enums) is not { } entryValue || dictionary.ContainsKey(key.GetValue<string>()))
+                    {
+                        return null;
+                    }
+                    dictionary[key.GetValue<string>()] = entryValue;
+                }
+                return dictionary;
             case InvocationExpressionSyntax inv when inv.Expression.ToString().StartsWith("Array.Empty", StringComparison.Ordinal):
                 return new JsonArray();
             default:
