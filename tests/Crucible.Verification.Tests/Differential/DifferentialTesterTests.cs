@@ -244,6 +244,16 @@ public sealed class DifferentialTesterTests
     }
 
     [Fact]
+    public async Task An_object_built_from_a_dictionary_literal_local_is_driven()
+    {
+        // RelativeDistance: `Dictionary<string, string[]> familyTree = new() { { "Vera", ["Tomoko"] }, ... }; RelativeDistance rd = new(familyTree);`
+        var report = await Tester.Value.CheckReferenceAsync(LoadTask("csharp", "relative-distance"), TestContext.Current.CancellationToken);
+
+        Assert.True(report.Status == DifferentialStatus.Agrees, $"{report.Status}: {report.Reason}");
+        Assert.True(report.Compared >= 10, $"only {report.Compared} compared");
+    }
+
+    [Fact]
     public void The_float_tolerance_is_what_the_tests_allow_and_exact_tests_give_none()
     {
         // SpaceAgeTests compare with `precision: 2`; the leap tests compare booleans exactly.
