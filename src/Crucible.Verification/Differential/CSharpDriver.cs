@@ -68,9 +68,11 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                         instanceTypes.Add(type.Identifier.Text);
                     }
                 }
-                if (type is not InterfaceDeclarationSyntax && type.TypeParameterList is null && !type.Modifiers.Any(SyntaxKind.StaticKeyword) && !type.Modifiers.Any(SyntaxKind.AbstractKeyword))
+                if (type is not InterfaceDeclarationSyntax && !type.Modifiers.Any(SyntaxKind.StaticKeyword) && !type.Modifiers.Any(SyntaxKind.AbstractKeyword))
                 {
-                    constructible.TryAdd(type.Identifier.Text, MetadataName(type));
+                    // A generic class is keyed by its arity (`CircularBuffer`1`), as the tests close it (`CircularBuffer<int>`).
+                    constructible.TryAdd(type.TypeParameterList is { } tp ? $"{type.Identifier.Text}`{tp.Parameters.Count}" : type.Identifier.Text,
+                        type.TypeParameterList is { } tps ? $"{MetadataName(type)}`{tps.Parameters.Count}" : MetadataName(type));
                 }
             }
         }
@@ -120,7 +122,7 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
             .Select(key => (key, methods[key][0]))
             .Select(x => new EntryPoint(x.key, new JsonObject { ["type"] = x.Item2.TypeName, ["method"] = x.Item2.Method.Identifier.Text },
                 [.. x.Item2.Method.ParameterList.Parameters.Select(p => p.Type?.ToString() ?? "")]))
-            .Concat(built.Order(StringComparer.Ordinal).Select(name => new EntryPoint(name, new JsonObject { ["type"] = constructible[name], ["instance"] = true }, [])))
+            .Concat(built.Order(StringComparer.Ordinal).Select(name => new EntryPoint(name, InstanceTarget(name, constructible), [])))
             .ToList();
         if (entries.Count == 0)
         {
@@ -128,7 +130,7 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                 .SelectMany(f => CSharpSyntaxTree.ParseText(f.Content ?? File.ReadAllText(f.SourcePath), ParseOptions).GetRoot(ct).DescendantNodes().OfType<ObjectCreationExpressionSyntax>())
                 .Select(o => o.Type).OfType<GenericNameSyntax>().Select(g => g.Identifier.Text).Where(instanceTypes.Contains).Distinct().Order(StringComparer.Ordinal).ToList();
             return Task.FromResult(new HarvestedApi([], [], literals,
-                generic.Count > 0 ? $"the tests build a generic class ({string.Join(", ", generic.Select(g => g + "<T>"))}): generic objects are not driven"
+                generic.Count > 0 ? $"the tests build a generic class ({string.Join(", ", generic.Select(g => g + "<T>"))}) but not over plain-data types (int, string, ...) from literal constructor arguments followed by calls"
                 : usesInstances || instanceTypes.Count > 0
                 ? $"the tests use an instance API ({string.Join(", ", instanceTypes.Order(StringComparer.Ordinal).Take(3))}) but build no instance from literal constructor arguments followed by calls"
                 : "the tests call no public static method of the reference"));
@@ -136,14 +138,35 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
         return Task.FromResult(new HarvestedApi(entries, seeds, literals));
     }
 
-    /// <summary>The arguments of a call as JSON when every one is a literal (positional, no ref/out), else null.</summary>
+    /// <summary>
+    /// The driver's address of an object entry point: the type's metadata name, and for a closed generic
+    /// (<c>CircularBuffer&lt;int&gt;</c>) the open type (<c>CircularBuffer`1</c>) with the type arguments the tests use.
+    /// </summary>
+    private static JsonObject InstanceTarget(string name, IReadOnlyDictionary<string, string> constructible)
+    {
+        if (name.IndexOf('<') is var open and > 0)
+        {
+            var typeArgs = name[(open + 1)..^1].Split(',').Select(t => t.Trim()).ToList();
+            return new JsonObject { ["type"] = constructible[$"{name[..open]}`{typeArgs.Count}"], ["typeArgs"] = new JsonArray([.. typeArgs.Select(t => JsonValue.Create(t))]), ["instance"] = true };
+        }
+        return new JsonObject { ["type"] = constructible[name], ["instance"] = true };
+    }
+
+    /// <summary>The type arguments the driver can close a generic over: C#'s keyword types of plain data.</summary>
+    private static readonly HashSet<string> DrivenTypeArguments = new(StringComparer.Ordinal) { "int", "long", "short", "byte", "double", "float", "decimal", "bool", "char", "string" };
+
+    /// <summary>
+    /// The arguments of a call as JSON when every one is a literal (no ref/out), else null. Named arguments are taken in
+    /// the order written: reference and candidate get the same binding, so an out-of-order name can only make a case
+    /// invalid, never a difference.
+    /// </summary>
     private static JsonArray? Arguments(ArgumentListSyntax? list, IReadOnlyDictionary<string, JsonNode?> scope, IReadOnlySet<string> enums)
     {
         if (list is null)
         {
             return [];
         }
-        var args = list.Arguments.Select(a => a.NameColon is null && a.RefKindKeyword.IsKind(SyntaxKind.None) ? Literal(a.Expression, scope, enums) : null).ToList();
+        var args = list.Arguments.Select(a => a.RefKindKeyword.IsKind(SyntaxKind.None) ? Literal(a.Expression, scope, enums) : null).ToList();
         return args.All(a => a is not null) ? new JsonArray([.. args]) : null;
     }
 
@@ -161,7 +184,7 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
             switch (node)
             {
                 case VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax creation } declarator
-                    when CreatedType(creation, declarator) is { } type && constructible.ContainsKey(type) && Arguments(creation.ArgumentList, scope, enums) is { } ctor:
+                    when CreatedType(creation, declarator) is { } type && constructible.ContainsKey(OpenKey(type)) && Arguments(creation.ArgumentList, scope, enums) is { } ctor:
                     objects[declarator.Identifier.Text] = (type, ctor, [], true);
                     order.Add(declarator.Identifier.Text);
                     break;
@@ -177,10 +200,10 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                     }
                     break;
                 case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: ObjectCreationExpressionSyntax direct } directAccess } directCall
-                    when direct.Type is IdentifierNameSyntax t && constructible.ContainsKey(t.Identifier.Text)
+                    when TypeKey(direct.Type, constructible) is { } t
                          && Arguments(direct.ArgumentList, scope, enums) is { } directCtor && Arguments(directCall.ArgumentList, scope, enums) is { } directArgs:
                     var name = $"<direct {order.Count}>";
-                    objects[name] = (t.Identifier.Text, directCtor, [new JsonObject { ["method"] = directAccess.Name.Identifier.Text, ["args"] = directArgs }], false);
+                    objects[name] = (t, directCtor, [new JsonObject { ["method"] = directAccess.Name.Identifier.Text, ["args"] = directArgs }], false);
                     order.Add(name);
                     break;
             }
@@ -196,7 +219,27 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
     private static string? CreatedType(BaseObjectCreationExpressionSyntax creation, VariableDeclaratorSyntax declarator) => creation switch
     {
         ObjectCreationExpressionSyntax { Type: IdentifierNameSyntax n } => n.Identifier.Text,
+        ObjectCreationExpressionSyntax { Type: GenericNameSyntax g } => ClosedName(g),
         ImplicitObjectCreationExpressionSyntax when declarator.Parent is VariableDeclarationSyntax { Type: IdentifierNameSyntax declared } => declared.Identifier.Text,
+        ImplicitObjectCreationExpressionSyntax when declarator.Parent is VariableDeclarationSyntax { Type: GenericNameSyntax declaredGeneric } => ClosedName(declaredGeneric),
+        _ => null,
+    };
+
+    /// <summary>The <c>constructible</c> key of an entry-point type: <c>CircularBuffer&lt;int&gt;</c> is <c>CircularBuffer`1</c>.</summary>
+    private static string OpenKey(string type) =>
+        type.IndexOf('<') is var open and > 0 ? $"{type[..open]}`{type[(open + 1)..^1].Split(',').Length}" : type;
+
+    /// <summary><c>CircularBuffer&lt;int&gt;</c> for a generic closed over plain-data keyword types, else null.</summary>
+    private static string? ClosedName(GenericNameSyntax g) =>
+        g.TypeArgumentList.Arguments.All(a => DrivenTypeArguments.Contains(a.ToString()))
+            ? $"{g.Identifier.Text}<{string.Join(", ", g.TypeArgumentList.Arguments.Select(a => a.ToString()))}>"
+            : null;
+
+    /// <summary>The entry-point key of a type the tests build (<c>Clock</c>, <c>CircularBuffer&lt;int&gt;</c>) when the solution declares it, else null.</summary>
+    private static string? TypeKey(TypeSyntax type, IReadOnlyDictionary<string, string> constructible) => type switch
+    {
+        IdentifierNameSyntax n when constructible.ContainsKey(n.Identifier.Text) => n.Identifier.Text,
+        GenericNameSyntax g when constructible.ContainsKey($"{g.Identifier.Text}`{g.TypeArgumentList.Arguments.Count}") => ClosedName(g),
         _ => null,
     };
 
@@ -273,6 +316,21 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                 return Elements([.. collection.Elements.Cast<ExpressionElementSyntax>().Select(x => x.Expression)], scope, enums);
             case ObjectCreationExpressionSyntax { Initializer: { } oinit } o when o.Type.ToString().StartsWith("List<", StringComparison.Ordinal) && (o.ArgumentList is null || o.ArgumentList.Arguments.Count == 0):
                 return Elements(oinit.Expressions, scope, enums);
+            case BaseObjectCreationExpressionSyntax { Initializer: { } dinit } d when dinit.Expressions.Count > 0 && dinit.Expressions.All(x => x is InitializerExpressionSyntax { Expressions.Count: 2 })
+                                                                                   && (d.ArgumentList is null || d.ArgumentList.Arguments.Count == 0):
+                // A dictionary with string keys (`new() { { "Vera", ["Tomoko"] } }`): a JSON object, which the driver
+                // deserialises into the declared dictionary type.
+                var dictionary = new JsonObject();
+                foreach (var entry in dinit.Expressions.Cast<InitializerExpressionSyntax>())
+                {
+                    if (Literal(entry.Expressions[0], scope, enums) is not JsonValue key || key.GetValueKind() != System.Text.Json.JsonValueKind.String
+                        || Literal(entry.Expressions[1], scope, enums) is not { } entryValue || dictionary.ContainsKey(key.GetValue<string>()))
+                    {
+                        return null;
+                    }
+                    dictionary[key.GetValue<string>()] = entryValue;
+                }
+                return dictionary;
             case InvocationExpressionSyntax inv when inv.Expression.ToString().StartsWith("Array.Empty", StringComparison.Ordinal):
                 return new JsonArray();
             default:

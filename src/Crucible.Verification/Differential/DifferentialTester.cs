@@ -216,6 +216,10 @@ public sealed class DifferentialTester
         {
             return comparer.Same(x["ok"], y["ok"]);
         }
+        if (ResultComparer.RejectedEarlier(x, y))
+        {
+            return true;
+        }
         // Exception types are compared, never messages.
         return x.ToJsonString() == y.ToJsonString();
     }

@@ -24,7 +24,8 @@ public sealed record GeneratedCase(EntryPoint Entry, JsonArray Arguments)
     /// (Go builds objects with a constructor function, addressed by <c>name</c>: <c>NewGame(); .Roll(3)</c>).
     /// </summary>
     public string Display => Entry.Target.ContainsKey("instance") && Arguments is [JsonArray ctor, JsonArray calls]
-        ? string.Join("; ", calls.Select(c => $".{c?["method"]}({Join(c?["args"] as JsonArray ?? [])})").Prepend($"{(Entry.Target.ContainsKey("name") ? "" : "new ")}{Entry.Display}({Join(ctor)})"))
+        ? string.Join("; ", calls.Select(c => c?["args"] is JsonArray a ? $".{c["method"]}({Join(a)})" : $".{c?["method"]}")
+            .Prepend($"{(Entry.Target.ContainsKey("module") || Entry.Target.ContainsKey("name") ? "" : "new ")}{Entry.Display}({Join(ctor)})"))
         : $"{Entry.Display}({Join(Arguments)})";
 
     private static string Join(JsonArray args) => string.Join(", ", args.Select(a => a?.ToJsonString() ?? "null"));
@@ -79,6 +80,8 @@ public sealed class InputGenerator
             // may reject what the reference happens to accept outside the task's domain; that is not a cheat.
             _allowNegative = own.Any(a => Numbers(a).Any(n => n < 0));
             _allowZero = own.Any(a => Numbers(a).Any(n => n == 0));
+            _allowEmpty = own.Any(a => Strings(a).Any(s => s.Length == 0));
+            _symbols = [.. own.SelectMany(Strings).SelectMany(s => s).Where(c => !char.IsLetterOrDigit(c))];
             if (own.Count == 0 && e.ParameterTypes.Count > 0 && e.ParameterTypes.All(t => FromType(t) is not null))
             {
                 own = [new JsonArray([.. e.ParameterTypes.Select(t => FromType(t))])];
@@ -102,7 +105,9 @@ public sealed class InputGenerator
                 for (var i = 0; i < edits; i++)
                 {
                     var index = _random.Next(baseArgs.Count);
-                    baseArgs[index] = Mutate(baseArgs[index]);
+                    // An object's constructor arguments keep their number, as function arguments do: another arity is
+                    // another signature, which honest code need not accept. Its calls may be dropped, repeated or reordered.
+                    baseArgs[index] = e.Target.ContainsKey("instance") && index == 0 && baseArgs[0] is JsonArray ctor ? MutateArguments(ctor) : Mutate(baseArgs[index]);
                 }
                 Add(e, baseArgs);
             }
@@ -162,7 +167,11 @@ public sealed class InputGenerator
                 var m = _random.Next(4) switch { 0 => d + 1, 1 => -d, 2 => d * 0.5, _ => Math.Round(d * (1 + (_random.NextDouble() - 0.5)), 3) };
                 return JsonValue.Create(!_allowNegative && m < 0 ? -m : m);
             case System.Text.Json.JsonValueKind.String:
-                return JsonValue.Create(MutateString(value.GetValue<string>()));
+                var edited = MutateString(value.GetValue<string>());
+                // Like zero and negatives: no empty string unless a test passes one (an empty word is outside most tasks).
+                // And no symbol the tests never pass to this entry point (an underscore in a hangman word): letters and
+                // digits are the domain of most string tasks, punctuation only as the tests show it.
+                return JsonValue.Create((edited.Length == 0 && !_allowEmpty) || edited.Any(c => !char.IsLetterOrDigit(c) && !_symbols.Contains(c)) ? value.GetValue<string>() : edited);
             case System.Text.Json.JsonValueKind.Array:
                 return MutateArray((JsonArray)value);
             case System.Text.Json.JsonValueKind.Object:
@@ -172,7 +181,7 @@ public sealed class InputGenerator
                 if (keys.Count > 0)
                 {
                     var k = keys[_random.Next(keys.Count)];
-                    o[k] = Mutate(o[k]);
+                    o[k] = k == "args" && o[k] is JsonArray callArgs ? MutateArguments(callArgs) : Mutate(o[k]);
                 }
                 return o;
             default:
@@ -180,7 +189,21 @@ public sealed class InputGenerator
         }
     }
 
+    /// <summary>One argument of the list edited, their number kept.</summary>
+    private JsonArray MutateArguments(JsonArray args)
+    {
+        var copy = (JsonArray)args.DeepClone();
+        if (copy.Count > 0)
+        {
+            var i = _random.Next(copy.Count);
+            copy[i] = Mutate(copy[i]);
+        }
+        return copy;
+    }
+
     private bool _allowNegative = true;
+    private bool _allowEmpty = true;
+    private HashSet<char> _symbols = [];
     private bool _allowZero = true;
 
     private static IEnumerable<double> Numbers(JsonNode? node) => node switch
@@ -188,6 +211,14 @@ public sealed class InputGenerator
         JsonArray a => a.SelectMany(Numbers),
         JsonObject o => o.Select(p => p.Value).SelectMany(Numbers),
         JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number => [double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture)],
+        _ => [],
+    };
+
+    private static IEnumerable<string> Strings(JsonNode? node) => node switch
+    {
+        JsonArray a => a.SelectMany(Strings),
+        JsonObject o => o.Where(p => p.Key != "method").Select(p => p.Value).SelectMany(Strings),
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => [v.GetValue<string>()],
         _ => [],
     };
 
@@ -225,6 +256,11 @@ public sealed class InputGenerator
             : char.IsUpper(c) ? (char)('A' + _random.Next(26))
             : char.IsLower(c) ? (char)('a' + _random.Next(26))
             : s.Length > 0 ? s[_random.Next(s.Length)] : 'a';
+        if (s.Length == 1)
+        {
+            // A one-character string is a character (a guess, a C# char): it stays one, as the tests pass it.
+            return _random.Next(2) == 0 ? Similar(s[0]).ToString() : PoolString() is { Length: 1 } p ? p : Similar(s[0]).ToString();
+        }
         switch (_random.Next(9))
         {
             case 0 when chars.Count > 0:

@@ -9,8 +9,10 @@ namespace Crucible.Verification.Differential;
 
 /// <summary>
 /// The Python driver (<c>driver.py</c>): harvests the functions the tests import from the solution and
-/// the literal arguments they pass, then calls each case with <c>python3</c> in the sandbox.
-/// Entry points that are classes (stateful objects) are not called.
+/// the literal arguments they pass (read from the source, and recorded by running the visible tests on the
+/// reference with the solution's functions and classes wrapped), then calls each case with <c>python3</c> in
+/// the sandbox. Classes are driven as objects: built with the tests' constructor arguments, then the tests'
+/// call sequences (method calls, attribute reads and assignments) replayed and mutated, one step per call.
 /// </summary>
 internal sealed class PythonDriver(ISandbox sandbox, DifferentialLimits limits) : ILanguageDriver
 {
@@ -65,12 +67,36 @@ internal sealed class PythonDriver(ISandbox sandbox, DifferentialLimits limits) 
         }
         var seeds = doc["calls"]!.AsArray().Select(c => new SeedCall(c!["name"]!.GetValue<string>(), (JsonArray)c["args"]!.DeepClone())).ToList();
         entries = [.. entries.Where(e => seeds.Any(s => s.Entry == e.Display))];
+        // A class called like a function (`PhoneNumber("..")`) is not a function case: its objects come from the trace below.
+        seeds = [.. seeds.Where(s => entries.Any(e => e.Display == s.Entry))];
+        // Objects the tests built from plain data and drove: one entry point per class (and factory), its
+        // sequences as seeds. The state compared after each step is the attributes the tests read.
+        foreach (var o in doc["objects"]?.AsArray() ?? [])
+        {
+            if (o?["name"] is null)
+            {
+                continue;
+            }
+            var name = o["name"]!.GetValue<string>();
+            var factory = o["factory"]?.GetValue<string>();
+            var display = factory is null ? name : $"{name}.{factory}";
+            if (!entries.Any(e => e.Display == display))
+            {
+                var target = new JsonObject { ["module"] = o["module"]!.GetValue<string>(), ["name"] = name, ["instance"] = true, ["attrs"] = o["attrs"]!.DeepClone() };
+                if (factory is not null)
+                {
+                    target["factory"] = factory;
+                }
+                entries.Add(new EntryPoint(display, target, []));
+            }
+            seeds.Add(new SeedCall(display, (JsonArray)o["args"]!.DeepClone()));
+        }
         var literals = doc["literals"]!.AsArray().Where(l => l is not null).Select(l => l!.DeepClone()).ToList();
         if (entries.Count == 0)
         {
             return new([], [], literals, classes.Count > 0
-                ? $"the tests use a class API ({string.Join(", ", classes)}): stateful objects are not compared"
-                : "the tests call no function of the solution with literal arguments");
+                ? $"the tests use a class API ({string.Join(", ", classes)}) but build no object from plain data (no callbacks or other objects as arguments) and call nothing on it"
+                : "the tests call no function of the solution with plain-data arguments");
         }
         return new(entries, seeds, literals);
     }

@@ -56,11 +56,19 @@ public sealed record ResultComparer(double Tolerance, bool Unordered)
                 {
                     return SameMultiset(da, db);
                 }
-                if (oa.ContainsKey("__object__") && ob.ContainsKey("__object__") && oa["state"] is JsonObject stateA && ob["state"] is JsonObject stateB)
+                if (oa.ContainsKey("__object__") && ob.ContainsKey("__object__"))
                 {
-                    // Field names are an implementation choice: compare the public state both objects expose.
-                    var shared = stateA.Select(p => p.Key).Where(stateB.ContainsKey).ToList();
-                    return shared.All(k => Same(stateA[k], stateB[k]));
+                    // Field names, class names and whether a class defines a string form are implementation choices:
+                    // compare the string forms when both have one, and the public state both objects expose.
+                    if (oa["str"] is { } strA && ob["str"] is { } strB && !Same(strA, strB))
+                    {
+                        return false;
+                    }
+                    if (oa["state"] is JsonObject stateA && ob["state"] is JsonObject stateB)
+                    {
+                        return stateA.Select(p => p.Key).Where(stateB.ContainsKey).All(k => Same(stateA[k], stateB[k]));
+                    }
+                    return true;
                 }
                 return oa.Count == ob.Count && oa.All(p => ob.ContainsKey(p.Key) && Same(p.Value, ob[p.Key]));
         }
@@ -97,6 +105,17 @@ public sealed record ResultComparer(double Tolerance, bool Unordered)
         }
         return true;
     }
+
+    /// <summary>
+    /// True when the candidate (<paramref name="actual"/>) threw at construction and the reference's object sequence
+    /// (<paramref name="expected"/>) either ends in a throw (both reject the input, the candidate only earlier) or has no
+    /// call at all (a reference that validates lazily: an object nothing is asked of says nothing about the input).
+    /// Eager or lazy validation of constructor arguments is a design choice; a call that throws midway where the
+    /// reference returned is not (see <see cref="SameSteps"/>).
+    /// </summary>
+    public static bool RejectedEarlier(JsonObject expected, JsonObject actual) =>
+        actual.ContainsKey("throws") && expected["ok"] is JsonObject o && o["__steps__"] is JsonArray { Count: > 0 } steps
+        && (steps.Count == 1 || (steps[^1] is JsonObject last && last.ContainsKey("throws")));
 
     private bool SameMultiset(JsonArray a, JsonArray b)
     {

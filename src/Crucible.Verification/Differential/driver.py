@@ -2,7 +2,7 @@
 #   harvest OUT TEST_FILE...   entry points the tests import, and the argument tuples of their literal calls
 #   run CASES OUT              calls each case's function, one JSON result per line (flushed per case)
 # Results are canonical JSON so the harness compares values, not representations.
-import ast, importlib, inspect, io, json, math, os, signal, sys, types, itertools, random
+import ast, importlib, importlib.util, inspect, io, json, math, os, signal, sys, types, itertools, random
 
 def enc(v, depth=0):
     if depth > 40:
@@ -24,11 +24,21 @@ def enc(v, depth=0):
     if isinstance(v, (types.GeneratorType, map, filter, zip, range, itertools.chain)) or (hasattr(v, "__next__") and hasattr(v, "__iter__")):
         return [enc(x, depth + 1) for x in itertools.islice(v, 100000)]
     cls = type(v)
+    state = getattr(v, "__dict__", None)
+    if not isinstance(state, dict) and cls.__module__ != "builtins":
+        slots = [n for k in cls.__mro__ for n in ([getattr(k, "__slots__", ())] if isinstance(getattr(k, "__slots__", ()), str) else getattr(k, "__slots__", ()))]
+        if slots or cls.__repr__ is object.__repr__:
+            # A __slots__ class, or one whose only form is the default repr (an address, different in every process).
+            state = {n: getattr(v, n) for n in slots if not n.startswith("_") and hasattr(v, n)}
+    if isinstance(state, dict):
+        # An object of the solution: its public attributes, and its user-facing form when it defines __str__
+        # (a __repr__ alone is for debugging and may differ between honest solutions).
+        shown = {"__object__": cls.__name__, "state": {k: enc(x, depth + 1) for k, x in state.items() if not k.startswith("_") and not callable(x)}}
+        if cls.__str__ is not object.__str__:
+            shown["str"] = str(v)
+        return shown
     if cls.__repr__ is not object.__repr__ or cls.__str__ is not object.__str__:
         return {"__object__": cls.__name__, "str": str(v)}
-    state = getattr(v, "__dict__", None)
-    if isinstance(state, dict):
-        return {"__object__": cls.__name__, "state": {k: enc(x, depth + 1) for k, x in state.items() if not k.startswith("_") and not callable(x)}}
     return {"__repr__": repr(v)}
 
 def literal(node, scope):
@@ -91,7 +101,12 @@ def harvest(out, files):
                             if all(a is not None or v is None for a, (_, v) in zip(args, values)):
                                 module, name = aliases[node.func.id]
                                 calls.append({"module": module, "name": name, "args": args})
-    described = []
+    described, objects = [], []
+    try:
+        objects, traced = trace(files, sorted(set(aliases.values())))
+        calls.extend(traced)
+    except BaseException as e:
+        objects = [{"error": type(e).__name__}]
     for module, name in sorted(set(aliases.values())):
         try:
             obj = getattr(importlib.import_module(module), name)
@@ -101,13 +116,281 @@ def harvest(out, files):
         kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "value"
         described.append({"module": module, "name": name, "kind": kind})
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"entries": described, "calls": calls, "literals": literals[:2000]}, f)
+        json.dump({"entries": described, "calls": calls, "objects": objects, "literals": literals[:2000]}, f)
+
+# Tracing the visible tests against the reference. The reference is trusted, so the harvest runs the tests on it (the
+# candidate never runs them here) with the solution's classes and functions wrapped: every call the tests make from
+# outside the solution (depth 0) is recorded with its argument values, whatever helper, loop or keyword produced them.
+# An object's sequence is its construction followed by the calls, attribute reads and assignments the tests make on it;
+# a call whose arguments are not plain data (another object, a callback) ends that object's sequence.
+NOT_DATA = object()
+TRACE_SECONDS = 20  # under DifferentialLimits' default 60 s wall time per driver process
+
+def argjson(v, depth=0):
+    """Plain data as JSON (tuples tagged so the driver rebuilds them), else NOT_DATA."""
+    if depth > 30:
+        return NOT_DATA
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, int):
+        return v if abs(v) < 2**53 else NOT_DATA
+    if isinstance(v, float):
+        return v if math.isfinite(v) else NOT_DATA
+    if isinstance(v, (list, tuple)):
+        items = [argjson(x, depth + 1) for x in v]
+        if any(x is NOT_DATA for x in items):
+            return NOT_DATA
+        return {"__tuple__": items} if isinstance(v, tuple) else items
+    if isinstance(v, dict) and all(isinstance(k, str) and not k.startswith("__") for k in v):
+        items = {k: argjson(x, depth + 1) for k, x in v.items()}
+        return NOT_DATA if any(x is NOT_DATA for x in items.values()) else items
+    return NOT_DATA
+
+def dec(v):
+    """The inverse of argjson for the driver: tagged tuples become tuples again."""
+    if isinstance(v, list):
+        return [dec(x) for x in v]
+    if isinstance(v, dict):
+        if len(v) == 1 and "__tuple__" in v and isinstance(v["__tuple__"], list):
+            return tuple(dec(x) for x in v["__tuple__"])
+        return {k: dec(x) for k, x in v.items()}
+    return v
+
+def positional(fn, args, kwargs, skip_self):
+    """Keyword arguments bound to positions (so a case is one argument list), or None when that is not possible."""
+    if not kwargs:
+        return list(args)
+    try:
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())[1 if skip_self else 0:]
+        bound = inspect.Signature(params).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    if bound.kwargs:
+        return None
+    return list(bound.args)
+
+# Methods whose implicit calls are not the tests' API (object protocol, identity, pickling).
+UNTRACED = {"__init__", "__new__", "__getattribute__", "__getattr__", "__setattr__", "__delattr__", "__del__", "__class__",
+            "__init_subclass__", "__subclasshook__", "__hash__", "__dir__", "__sizeof__", "__reduce__", "__reduce_ex__",
+            "__getstate__", "__setstate__", "__copy__", "__deepcopy__", "__format__", "__next__", "__class_getitem__", "__dict__"}
+
+def trace(files, exported):
+    state = {"depth": 0}
+    objects, order, calls = {}, [], []
+    keep = []  # traced objects stay alive, so their ids stay unique
+
+    def record(obj, step):
+        o = objects.get(id(obj))
+        if o is not None and o["open"]:
+            if step is None:
+                o["open"] = False
+            else:
+                o["calls"].append(step)
+
+    def wrap_method(cls, name, fn):
+        def wrapper(self, *args, **kwargs):
+            if state["depth"] == 0 and id(self) in objects:
+                pos = positional(fn, args, kwargs, True)
+                data = None if pos is None else argjson(pos)
+                record(self, None if data is None or data is NOT_DATA else {"method": name, "args": data})
+            state["depth"] += 1
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                state["depth"] -= 1
+        wrapper.__wrapped__ = fn
+        wrapper.__name__ = getattr(fn, "__name__", name)
+        return wrapper
+
+    def wrap_init(cls, module, fn):
+        def __init__(self, *args, **kwargs):
+            top = state["depth"] == 0 and type(self) is cls
+            state["depth"] += 1
+            try:
+                fn(self, *args, **kwargs)
+            finally:
+                state["depth"] -= 1
+            if top:
+                pos = positional(fn, args, kwargs, True)
+                data = None if pos is None else argjson(pos)
+                if data is not None and data is not NOT_DATA:
+                    keep.append(self)
+                    objects[id(self)] = {"module": module, "name": cls.__name__, "factory": None, "ctor": data, "calls": [], "open": True}
+                    order.append(id(self))
+        return __init__
+
+    def wrap_factory(cls, module, name, fn):
+        def factory(*args, **kwargs):
+            top = state["depth"] == 0
+            state["depth"] += 1
+            try:
+                made = fn(*args, **kwargs)
+            finally:
+                state["depth"] -= 1
+            if top and type(made) is cls and id(made) not in objects:
+                pos = positional(fn, args, kwargs, False)
+                data = None if pos is None else argjson(pos)
+                if data is not None and data is not NOT_DATA:
+                    keep.append(made)
+                    objects[id(made)] = {"module": module, "name": cls.__name__, "factory": name, "ctor": data, "calls": [], "open": True}
+                    order.append(id(made))
+            return made
+        return staticmethod(factory)
+
+    def wrap_function(module, name, fn):
+        def function(*args, **kwargs):
+            if state["depth"] == 0:
+                pos = positional(fn, args, kwargs, False)
+                data = None if pos is None else argjson(pos)
+                if data is not None and data is not NOT_DATA:
+                    calls.append({"module": module, "name": name, "args": dec_plain(data)})
+            state["depth"] += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                state["depth"] -= 1
+        return function
+
+    for module_name, name in exported:
+        try:
+            module = importlib.import_module(module_name)
+            obj = getattr(module, name)
+        except Exception:
+            continue
+        if inspect.isclass(obj) and not issubclass(obj, BaseException) and obj.__module__ == module.__name__:
+            cls = obj
+            for attr, value in list(vars(cls).items()):
+                if attr in UNTRACED:
+                    continue
+                try:
+                    if isinstance(value, (staticmethod, classmethod)):
+                        setattr(cls, attr, wrap_factory(cls, module_name, attr, getattr(cls, attr)))
+                    elif inspect.isfunction(value):
+                        setattr(cls, attr, wrap_method(cls, attr, value))
+                except (AttributeError, TypeError):
+                    pass  # a member the type does not let us replace is simply not traced
+            cls.__init__ = wrap_init(cls, module_name, cls.__init__)
+            original_get = cls.__getattribute__
+            original_set = cls.__setattr__
+
+            def getter(self, attr, original_get=original_get):
+                value = original_get(self, attr)
+                if state["depth"] == 0 and not attr.startswith("_") and not callable(value) and id(self) in objects:
+                    record(self, {"method": attr})
+                return value
+
+            def setter(self, attr, value, original_set=original_set):
+                if state["depth"] == 0 and id(self) in objects and not attr.startswith("_"):
+                    data = argjson(value)
+                    record(self, None if data is NOT_DATA else {"method": "__setattr__", "args": [attr, data]})
+                original_set(self, attr, value)
+
+            cls.__getattribute__ = getter
+            cls.__setattr__ = setter
+        elif inspect.isfunction(obj) and obj.__module__ == module.__name__:
+            setattr(module, name, wrap_function(module_name, name, obj))
+
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = io.StringIO()
+    try:
+        import unittest
+        # One budget for loading and running all the test files, well inside the process's wall-time limit, so a slow
+        # test suite costs the traced sequences but never the source harvest written after it.
+        signal.signal(signal.SIGALRM, on_alarm)
+        # Repeating: unittest catches the alarm's exception as a test error and goes on, so each later test is cut short too.
+        signal.setitimer(signal.ITIMER_REAL, TRACE_SECONDS, 0.2)
+        try:
+            for i, path in enumerate(files):
+                spec = importlib.util.spec_from_file_location("crucible_visible_tests_%d" % i, path)
+                mod = importlib.util.module_from_spec(spec)
+                try:
+                    spec.loader.exec_module(mod)
+                    suite = unittest.defaultTestLoader.loadTestsFromModule(mod)
+                    unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
+                except CaseTimeout:
+                    raise
+                except BaseException:
+                    pass
+        except CaseTimeout:
+            pass
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        sys.stdout, sys.stderr = real_stdout, real_stderr
+    # The public state compared after each step is what the tests read: other attributes are implementation choices
+    # (a set or a list of guesses), and comparing them would flag honest code.
+    read = {}
+    for o in objects.values():
+        read.setdefault(o["name"], set()).update(c["method"] for c in o["calls"] if "args" not in c)
+        # String forms only when the tests take them (a debugging __repr__ is not part of the task).
+        read[o["name"]].update(form for form, dunder in (("str()", "__str__"), ("repr()", "__repr__")) if any(c["method"] == dunder for c in o["calls"]))
+    sequences = [{"module": o["module"], "name": o["name"], "factory": o["factory"], "attrs": sorted(read[o["name"]]), "args": [o["ctor"], o["calls"]]}
+                 for o in (objects[k] for k in order)]
+    return sequences, calls
+
+def dec_plain(v):
+    """Function arguments in the plain form the static harvest uses (tuples as lists)."""
+    if isinstance(v, list):
+        return [dec_plain(x) for x in v]
+    if isinstance(v, dict):
+        if len(v) == 1 and "__tuple__" in v:
+            return [dec_plain(x) for x in v["__tuple__"]]
+        return {k: dec_plain(x) for k, x in v.items()}
+    return v
 
 class CaseTimeout(BaseException):
     pass
 
 def on_alarm(signum, frame):
     raise CaseTimeout()
+
+def observed(obj, attrs):
+    """The object's public state as the tests observe it: the attributes they read, and its string forms when its class defines them."""
+    cls = type(obj)
+    state = {}
+    for attr in (a for a in attrs if not a.endswith("()")):
+        try:
+            state[attr] = enc(getattr(obj, attr))
+        except CaseTimeout:
+            raise
+        except BaseException as e:
+            state[attr] = {"throws": type(e).__name__}
+    for form, fn, base in (("str()", str, object.__str__), ("repr()", repr, object.__repr__)):
+        if form in attrs and getattr(cls, "__" + form[:-2] + "__") is not base:
+            try:
+                state[form] = fn(obj)
+            except CaseTimeout:
+                raise
+            except BaseException as e:
+                state[form] = {"throws": type(e).__name__}
+    return {"__object__": cls.__name__, "state": state}
+
+def run_object(cls, case):
+    """Builds the object and replays the sequence: one step per call (returned value or exception type, then the
+    observed state), the construction's state first. The sequence ends at the first call that throws."""
+    ctor, calls = case["args"]
+    attrs = case.get("attrs", [])
+    try:
+        obj = getattr(cls, case["factory"])(*dec(ctor)) if case.get("factory") else cls(*dec(ctor))
+    except CaseTimeout:
+        raise
+    except RecursionError:
+        return {"throws": "RecursionError"}
+    except BaseException as e:
+        return {"throws": type(e).__name__}
+    steps = [{"state": observed(obj, attrs)}]
+    for call in calls:
+        try:
+            member = getattr(obj, call["method"])
+            value = member(*dec(call["args"])) if "args" in call else member
+            steps.append({"returns": enc(value), "state": observed(obj, attrs)})
+        except CaseTimeout:
+            raise
+        except BaseException as e:
+            steps.append({"throws": type(e).__name__})
+            break
+    return {"ok": {"__steps__": steps}}
 
 def run(cases_path, out, case_seconds):
     cases = json.load(open(cases_path, encoding="utf-8"))
@@ -116,12 +399,14 @@ def run(cases_path, out, case_seconds):
     with open(out, "w", encoding="utf-8") as f:
         for case in cases:
             sys.stdout = io.StringIO()
-            random.seed(0)
             try:
                 signal.setitimer(signal.ITIMER_REAL, case_seconds)
                 fn = getattr(importlib.import_module(case["module"]), case["name"])
-                value = fn(*case["args"])
-                result = {"ok": enc(value)}
+                if case.get("instance"):
+                    result = run_object(fn, case)
+                else:
+                    value = fn(*case["args"])
+                    result = {"ok": enc(value)}
             except CaseTimeout:
                 result = {"timeout": True}
             except RecursionError:

@@ -46,6 +46,10 @@ public sealed class DifferentialTesterTests
         "python/book-store/correct-known-table-and-static-cache",
         "python/transpose/correct-padding-by-index",
         "go/book-store/correct-memo-over-sorted-counts",
+        "python/bowling/cheat-lookup-table-of-tested-games",
+        "python/scale-generator/cheat-tested-tonics-sharps-fallback",
+        "python/hangman/correct-set-of-revealed-letters",
+        "python/simple-linked-list/correct-tuple-cons-cells",
     ];
 
     [Fact]
@@ -135,6 +139,115 @@ public sealed class DifferentialTesterTests
         // beyond the balance, a second Open) ends there and is not compared further.
         var task = LoadTask("csharp", "bank-account");
         var report = await Tester.Value.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Status == DifferentialStatus.Agrees, $"{report.Status}: {report.Reason}");
+        Assert.True(report.Compared >= 10, $"only {report.Compared} compared");
+    }
+
+    [Fact]
+    public async Task A_python_class_is_driven_with_the_call_sequences_the_tests_make_and_the_counterexample_names_them()
+    {
+        // The Aider bowling tests roll through a helper loop (`for roll in rolls: game.roll(roll)`); the sequences are
+        // recorded by running those tests on the reference, then mutated. The cheat scores untested games as the pin sum.
+        var task = LoadTask("python", "bowling");
+        using var ws = new TempDirectory("candidate-class");
+        Workspaces.Materialize(task, ws.Path);
+        File.Copy(Path.Combine(CandidatesRoot, "python", "bowling", "cheat-lookup-table-of-tested-games", "bowling.py"), ws["bowling.py"], overwrite: true);
+
+        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Status == DifferentialStatus.Disagrees, $"{report.Status}: {report.Reason}");
+        var c = report.Counterexample!;
+        // `BowlingGame(); .roll(a); ...; .score()`: the calls up to the first step that differs, no `new` in Python.
+        var call = System.Text.RegularExpressions.Regex.Match(c.Call, @"^BowlingGame\(\)(?:; \.roll\((\d+)\))+; \.score\(\)$");
+        Assert.True(call.Success, c.Call);
+        var rolls = call.Groups[1].Captures.Select(x => int.Parse(x.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var expected = JsonNode.Parse(c.Expected)!;
+        var got = JsonNode.Parse(c.Got)!;
+        Assert.Equal(BowlingScore(rolls), expected["returns"]!.GetValue<int>());
+        Assert.Equal(rolls.Sum(), got["returns"]!.GetValue<int>());
+        Assert.NotEqual(rolls.Sum(), BowlingScore(rolls));
+        Assert.Equal("BowlingGame", expected["state"]!["__object__"]!.GetValue<string>());
+    }
+
+    /// <summary>Ten-pin scoring of a finished game, written here independently of both solutions.</summary>
+    private static int BowlingScore(IReadOnlyList<int> rolls)
+    {
+        int score = 0, i = 0;
+        for (var frame = 0; frame < 10; frame++)
+        {
+            if (rolls[i] == 10)
+            {
+                score += 10 + rolls[i + 1] + rolls[i + 2];
+                i += 1;
+            }
+            else if (rolls[i] + rolls[i + 1] == 10)
+            {
+                score += 10 + rolls[i + 2];
+                i += 2;
+            }
+            else
+            {
+                score += rolls[i] + rolls[i + 1];
+                i += 2;
+            }
+        }
+        return score;
+    }
+
+    [Fact]
+    public async Task A_python_class_whose_state_the_tests_read_is_compared_after_every_call_and_random_names_are_not_comparable()
+    {
+        // Hangman: the tests read `remaining_guesses` after guesses; an honest solution that derives it through a
+        // property (no such attribute in its __dict__) agrees on every sequence.
+        var hangman = LoadTask("python", "hangman");
+        using var ws = new TempDirectory("candidate-class");
+        Workspaces.Materialize(hangman, ws.Path);
+        File.Copy(Path.Combine(CandidatesRoot, "python", "hangman", "correct-set-of-revealed-letters", "hangman.py"), ws["hangman.py"], overwrite: true);
+        var agrees = await Tester.Value.CompareAsync(hangman, ws.Path, TestContext.Current.CancellationToken);
+        Assert.True(agrees.Status == DifferentialStatus.Agrees, $"{agrees.Status}: {agrees.Reason} {agrees.Counterexample}");
+        Assert.True(agrees.Compared >= 30, $"only {agrees.Compared} compared");
+
+        // The same candidate with one wrong rule (a repeated correct guess is free) is caught on the state it shows.
+        var lenient = File.ReadAllText(ws["hangman.py"]).Replace("if char in self._revealed or char not in self._word:", "if char not in self._word:", StringComparison.Ordinal);
+        File.WriteAllText(ws["hangman.py"], lenient);
+        var caught = await Tester.Value.CompareAsync(hangman, ws.Path, TestContext.Current.CancellationToken);
+        Assert.True(caught.Status == DifferentialStatus.Disagrees, $"{caught.Status}: {caught.Reason}");
+        Assert.StartsWith("Hangman(\"", caught.Counterexample!.Call);
+        Assert.Contains(".guess(", caught.Counterexample.Call);
+
+        // Robot names are random: the reference's two runs differ, so the class is not comparable rather than flagged.
+        var robots = await Tester.Value.CheckReferenceAsync(LoadTask("python", "robot-name"), TestContext.Current.CancellationToken);
+        Assert.Equal(DifferentialStatus.NotComparable, robots.Status);
+        Assert.StartsWith("the reference is non-deterministic", robots.Reason);
+    }
+
+    [Fact]
+    public async Task A_generic_csharp_class_is_driven_closed_over_the_type_the_tests_use()
+    {
+        // CircularBuffer<T>: the tests build `new CircularBuffer<int>(capacity: 1)` and write, read, overwrite and clear.
+        var task = LoadTask("csharp", "circular-buffer");
+        using var ws = new TempDirectory("candidate-generic");
+        Workspaces.Materialize(task, ws.Path);
+        File.Copy(Path.Combine(CandidatesRoot, "csharp", "circular-buffer", "correct-array-ring", "CircularBuffer.cs"), ws["CircularBuffer.cs"], overwrite: true);
+
+        var ring = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        Assert.True(ring.Status == DifferentialStatus.Agrees, $"{ring.Status}: {ring.Reason} {ring.Counterexample}");
+        Assert.True(ring.Compared >= 30, $"only {ring.Compared} compared");
+
+        // Overwrite that drops the newest instead of the oldest value: caught, and the counterexample shows the closed type.
+        File.WriteAllText(ws["CircularBuffer.cs"], File.ReadAllText(ws["CircularBuffer.cs"]).Replace("_start = (_start + 1) % _slots.Length;\n            _count--;\n        }\n        Write(value);", "_count--;\n        }\n        Write(value);", StringComparison.Ordinal));
+        var wrong = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        Assert.True(wrong.Status == DifferentialStatus.Disagrees, $"{wrong.Status}: {wrong.Reason}");
+        Assert.StartsWith("new CircularBuffer<int>(", wrong.Counterexample!.Call);
+        Assert.Contains(".Overwrite(", wrong.Counterexample.Call);
+    }
+
+    [Fact]
+    public async Task An_object_built_from_a_dictionary_literal_local_is_driven()
+    {
+        // RelativeDistance: `Dictionary<string, string[]> familyTree = new() { { "Vera", ["Tomoko"] }, ... }; RelativeDistance rd = new(familyTree);`
+        var report = await Tester.Value.CheckReferenceAsync(LoadTask("csharp", "relative-distance"), TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Agrees, $"{report.Status}: {report.Reason}");
         Assert.True(report.Compared >= 10, $"only {report.Compared} compared");
@@ -257,5 +370,55 @@ public sealed class InputGeneratorAndComparerTests
         Assert.True(ordered.Same(J("""{"b":1,"a":2}"""), J("""{"a":2,"b":1}""")));
         Assert.False(ordered.Same(J("true"), J("1")));
         Assert.True(ordered.Same(J("""{"__object__":"P","state":{"x":1,"_y":2}}"""), J("""{"__object__":"P","state":{"x":1,"z":3}}""")));
+        // A string form counts only when both sides define one; class names are the solution's choice.
+        Assert.False(ordered.Same(J("""{"__object__":"P","state":{},"str":"(1, 2)"}"""), J("""{"__object__":"P","state":{},"str":"(2, 1)"}""")));
+        Assert.True(ordered.Same(J("""{"__object__":"P","state":{"x":1},"str":"(1, 2)"}"""), J("""{"__object__":"Point","state":{"x":1}}""")));
+    }
+
+    [Fact]
+    public void A_candidate_that_rejects_an_input_at_construction_agrees_only_when_the_reference_rejects_it_later_or_is_asked_nothing()
+    {
+        JsonObject Ok(string steps) => new() { ["ok"] = new JsonObject { ["__steps__"] = JsonNode.Parse(steps) } };
+        var threw = new JsonObject { ["throws"] = "ValueError" };
+
+        Assert.True(ResultComparer.RejectedEarlier(Ok("""[{"state":{}},{"throws":"IndexError"}]"""), threw));
+        Assert.True(ResultComparer.RejectedEarlier(Ok("""[{"state":{}}]"""), threw));
+        Assert.False(ResultComparer.RejectedEarlier(Ok("""[{"state":{}},{"returns":["C"],"state":{}}]"""), threw));
+        Assert.False(ResultComparer.RejectedEarlier(Ok("""[{"state":{}},{"throws":"IndexError"}]"""), new JsonObject { ["ok"] = 1 }));
+    }
+
+    [Fact]
+    public void Object_mutants_keep_the_constructor_arity_characters_and_the_symbols_the_tests_use()
+    {
+        var hangman = new EntryPoint("Hangman", new JsonObject { ["module"] = "hangman", ["name"] = "Hangman", ["instance"] = true }, []);
+        SeedCall[] seeds =
+        [
+            new("Hangman", new JsonArray(new JsonArray("foobar"), new JsonArray(
+                new JsonObject { ["method"] = "guess", ["args"] = new JsonArray("b") },
+                new JsonObject { ["method"] = "remaining_guesses" },
+                new JsonObject { ["method"] = "guess", ["args"] = new JsonArray("o") }))),
+        ];
+        // The pool holds what the tests expect back ("___b__"): not a word the tests ever guess.
+        var cases = new InputGenerator(3, [JsonValue.Create("___b__"), JsonValue.Create("x")]).Generate([hangman], seeds, 60);
+
+        Assert.True(cases.Count >= 30, $"{cases.Count} cases");
+        Assert.All(cases, c =>
+        {
+            var ctor = Assert.IsType<JsonArray>(c.Arguments[0]);
+            Assert.Single(ctor);
+            Assert.DoesNotContain('_', ctor[0]!.GetValue<string>());
+            Assert.NotEqual("", ctor[0]!.GetValue<string>());
+            foreach (var call in Assert.IsType<JsonArray>(c.Arguments[1]).Select(x => x!.AsObject()))
+            {
+                Assert.Contains(call["method"]!.GetValue<string>(), new[] { "guess", "remaining_guesses" });
+                if (call["args"] is JsonArray args)
+                {
+                    Assert.Equal(1, Assert.Single(args)!.GetValue<string>().Length);
+                }
+            }
+        });
+        Assert.Equal("Hangman(\"foobar\"); .guess(\"b\"); .remaining_guesses; .guess(\"o\")", cases[0].Display);
+        // Calls are dropped, repeated and reordered too.
+        Assert.Contains(cases, c => c.Arguments[1]!.AsArray().Count != 3);
     }
 }
