@@ -48,10 +48,14 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             Assert.Contains("train-00000-of-00001.parquet", names);
             Assert.Contains("train-00000-of-00001.jsonl", names);
             Assert.All(names, n => Assert.Matches(@"^(train|test)-\d{5}-of-\d{5}\.(parquet|jsonl|provenance\.jsonl)$", n));
-            Assert.Contains($"- config_name: {format.Name}\n  data_files:\n  - split: train\n    path: {format.Name}/data/train-*.jsonl\n", card, StringComparison.Ordinal);
+            Assert.Contains($"- config_name: {format.Name}\n  data_files:\n  - split: train\n    path: {format.Name}/data/train-*.parquet\n", card, StringComparison.Ordinal);
             Assert.NotEmpty(Rows(format.Name));
         }
         Assert.Equal(f.Results.Count + f.Revisions, Records().Count + f.Duplicates);
+        // The features describe the nested Parquet types in the Hub's YAML: messages is a list of structs.
+        Assert.Contains("- config_name: sft-trl\n  features:\n  - name: messages\n    list:\n    - name: role\n      dtype: string\n    - name: content\n      dtype: string\n", card, StringComparison.Ordinal);
+        Assert.Contains("      - name: function\n        struct:\n        - name: name\n          dtype: string\n        - name: arguments\n          dtype: string\n", card, StringComparison.Ordinal);
+        Assert.Contains("  - name: label\n    dtype: bool\n", card, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,7 +136,7 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
         string.Join("; ", new[] { r }.Concat(r.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key} {e.Value}")));
 
     [Fact]
-    public async Task Duckdb_reads_every_parquet_shard_back_as_exactly_the_jsonl_rows_and_types()
+    public async Task Duckdb_reads_every_parquet_shard_back_as_exactly_the_jsonl_rows_with_nested_lists_and_structs()
     {
         using var db = new DuckDBConnection("DataSource=:memory:");
         await db.OpenAsync(Ct);
@@ -152,36 +156,88 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
                 Assert.Equal(want.Select(kv => kv.Key), Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
-                    var node = want[reader.GetName(i)];
-                    var type = reader.GetDataTypeName(i).ToUpperInvariant();
-                    var where = $"{Path.GetFileName(parquet)} row {row} column {reader.GetName(i)}";
-                    switch (node?.GetValueKind())
-                    {
-                        case null or JsonValueKind.Null:
-                            Assert.True(reader.IsDBNull(i), where);
-                            break;
-                        case JsonValueKind.String:
-                            Assert.Equal(("VARCHAR", node.GetValue<string>()), (type, reader.GetString(i)));
-                            break;
-                        case JsonValueKind.True or JsonValueKind.False:
-                            Assert.Equal(("BOOLEAN", node.GetValue<bool>()), (type, reader.GetBoolean(i)));
-                            break;
-                        case JsonValueKind.Number when type == "BIGINT":
-                            Assert.Equal(node.GetValue<long>(), reader.GetInt64(i));
-                            break;
-                        case JsonValueKind.Number:
-                            Assert.Equal(("DOUBLE", node.GetValue<double>()), (type, reader.GetDouble(i)));
-                            break;
-                        default:
-                            // Lists and objects are JSON text in Parquet: the same value, parsed.
-                            Assert.Equal("VARCHAR", type);
-                            Assert.True(JsonNode.DeepEquals(node, JsonNode.Parse(reader.GetString(i))), where);
-                            break;
-                    }
+                    var where = $"{Path.GetRelativePath(f.Out, parquet)} row {row}";
+                    SameValue(want[reader.GetName(i)], reader.IsDBNull(i) ? null : reader.GetValue(i), reader.GetName(i), where);
                 }
                 row++;
             }
             Assert.Equal(expected.Count, row);
+        }
+
+        // The shapes a trainer reads: messages as list<struct<role, content, ...>>, provenance as a struct, labels as booleans.
+        using var describe = db.CreateCommand();
+        describe.CommandText = $"DESCRIBE SELECT * FROM read_parquet('{Path.Combine(f.Out, "sft-trl", "data", "train-00000-of-00001.parquet")}')";
+        using var columns = await describe.ExecuteReaderAsync(Ct);
+        var types = new Dictionary<string, string>();
+        while (await columns.ReadAsync(Ct))
+        {
+            types[columns.GetString(0)] = columns.GetString(1);
+        }
+        Assert.Equal(["messages", "tools", "metadata"], types.Keys);
+        Assert.StartsWith("STRUCT(\"role\" VARCHAR, \"content\" VARCHAR", types["messages"], StringComparison.Ordinal);
+        Assert.EndsWith("[]", types["messages"], StringComparison.Ordinal);
+        Assert.Contains("tool_calls STRUCT(\"type\" VARCHAR, \"function\" STRUCT(\"name\" VARCHAR, arguments VARCHAR))[]", types["messages"], StringComparison.Ordinal);
+        Assert.Contains("integrity VARCHAR[]", types["metadata"], StringComparison.Ordinal);
+        Assert.Contains("verified BOOLEAN", types["metadata"], StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// One JSONL value against what DuckDB read: same kinds all the way down (objects are structs, arrays are lists, strings,
+    /// booleans, numbers), a key a row lacks reads back as null (a struct has every row's keys), and only the documented open
+    /// shapes (<see cref="ParquetShape.JsonTextPaths"/>) come back as JSON text, equal once parsed.
+    /// </summary>
+    private static void SameValue(JsonNode? want, object? got, string path, string where)
+    {
+        var at = $"{where} {path}";
+        if (want is null)
+        {
+            Assert.True(got is null, $"{at}: expected null, read {got}");
+            return;
+        }
+        if (ParquetShape.JsonTextPaths.Contains(path) && want is not JsonValue)
+        {
+            var text = Assert.IsType<string>(got, exactMatch: false);
+            Assert.True(JsonNode.DeepEquals(want, JsonNode.Parse(text)), $"{at}: {text}");
+            return;
+        }
+        switch (want)
+        {
+            case JsonObject o:
+                var fields = Assert.IsAssignableFrom<IDictionary<string, object?>>(got);
+                foreach (var (key, value) in fields)
+                {
+                    SameValue(o[key], value, $"{path}.{key}", where);
+                }
+                Assert.All(o.Select(kv => kv.Key), key => Assert.True(fields.ContainsKey(key), $"{at}: no field {key}"));
+                break;
+            case JsonArray a:
+                var items = Assert.IsAssignableFrom<System.Collections.IList>(got);
+                Assert.True(a.Count == items.Count, $"{at}: {items.Count} item(s), want {a.Count}");
+                for (var k = 0; k < a.Count; k++)
+                {
+                    SameValue(a[k], items[k], path, where);
+                }
+                break;
+            default:
+                switch (want.GetValueKind())
+                {
+                    case JsonValueKind.String:
+                        Assert.Equal(want.GetValue<string>(), Assert.IsType<string>(got, exactMatch: false));
+                        break;
+                    case JsonValueKind.True or JsonValueKind.False:
+                        Assert.Equal(want.GetValue<bool>(), Assert.IsType<bool>(got));
+                        break;
+                    case JsonValueKind.Number when got is long l:
+                        Assert.Equal(want.GetValue<long>(), l);
+                        break;
+                    case JsonValueKind.Number:
+                        Assert.Equal(want.GetValue<double>(), Assert.IsType<double>(got));
+                        break;
+                    default:
+                        Assert.Fail($"{at}: unexpected {want.GetValueKind()}");
+                        break;
+                }
+                break;
         }
     }
 
