@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Crucible.Models.Batches;
 using Crucible.Flywheel.Harvest;
 using Crucible.Models;
 using Crucible.Models.Anthropic;
@@ -26,7 +27,7 @@ public sealed class BatchedChatClientTests
         using var state = new TempDirectory("batched");
         using var http = new HttpClient();
         BatchedChatClient Client() => new(new AnthropicBatchClient(new ProviderConnection { Provider = "anthropic", Model = "claude-haiku-4-5", BaseUrl = server.BaseUrl, ApiKey = "sk-ant-test-key-000", HttpClient = http },
-            new AnthropicBatchStore(Path.Combine(state.Path, "batches")), new AnthropicBatchOptions { PollInterval = TimeSpan.FromMilliseconds(20) }), state.Path);
+            new ChatBatchStore(Path.Combine(state.Path, "batches")), new ChatBatchOptions { PollInterval = TimeSpan.FromMilliseconds(20) }), state.Path);
 
         using (var stop = new CancellationTokenSource())
         {
