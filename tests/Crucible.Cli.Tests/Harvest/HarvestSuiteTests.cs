@@ -5,6 +5,7 @@ using Crucible.Constitution.Critique;
 using Crucible.Constitution.Loading;
 using Crucible.Flywheel.Harvest;
 using Crucible.Testing.Anthropic;
+using Crucible.Testing.Http;
 using Crucible.Testing.Harvest;
 using Microsoft.Extensions.AI;
 using DuckDB.NET.Data;

@@ -5,6 +5,7 @@ using Crucible.Models;
 using Crucible.Models.Anthropic;
 using Crucible.Testing;
 using Crucible.Testing.Anthropic;
+using Crucible.Testing.Http;
 using Microsoft.Extensions.AI;
 
 namespace Crucible.Flywheel.Tests.Harvest;

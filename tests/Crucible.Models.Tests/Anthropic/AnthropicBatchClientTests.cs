@@ -5,6 +5,7 @@ using Crucible.Core.Usage;
 using Crucible.Models.Anthropic;
 using Crucible.Testing;
 using Crucible.Testing.Anthropic;
+using Crucible.Testing.Http;
 using Microsoft.Extensions.AI;
 
 namespace Crucible.Models.Tests.Anthropic;
