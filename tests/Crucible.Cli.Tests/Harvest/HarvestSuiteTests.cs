@@ -7,6 +7,7 @@ using Crucible.Flywheel.Harvest;
 using Crucible.Testing.Anthropic;
 using Crucible.Testing.Http;
 using Crucible.Testing.Harvest;
+using Crucible.Testing.OpenAI;
 using Microsoft.Extensions.AI;
 using DuckDB.NET.Data;
 using Json.Schema;
@@ -323,61 +324,123 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
     }
 
     /// <summary>
-    /// <c>--batch</c> over the Anthropic Message Batches wire protocol: the first harvest is stopped while its batch runs; the
-    /// second finds the stored batch id, polls that batch and fetches its results instead of submitting it again, and the
-    /// revisions and labels it makes are the ones the direct calls made (same scripted reviser and judge behind the server).
+    /// <c>--batch</c> as a user runs it, over each provider's batch wire protocol (Anthropic Message Batches, the OpenAI
+    /// Batch API): a real <c>crucible harvest</c> process is killed with SIGKILL while its batch runs; a rerun with the
+    /// stored batch record garbled stops with an error naming the file and the fix (no stack trace, nothing submitted);
+    /// with the record back, the next rerun polls that very batch instead of submitting it again, and the revisions and
+    /// labels it makes are the ones the direct calls made (same scripted reviser and judge behind the server).
     /// </summary>
-    [Fact]
-    public async Task Batch_harvest_stopped_while_its_batch_runs_resumes_that_batch_and_makes_the_direct_calls_revisions_and_labels()
+    [Theory]
+    [InlineData("anthropic")]
+    [InlineData("openai")]
+    public async Task Batch_harvest_killed_with_sigkill_while_its_batch_runs_resumes_that_batch_and_makes_the_direct_calls_revisions_and_labels(string provider)
     {
         Assert.True(f.HarvestExitCode == 0, f.HarvestOutput);
-        await using var server = await AnthropicWireServer.StartAsync();
+        const string openAIModel = "gpt-batch-test";
+        const string openAIKey = "sk-test-batch-harvest-123";
         var reviser = ScriptedAttempts.Reviser(f.Python.Tasks);
         var judge = ScriptedAttempts.Judge();
-        server.PollsUntilBatchEnds = int.MaxValue; // the first harvest never sees its batch end
-        server.BatchResponder = (_, body) =>
+        string Answer(string system, IEnumerable<ChatMessage> turns)
         {
-            var system = string.Concat(body["system"]!.AsArray().Select(b => (string?)b!["text"]));
-            List<ChatMessage> messages = [new(ChatRole.System, system), .. body["messages"]!.AsArray().Select(m => new ChatMessage(
-                (string?)m!["role"] == "assistant" ? ChatRole.Assistant : ChatRole.User,
-                m["content"] is JsonArray parts ? string.Concat(parts.Select(p => (string?)p!["text"])) : (string?)m["content"]))];
             var client = system.Contains(CritiquePrompts.System.Trim()[..30], StringComparison.Ordinal) ? reviser : judge;
-            var text = client.GetResponseAsync(messages).GetAwaiter().GetResult().Text;
-            return new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = text }], "end_turn", new WireUsage(10, 5)));
+            lock (client)
+            {
+                return client.GetResponseAsync([new(ChatRole.System, system), .. turns]).GetAwaiter().GetResult().Text;
+            }
+        }
+        static string Text(JsonNode? content) => content is JsonArray parts ? string.Concat(parts.Select(p => (string?)p!["text"])) : (string?)content ?? "";
+        await using var anthropic = provider == "anthropic" ? await AnthropicWireServer.StartAsync() : null;
+        await using var openai = provider == "openai" ? await OpenAIWireServer.StartAsync(new OpenAIServerExpectations { ApiKey = openAIKey, Model = openAIModel }) : null;
+        if (anthropic is not null)
+        {
+            anthropic.BatchResponder = (_, body) => new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = Answer(Text(body["system"]),
+                body["messages"]!.AsArray().Select(m => new ChatMessage((string?)m!["role"] == "assistant" ? ChatRole.Assistant : ChatRole.User, Text(m["content"])))) }], "end_turn", new WireUsage(10, 5)));
+        }
+        else
+        {
+            openai!.BatchResponder = (_, body) =>
+            {
+                var messages = body["messages"]!.AsArray();
+                var system = string.Concat(messages.Where(m => (string?)m!["role"] is "system" or "developer").Select(m => Text(m!["content"])));
+                var turns = messages.Where(m => (string?)m!["role"] is "user" or "assistant").Select(m => new ChatMessage((string?)m!["role"] == "assistant" ? ChatRole.Assistant : ChatRole.User, Text(m!["content"])));
+                return new BatchOutcome.Succeeded(OpenAIWireServer.CompletionBody(openAIModel, Answer(system, turns), 10, 5));
+            };
+        }
+        void PollsUntilEnd(int polls)
+        {
+            if (anthropic is not null)
+            {
+                anthropic.PollsUntilBatchEnds = polls;
+            }
+            else
+            {
+                openai!.PollsUntilBatchEnds = polls;
+            }
+        }
+        IReadOnlyList<Crucible.Testing.Http.ReceivedRequest> Received() => anthropic?.Received ?? openai!.Received;
+        var createPath = anthropic is not null ? "/v1/messages/batches" : "/v1/batches";
+        List<string> Submitted() => anthropic is not null
+            ? [.. Received().Where(r => r.Method == "POST" && r.Path == createPath).SelectMany(c => JsonNode.Parse(c.Body)!["requests"]!.AsArray().Select(r => (string)r!["custom_id"]!))]
+            : [.. openai!.BatchInputLines.Select(l => (string)l["custom_id"]!)];
+        var launch = new CliLaunch(f.Root)
+        {
+            Environment = anthropic is not null
+                ? new Dictionary<string, string?> { ["ANTHROPIC_BASE_URL"] = anthropic.BaseUrl.ToString(), ["ANTHROPIC_API_KEY"] = "sk-ant-test-key-000" }
+                : new Dictionary<string, string?> { ["OPENAI_BASE_URL"] = openai!.BaseUrl.ToString(), ["OPENAI_API_KEY"] = openAIKey },
         };
-        var output = Path.Combine(f.Root, "batch-dataset");
-        string[] args = ["harvest", HarvestSuiteFixture.PythonRun, "--out", output, "--revise", "--label", "--batch", "--batch-poll", "0.05", "--model", "anthropic:claude-haiku-4-5", "-j", "2", "--split", "test=0.2"];
+        var output = Path.Combine(f.Root, "batch-dataset-" + provider);
+        string[] args = ["harvest", HarvestSuiteFixture.PythonRun, "--out", output, "--state-dir", f.State, "--revise", "--label", "--batch", "--batch-poll", "0.05",
+            "--model", anthropic is not null ? "anthropic:claude-haiku-4-5" : "openai:" + openAIModel, "-j", "2", "--split", "test=0.2"];
         var batches = Path.Combine(output, Harvester.StateFolder, "batch", "batches");
 
-        using (var stop = new CancellationTokenSource())
+        PollsUntilEnd(int.MaxValue); // the first harvest never sees its batch end
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = f.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in launch.Environment)
         {
-            var first = HarvestAsync(server, args, stop.Token);
-            var deadline = DateTime.UtcNow.AddMinutes(5);
-            while (!(Directory.Exists(batches) && Directory.EnumerateFiles(batches, "*.batch.json").Any()) && !first.IsCompleted && DateTime.UtcNow < deadline)
+            start.Environment[name] = value;
+        }
+        foreach (var a in args.Prepend(CliProcess.CliDll))
+        {
+            start.ArgumentList.Add(a);
+        }
+        using (var process = Process.Start(start)!)
+        {
+            var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(Ct), process.StandardError.ReadToEndAsync(Ct));
+            var deadline = DateTime.UtcNow.AddMinutes(8);
+            while (!(Directory.Exists(batches) && Directory.EnumerateFiles(batches, "*.batch.json").Any()) && !process.HasExited && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50, Ct);
             }
-            if (first.IsCompleted)
-            {
-                Assert.Fail("the first harvest ended before its batch was stored: " + (await first).Output);
-            }
-            stop.Cancel();
-            Assert.NotEqual(0, (await first).Code);
+            Assert.False(process.HasExited, "the first harvest ended before its batch was stored: " + string.Join("\n", await drain));
+            process.Kill(entireProcessTree: true); // SIGKILL: no cleanup runs
+            await process.WaitForExitAsync(Ct);
+            await drain;
         }
-        var stored = JsonNode.Parse(File.ReadAllText(Directory.EnumerateFiles(batches, "*.batch.json").Single()))!;
-        var submittedBeforeRestart = Creates(server).Count;
-        Assert.Equal(1, submittedBeforeRestart);
+        var record = Directory.EnumerateFiles(batches, "*.batch.json").Single();
+        var stored = JsonNode.Parse(File.ReadAllText(record))!;
+        Assert.Single(Received(), r => r.Method == "POST" && r.Path == createPath);
 
-        server.PollsUntilBatchEnds = 1;
-        var second = await HarvestAsync(server, args, Ct);
+        // A garbled batch record: a clear error naming the file and the fix, and nothing submitted again.
+        var intact = File.ReadAllBytes(record);
+        File.WriteAllBytes(record, intact[..(intact.Length / 2)]);
+        var garbled = await CliProcess.RunAsync(launch, args);
+        Assert.Equal(2, garbled.ExitCode);
+        Assert.Contains(record, garbled.Stderr, StringComparison.Ordinal);
+        Assert.Contains("fix:", garbled.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", garbled.Stderr, StringComparison.Ordinal);
+        Assert.Single(Received(), r => r.Method == "POST" && r.Path == createPath);
+        File.WriteAllBytes(record, intact);
 
-        Assert.True(second.Code == 0, second.Output);
-        Assert.Empty(server.Violations);
-        // The stored batch was polled and its results fetched after the restart; no request was ever submitted twice.
-        Assert.Contains(server.Received, r => r.Method == "GET" && r.Path.StartsWith($"/v1/messages/batches/{(string?)stored["batchId"]}/results", StringComparison.Ordinal));
-        var customIds = Creates(server).SelectMany(c => JsonNode.Parse(c.Body)!["requests"]!.AsArray().Select(r => (string?)r!["custom_id"])).ToList();
+        PollsUntilEnd(1);
+        var second = await CliProcess.RunAsync(launch, args);
+
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.Empty(anthropic?.Violations ?? openai!.Violations);
+        // The stored batch was polled after the restart; no request was ever submitted twice.
+        Assert.Contains(Received(), r => r.Method == "GET" && r.Path.StartsWith(anthropic is not null ? $"/v1/messages/batches/{(string?)stored["batchId"]}/results" : $"/v1/batches/{(string?)stored["batchId"]}", StringComparison.Ordinal));
+        var customIds = Submitted();
         Assert.Equal(customIds.Count, customIds.Distinct().Count());
-        Assert.True(Creates(server).Count > 1, "revision rounds and labels need more than one batch");
+        Assert.True(Received().Count(r => r.Method == "POST" && r.Path == createPath) > 1, "revision rounds and labels need more than one batch");
 
         var pythonTasks = f.Python.Tasks.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         var direct = Records().Where(r => (string?)r["source"] == "revision" && pythonTasks.Contains((string)r["taskId"]!)).Select(r => r.ToJsonString()).ToList();
@@ -393,9 +456,6 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             Assert.True(JsonNode.DeepEquals(WithoutUsage(JsonNode.Parse(File.ReadAllText(directLabel))), WithoutUsage(JsonNode.Parse(File.ReadAllText(label)))), Path.GetFileName(label));
         }
     }
-
-    private static List<Crucible.Testing.Http.ReceivedRequest> Creates(AnthropicWireServer server) =>
-        [.. server.Received.Where(r => r.Method == "POST" && r.Path == "/v1/messages/batches")];
 
     /// <summary>Token counts differ between the scripted client and the wire server; everything else must not.</summary>
     private static JsonNode? WithoutUsage(JsonNode? node)
@@ -416,24 +476,5 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             }
         }
         return node;
-    }
-
-    private async Task<(int Code, string Output)> HarvestAsync(AnthropicWireServer server, string[] args, CancellationToken cancellation)
-    {
-        var output = new StringWriter();
-        var errors = new StringWriter();
-        using var cli = new CliContext(TestContexts.Setup(f.Root, output, errors, f.Root, name => name switch
-        {
-            "ANTHROPIC_BASE_URL" => server.BaseUrl.ToString(),
-            "ANTHROPIC_API_KEY" => "sk-ant-test-key-000",
-            _ => null,
-        }) with
-        {
-            StateDirectory = f.State,
-            Pricing = _ => null,
-            Cancellation = cancellation,
-        });
-        var code = await CliApp.RunAsync(args, cli);
-        return (code, output + errors.ToString());
     }
 }
