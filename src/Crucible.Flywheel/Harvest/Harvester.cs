@@ -260,7 +260,8 @@ public sealed partial class Harvester
     private async Task<StoredRecord> RecordAsync(string state, HarvestSourceAttempt attempt, CancellationToken ct)
     {
         var path = Path.Combine(state, "records", HarvestRecord.Sha256(attempt.Key)[..16] + ".json");
-        if (TryLoad<StoredRecord>(path) is { } done)
+        // A damaged file (not JSON, or JSON without the record) is made again: the record is a pure function of the attempt.
+        if (TryLoad<StoredRecord>(path) is { Record: not null, Scrubbed: not null } done)
         {
             return done;
         }

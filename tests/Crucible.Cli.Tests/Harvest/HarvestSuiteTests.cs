@@ -284,7 +284,7 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
     }
 
     [Fact]
-    public async Task Killing_the_harvest_process_at_random_points_and_rerunning_it_gives_byte_identical_files()
+    public async Task Killing_the_harvest_process_at_random_points_and_garbling_its_state_then_rerunning_it_gives_byte_identical_files()
     {
         var reference = Path.Combine(f.Root, "uninterrupted");
         var clock = Stopwatch.StartNew();
@@ -313,6 +313,11 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             await process.WaitForExitAsync(Ct);
             await drain;
         }
+        // A damaged state file (as a disk fault or an outside edit leaves it) is made again, never trusted or duplicated.
+        var saved = Directory.EnumerateFiles(Path.Combine(resumed, Harvester.StateFolder, "records"), "*.json").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(saved);
+        File.WriteAllBytes(saved[0], File.ReadAllBytes(saved[0])[..40]);
+        File.WriteAllText(saved[^1], "{\"record\": [garbled");
         var final = await CliProcess.RunAsync(f.Root, "harvest", HarvestSuiteFixture.CSharpRun, HarvestSuiteFixture.PythonRun, "--out", resumed, "--state-dir", f.State, "-j", "2");
 
         Assert.True(final.ExitCode == 0, final.Stderr);
@@ -411,7 +416,10 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             {
                 await Task.Delay(50, Ct);
             }
-            Assert.False(process.HasExited, "the first harvest ended before its batch was stored: " + string.Join("\n", await drain));
+            if (process.HasExited)
+            {
+                Assert.Fail("the first harvest ended before its batch was stored: " + string.Join("\n", await drain));
+            }
             process.Kill(entireProcessTree: true); // SIGKILL: no cleanup runs
             await process.WaitForExitAsync(Ct);
             await drain;
