@@ -1,11 +1,10 @@
 using Crucible.Models.Batches;
 using Crucible.Core;
-using Crucible.Models.Anthropic;
 using Crucible.Testing;
 
-namespace Crucible.Models.Tests.Anthropic;
+namespace Crucible.Models.Tests.Batches;
 
-public sealed class AnthropicBatchStoreTests
+public sealed class ChatBatchStoreTests
 {
     [Fact]
     public void A_saved_batch_is_loaded_back_by_a_new_store_over_the_same_folder()
