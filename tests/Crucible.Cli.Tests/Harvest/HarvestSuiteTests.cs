@@ -313,11 +313,6 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             await process.WaitForExitAsync(Ct);
             await drain;
         }
-        // A damaged state file (as a disk fault or an outside edit leaves it) is made again, never trusted or duplicated.
-        var saved = Directory.EnumerateFiles(Path.Combine(resumed, Harvester.StateFolder, "records"), "*.json").Order(StringComparer.Ordinal).ToList();
-        Assert.NotEmpty(saved);
-        File.WriteAllBytes(saved[0], File.ReadAllBytes(saved[0])[..40]);
-        File.WriteAllText(saved[^1], "{\"record\": [garbled");
         var final = await CliProcess.RunAsync(f.Root, "harvest", HarvestSuiteFixture.CSharpRun, HarvestSuiteFixture.PythonRun, "--out", resumed, "--state-dir", f.State, "-j", "2");
 
         Assert.True(final.ExitCode == 0, final.Stderr);
@@ -325,6 +320,16 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
         var want = Directory.EnumerateFiles(reference, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(reference, p)).Order(StringComparer.Ordinal).ToList();
         var got = Directory.EnumerateFiles(resumed, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(resumed, p)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(want, got);
+        Assert.All(want, rel => Assert.True(File.ReadAllBytes(Path.Combine(reference, rel)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, rel))), rel));
+
+        // A damaged state file (as a disk fault or an outside edit leaves it) is made again, never trusted or duplicated.
+        var saved = Directory.EnumerateFiles(Path.Combine(resumed, Harvester.StateFolder, "records"), "*.json").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(saved);
+        File.WriteAllBytes(saved[0], File.ReadAllBytes(saved[0])[..40]);
+        File.WriteAllText(saved[^1], "{\"record\": [garbled");
+        var repaired = await CliProcess.RunAsync(f.Root, "harvest", HarvestSuiteFixture.CSharpRun, HarvestSuiteFixture.PythonRun, "--out", resumed, "--state-dir", f.State, "-j", "2");
+        Assert.True(repaired.ExitCode == 0, repaired.Stderr);
+        Assert.Equal(want, Directory.EnumerateFiles(resumed, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(resumed, p)).Order(StringComparer.Ordinal));
         Assert.All(want, rel => Assert.True(File.ReadAllBytes(Path.Combine(reference, rel)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, rel))), rel));
     }
 
