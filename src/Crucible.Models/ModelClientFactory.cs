@@ -147,6 +147,14 @@ public sealed class ModelClientFactory : IDisposable
         return new UsageRecordingChatClient(client, Ledger, Costs, connection.Provider, connection.Model, Redactor);
     }
 
+    /// <summary>
+    /// Puts a client that answers through a provider batch API (see <c>Crucible.Models.Batches</c>) under the same usage
+    /// ledger as direct calls: its tokens and dollars are recorded per call, priced at the model's batch rate, and
+    /// answers it replays from disk (marked like cache replays) count as cached, at no cost.
+    /// </summary>
+    public IChatClient RecordBatchUsage(IChatClient batched, ProviderConnection connection) =>
+        new UsageRecordingChatClient(batched, Ledger, Costs, connection.Provider, connection.Model, Redactor, batch: true);
+
     /// <summary>The connection for <paramref name="spec"/> (see the class remarks for precedence).</summary>
     /// <exception cref="BadInputException">A key is required and missing.</exception>
     public ProviderConnection Resolve(ModelSpec spec)

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using Crucible.Models.Batches;
 using Crucible.Constitution.Loading;
 using Crucible.Core;
 using Crucible.Flywheel.Harvest;
 using Crucible.Flywheel.Storage;
+using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace Crucible.Cli.Commands;
@@ -22,7 +24,7 @@ internal static class HarvestCommand
         var revise = new Option<bool>("--revise") { Description = "Send failing or flagged attempts through the critique → revision loop; only re-verified revisions become data (needs --model)" };
         var label = new Option<bool>("--label") { Description = "Ask a judge model for soft preference labels on pairs, positions swapped (needs --judge-model or --model)" };
         var split = new Option<string[]>("--split") { HelpName = "NAME=SHARE", Description = "Held-out split by share of tasks, e.g. test=0.1 (repeatable; the rest is train)", DefaultValueFactory = _ => ["test=0.1"] };
-        var batch = new Option<bool>("--batch") { Description = "Send --revise and --label calls through the provider's batch API (Anthropic Message Batches); a rerun resumes a batch already submitted" };
+        var batch = new Option<bool>("--batch") { Description = "Send --revise and --label calls through the provider's batch API (Anthropic Message Batches, or the OpenAI Batch API for OpenAI-compatible models); a rerun resumes a batch already submitted" };
         var batchPoll = new Option<double>("--batch-poll") { HelpName = "SECONDS", Description = "Seconds between polls of a running batch", DefaultValueFactory = _ => 30 };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Attempts processed in parallel", DefaultValueFactory = _ => 1 };
         var model = new Option<string?>("--model") { HelpName = "SPEC", Description = "Model of the critique → revision loop (and the judge unless --judge-model)" };
@@ -130,21 +132,20 @@ internal static class HarvestCommand
     }
 
     /// <summary>
-    /// The batched model of <c>--batch</c>. Only Anthropic has a batch client; an OpenAI-compatible model is refused
-    /// with a fix rather than silently called one request at a time.
+    /// The batched model of <c>--batch</c>: Anthropic Message Batches for <c>anthropic:</c> models, the OpenAI Batch API
+    /// (<c>/v1/files</c> + <c>/v1/batches</c>) for OpenAI and OpenAI-compatible ones.
     /// </summary>
-    private static BatchedChatClient Batched(CliContext context, string spec, string stateFolder, double pollSeconds)
+    private static IChatClient Batched(CliContext context, string spec, string stateFolder, double pollSeconds)
     {
         var parsed = context.Models.Parse(spec);
-        if (parsed.Provider != Crucible.Models.Specs.ModelProviders.Anthropic)
-        {
-            throw new BadInputException(
-                $"--batch is supported for Anthropic models only, not {spec} (the OpenAI Batch API, /v1/files + /v1/batches, is not implemented)",
-                "drop --batch to call the model request by request, or pass an anthropic: model (e.g. --model anthropic:claude-sonnet-4-5)");
-        }
-        var store = new Crucible.Models.Anthropic.AnthropicBatchStore(Path.Combine(stateFolder, "batches"));
-        var client = new Crucible.Models.Anthropic.AnthropicBatchClient(context.Models.Resolve(parsed), store, new Crucible.Models.Anthropic.AnthropicBatchOptions { PollInterval = TimeSpan.FromSeconds(pollSeconds) });
-        return new BatchedChatClient(client, stateFolder);
+        var store = new ChatBatchStore(Path.Combine(stateFolder, "batches"));
+        var options = new ChatBatchOptions { PollInterval = TimeSpan.FromSeconds(pollSeconds) };
+        var connection = context.Models.Resolve(parsed);
+        IChatBatchClient client = parsed.Provider == Crucible.Models.Specs.ModelProviders.Anthropic
+            ? new Crucible.Models.Anthropic.AnthropicBatchClient(connection, store, options)
+            : new Crucible.Models.OpenAI.OpenAIBatchClient(connection, store, options);
+        // Batched calls go to the run's usage ledger like direct ones, at the batch price.
+        return context.Models.RecordBatchUsage(new BatchedChatClient(client, stateFolder), connection);
     }
 
     /// <summary>Parses <c>NAME=SHARE</c> pairs; the shares must leave room for train.</summary>

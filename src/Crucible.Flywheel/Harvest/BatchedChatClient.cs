@@ -1,22 +1,23 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Crucible.Models.Batches;
 using Crucible.Core.Usage;
 using Crucible.Models;
-using Crucible.Models.Anthropic;
 using Microsoft.Extensions.AI;
 
 namespace Crucible.Flywheel.Harvest;
 
 /// <summary>
 /// The model of <c>crucible harvest --batch</c>: the calls of many concurrent participants (one critique → revision
-/// loop or one labeller per record or pair) are gathered and sent as one Anthropic Message Batch each time every
-/// participant still running is waiting for an answer. The loops and the labeller are unchanged: they see an
+/// loop or one labeller per record or pair) are gathered and sent as one provider batch each time every
+/// participant still running is waiting for an answer (Anthropic Message Batches or the OpenAI Batch API, through
+/// <see cref="IChatBatchClient"/>). The loops and the labeller are unchanged: they see an
 /// <see cref="IChatClient"/> that answers late.
 /// </summary>
 /// <remarks>
 /// Resumable: every request's custom_id is the SHA-256 of the request, so a rerun asks the same ids. A batch is
-/// stored (<see cref="AnthropicBatchStore"/>, under the harvest's state folder) under a job named after the set of
+/// stored (<see cref="ChatBatchStore"/>, under the harvest's state folder) under a job named after the set of
 /// its custom_ids before it is polled, so a harvest killed while a batch runs finds it again and polls it instead of
 /// submitting it again. Every answer is kept under <c>answers/</c> as soon as its batch ended, so the calls of
 /// earlier batches are answered from disk on a rerun. Invariant: a batch is sent only when the number of waiting
@@ -24,14 +25,14 @@ namespace Crucible.Flywheel.Harvest;
 /// </remarks>
 public sealed class BatchedChatClient : IChatClient
 {
-    private readonly AnthropicBatchClient _batches;
+    private readonly IChatBatchClient _batches;
     private readonly string _answers;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private int _participants;
 
     /// <summary>Creates a client sending batches through <paramref name="batches"/> and keeping answers in <paramref name="stateFolder"/><c>/answers</c>.</summary>
-    public BatchedChatClient(AnthropicBatchClient batches, string stateFolder)
+    public BatchedChatClient(IChatBatchClient batches, string stateFolder)
     {
         _batches = batches;
         _answers = Path.Combine(stateFolder, "answers");
@@ -79,6 +80,8 @@ public sealed class BatchedChatClient : IChatClient
             {
                 AnsweredFromDisk++;
             }
+            // Billed by the run that received it: a usage ledger records it as a replay, at no cost.
+            (answered.AdditionalProperties ??= [])[Crucible.Models.Caching.CachingChatClient.ReplayProperty] = true;
             return answered;
         }
         var pending = new Pending(id, list, options, new TaskCompletionSource<ChatResponse>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
@@ -149,7 +152,7 @@ public sealed class BatchedChatClient : IChatClient
             var ids = string.Join("\n", batch.Select(p => p.Id));
             var job = "harvest-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ids)))[..24];
             var resumed = _batches.Store.Load(job) is not null;
-            var results = await _batches.RunAsync(job, [.. batch.Select(p => new AnthropicBatchRequest(p.Id, p.Messages, p.Options))], batch[0].CancellationToken).ConfigureAwait(false);
+            var results = await _batches.RunAsync(job, [.. batch.Select(p => new ChatBatchRequest(p.Id, p.Messages, p.Options))], batch[0].CancellationToken).ConfigureAwait(false);
             if (!resumed)
             {
                 lock (_gate)
@@ -160,7 +163,7 @@ public sealed class BatchedChatClient : IChatClient
             foreach (var p in batch)
             {
                 var result = results[p.Id];
-                if (result.Kind == AnthropicBatchResultKind.Succeeded && result.Response is { } response)
+                if (result.Kind == ChatBatchResultKind.Succeeded && result.Response is { } response)
                 {
                     var answer = new StoredAnswer(response.Text, result.Usage);
                     Save(p.Id, answer);
@@ -168,7 +171,7 @@ public sealed class BatchedChatClient : IChatClient
                 }
                 else
                 {
-                    p.Answer.TrySetException(new ModelCallException(result.Kind == AnthropicBatchResultKind.Expired ? ModelErrorKind.Timeout : ModelErrorKind.ServerError,
+                    p.Answer.TrySetException(new ModelCallException(result.Kind == ChatBatchResultKind.Expired ? ModelErrorKind.Timeout : ModelErrorKind.ServerError,
                         $"batch request {p.Id} ended {result.Kind}{(result.ErrorMessage is null ? "" : ": " + result.ErrorType + " " + result.ErrorMessage)}")
                     {
                         Fix = "run the harvest again: answers already received are kept, and the failed requests are sent in a new batch",

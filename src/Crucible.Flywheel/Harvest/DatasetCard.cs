@@ -13,18 +13,6 @@ public static class DatasetCard
     /// <summary>The licence declared in the card: the data is the user's; <c>other</c> until they choose one.</summary>
     public const string License = "other";
 
-    /// <summary>The columns of each format as Hugging Face feature names and types (lists and objects as <c>json</c>).</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<(string Name, string Type)>> Features { get; } = new Dictionary<string, IReadOnlyList<(string, string)>>(StringComparer.Ordinal)
-    {
-        ["sft-trl"] = [("messages", "list"), ("tools", "list"), ("metadata", "struct")],
-        ["sft-openai"] = [("messages", "list"), ("tools", "list")],
-        ["preference-trl"] = [("prompt", "list"), ("chosen", "list"), ("rejected", "list"), ("metadata", "struct")],
-        ["dpo-openai"] = [("input", "struct"), ("preferred_output", "list"), ("non_preferred_output", "list")],
-        ["kto"] = [("prompt", "list"), ("completion", "list"), ("label", "bool"), ("metadata", "struct")],
-        ["critique-revision"] = [("init_prompt", "string"), ("init_response", "string"), ("critic_prompt", "string"), ("critic_response", "string"), ("revision_prompt", "string"), ("revision_response", "string"), ("metadata", "struct")],
-        ["rl-prompts"] = [("data_source", "string"), ("prompt", "list"), ("ability", "string"), ("reward_model", "struct"), ("extra_info", "struct"), ("metadata", "struct")],
-    };
-
     /// <summary>Renders the card.</summary>
     public static string Render(HarvestSummary summary, HarvestContext context, HarvestOptions options)
     {
@@ -45,9 +33,9 @@ public static class DatasetCard
             sb.Append("  data_files:\n");
             foreach (var s in splits)
             {
-                // The JSONL shards carry the nested structure as it is; the Parquet shards beside them hold the same rows.
+                // The Parquet shards, whose nested types the features below describe; the JSONL beside them holds the same rows.
                 sb.Append("  - split: ").Append(s.Split).Append('\n');
-                sb.Append("    path: ").Append(format.Name).Append("/data/").Append(s.Split).Append("-*.jsonl\n");
+                sb.Append("    path: ").Append(format.Name).Append("/data/").Append(s.Split).Append("-*.parquet\n");
             }
         }
         sb.Append("dataset_info:\n");
@@ -60,11 +48,7 @@ public static class DatasetCard
             }
             sb.Append("- config_name: ").Append(format.Name).Append('\n');
             sb.Append("  features:\n");
-            foreach (var (name, type) in Features[format.Name])
-            {
-                sb.Append("  - name: ").Append(name).Append('\n');
-                sb.Append("    dtype: ").Append(type).Append('\n');
-            }
+            sb.Append(splits[0].Shape.ToFeaturesYaml(2));
             sb.Append("  splits:\n");
             foreach (var s in splits)
             {
@@ -99,7 +83,8 @@ public static class DatasetCard
             sb.Append(CultureInfo.InvariantCulture, $"| `{format.Name}` | {rows} | {format.Description} | {format.Upstream} |\n");
         }
         sb.Append("\nEach split is written as `data/<split>-NNNNN-of-NNNNN.parquet` with the same rows as JSONL beside it. In the Parquet shards, ");
-        sb.Append("strings, booleans and numbers are native columns and lists and objects are JSON text (named in the file's `crucible.json_columns` metadata), because their shapes vary from row to row.\n");
+        sb.Append("lists and objects are Parquet lists and structs (`messages` is a list of structs of `role`, `content`, ...), as the features above describe; a struct has every key any row has, null where a row has none. ");
+        sb.Append("Two open shapes are JSON text instead, as TRL recommends: a tool call's `arguments` and a tool's `parameters` schema, whose keys differ from tool to tool (named in each file's `crucible.json_paths` metadata).\n");
         return sb.ToString();
     }
 }

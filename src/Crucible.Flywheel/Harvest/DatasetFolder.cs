@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parquet;
-using Parquet.Schema;
 using Parquet.Serialization;
 
 namespace Crucible.Flywheel.Harvest;
@@ -13,7 +11,8 @@ namespace Crucible.Flywheel.Harvest;
 /// <param name="Split">The split.</param>
 /// <param name="Rows">Rows written.</param>
 /// <param name="Files">Parquet and JSONL files, relative to the dataset folder.</param>
-public sealed record WrittenSplit(string Format, string Split, int Rows, IReadOnlyList<string> Files);
+/// <param name="Shape">The nested type of the format's rows, shared by every shard of every split.</param>
+public sealed record WrittenSplit(string Format, string Split, int Rows, IReadOnlyList<string> Files, ParquetShape Shape);
 
 /// <summary>
 /// Writes a Hugging Face dataset folder: per format, <c>&lt;format&gt;/data/&lt;split&gt;-NNNNN-of-NNNNN.parquet</c> with the
@@ -23,8 +22,8 @@ public sealed record WrittenSplit(string Format, string Split, int Rows, IReadOn
 /// </summary>
 public static class DatasetFolder
 {
-    /// <summary>The Parquet key-value metadata naming the columns stored as JSON text (lists and objects).</summary>
-    public const string JsonColumnsKey = "crucible.json_columns";
+    /// <summary>The Parquet key-value metadata naming, as dotted paths, the nested values stored as JSON text (open shapes).</summary>
+    public const string JsonPathsKey = "crucible.json_paths";
 
     /// <summary>The schema name written into each Parquet file's metadata.</summary>
     public const string SchemaKey = "crucible.schema";
@@ -35,6 +34,8 @@ public static class DatasetFolder
         var written = new List<WrittenSplit>();
         var dataDir = Path.Combine(root, format.Name, "data");
         Directory.CreateDirectory(dataDir);
+        // One shape over every split: the Hub reads a config's splits with one set of features.
+        var shape = ParquetShape.Infer(rows.Select(r => Full(r, format)));
         foreach (var split in splitOrder)
         {
             var inSplit = rows.Where(r => r.Split == split).ToList();
@@ -50,7 +51,7 @@ public static class DatasetFolder
                 var stem = string.Create(CultureInfo.InvariantCulture, $"{split}-{s:D5}-of-{shards:D5}");
                 var full = chunk.Select(r => Full(r, format)).ToList();
                 await WriteAtomicAsync(Path.Combine(dataDir, stem + ".jsonl"), Jsonl(full), ct).ConfigureAwait(false);
-                await WriteAtomicAsync(Path.Combine(dataDir, stem + ".parquet"), await ParquetBytesAsync(full, format, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+                await WriteAtomicAsync(Path.Combine(dataDir, stem + ".parquet"), await ParquetBytesAsync(full, shape, format, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
                 files.Add($"{format.Name}/data/{stem}.parquet");
                 files.Add($"{format.Name}/data/{stem}.jsonl");
                 if (format.Strict)
@@ -60,7 +61,7 @@ public static class DatasetFolder
                     files.Add($"{format.Name}/data/{stem}.provenance.jsonl");
                 }
             }
-            written.Add(new WrittenSplit(format.Name, split, inSplit.Count, files));
+            written.Add(new WrittenSplit(format.Name, split, inSplit.Count, files, shape));
         }
         return written;
     }
@@ -99,63 +100,19 @@ public static class DatasetFolder
         return o;
     }
 
-    private enum ColumnKind { String, Bool, Long, Double, Json }
-
     /// <summary>
-    /// The rows as one Parquet file: strings, booleans, integers and numbers as native columns; lists and objects as
-    /// JSON text (named in <see cref="JsonColumnsKey"/>), because their shapes vary from row to row (tool arguments).
+    /// The rows as one Parquet file in their nested types: lists as Parquet lists, objects as structs, and only the open
+    /// shapes of <see cref="ParquetShape.JsonTextPaths"/> (or conflicting types) as JSON text, named in <see cref="JsonPathsKey"/>.
     /// </summary>
-    private static async Task<byte[]> ParquetBytesAsync(IReadOnlyList<JsonObject> rows, DatasetFormat format, CancellationToken ct)
+    private static async Task<byte[]> ParquetBytesAsync(IReadOnlyList<JsonObject> rows, ParquetShape shape, DatasetFormat format, CancellationToken ct)
     {
-        var names = rows.SelectMany(r => r.Select(kv => kv.Key)).Distinct(StringComparer.Ordinal).ToList();
-        var kinds = names.ToDictionary(n => n, n => KindOf(rows.Select(r => r[n])), StringComparer.Ordinal);
-        var fields = names.Select(n => (Field)(kinds[n] switch
-        {
-            ColumnKind.Bool => new DataField<bool?>(n),
-            ColumnKind.Long => new DataField<long?>(n),
-            ColumnKind.Double => new DataField<double?>(n),
-            _ => new DataField<string>(n, true),
-        })).ToList();
-        var schema = new ParquetSchema(fields);
-        var data = rows.Select(r => (IDictionary<string, object?>)names.ToDictionary(n => n, n => Value(r.TryGetPropertyValue(n, out var v) ? v : null, kinds[n]), StringComparer.Ordinal)).ToList();
         using var stream = new MemoryStream();
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [SchemaKey] = $"crucible.harvest.{format.Name}/1",
-            [JsonColumnsKey] = string.Join(',', names.Where(n => kinds[n] == ColumnKind.Json)),
+            [SchemaKey] = $"crucible.harvest.{format.Name}/2",
+            [JsonPathsKey] = string.Join(',', shape.JsonPaths()),
         };
-        await ParquetSerializer.SerializeUntypedAsync(data, schema, stream, new ParquetOptions(), meta, ct).ConfigureAwait(false);
+        await ParquetSerializer.SerializeUntypedAsync(rows.Select(shape.ToRow).ToList(), shape.ToSchema(), stream, new ParquetOptions(), meta, ct).ConfigureAwait(false);
         return stream.ToArray();
     }
-
-    private static ColumnKind KindOf(IEnumerable<JsonNode?> values)
-    {
-        ColumnKind? kind = null;
-        foreach (var v in values)
-        {
-            var k = v switch
-            {
-                null => (ColumnKind?)null,
-                JsonValue jv when jv.GetValueKind() == JsonValueKind.String => ColumnKind.String,
-                JsonValue jv when jv.GetValueKind() is JsonValueKind.True or JsonValueKind.False => ColumnKind.Bool,
-                JsonValue jv when jv.GetValueKind() == JsonValueKind.Number => jv.TryGetValue<long>(out _) || (jv.TryGetValue<int>(out _)) ? ColumnKind.Long : ColumnKind.Double,
-                _ => ColumnKind.Json,
-            };
-            if (k is null)
-            {
-                continue;
-            }
-            kind = kind is null ? k : kind == k ? kind : (kind, k) is (ColumnKind.Long, ColumnKind.Double) or (ColumnKind.Double, ColumnKind.Long) ? ColumnKind.Double : ColumnKind.Json;
-        }
-        return kind ?? ColumnKind.String;
-    }
-
-    private static object? Value(JsonNode? node, ColumnKind kind) => node is null ? null : kind switch
-    {
-        ColumnKind.String => node.GetValue<string>(),
-        ColumnKind.Bool => node.GetValue<bool>(),
-        ColumnKind.Long => node.AsValue().TryGetValue<long>(out var l) ? l : node.AsValue().TryGetValue<int>(out var i) ? i : (long)node.GetValue<double>(),
-        ColumnKind.Double => node.AsValue().TryGetValue<double>(out var d) ? d : node.AsValue().TryGetValue<long>(out var dl) ? dl : node.GetValue<int>(),
-        _ => node.ToJsonString(HarvestRecord.Json),
-    };
 }

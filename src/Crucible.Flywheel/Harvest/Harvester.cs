@@ -111,7 +111,7 @@ public sealed partial class Harvester
         _options = options;
         _context = context;
         // With --batch every revision runs at once; re-verification stays at --jobs at a time.
-        _verifier = verifier is not null && reviser is BatchedChatClient ? new LimitedVerifier(verifier, Math.Max(1, options.Jobs)) : verifier;
+        _verifier = verifier is not null && reviser?.GetService(typeof(BatchedChatClient)) is BatchedChatClient ? new LimitedVerifier(verifier, Math.Max(1, options.Jobs)) : verifier;
         _reviser = reviser;
         _judge = judge;
         _integrity = integrity;
@@ -143,7 +143,7 @@ public sealed partial class Harvester
         {
             var candidates = all.Select((s, i) => (s, a: attempts[i])).Where(x => !x.s.Record.Verified && x.a.Task is not null && x.a.AttemptFolder is not null && Directory.Exists(Path.Combine(x.a.AttemptFolder, "candidate"))).ToList();
             var revised = new StoredRecord?[candidates.Count];
-            var batched = _reviser as BatchedChatClient;
+            var batched = _reviser?.GetService(typeof(BatchedChatClient)) as BatchedChatClient;
             batched?.Join(candidates.Count);
             await Parallel.ForEachAsync(candidates.Select((c, i) => (c, i)), new ParallelOptions { MaxDegreeOfParallelism = Parallelism(batched, candidates.Count), CancellationToken = ct }, async (item, token) =>
             {
@@ -181,7 +181,7 @@ public sealed partial class Harvester
         if (_options.Label)
         {
             var labelled = new PreferencePair[pairs.Count];
-            var batched = _judge as BatchedChatClient;
+            var batched = _judge?.GetService(typeof(BatchedChatClient)) as BatchedChatClient;
             batched?.Join(pairs.Count);
             await Parallel.ForEachAsync(pairs.Select((p, i) => (p, i)), new ParallelOptions { MaxDegreeOfParallelism = Parallelism(batched, pairs.Count), CancellationToken = ct }, async (item, token) =>
             {
@@ -260,7 +260,8 @@ public sealed partial class Harvester
     private async Task<StoredRecord> RecordAsync(string state, HarvestSourceAttempt attempt, CancellationToken ct)
     {
         var path = Path.Combine(state, "records", HarvestRecord.Sha256(attempt.Key)[..16] + ".json");
-        if (TryLoad<StoredRecord>(path) is { } done)
+        // A damaged file (not JSON, or JSON without the record) is made again: the record is a pure function of the attempt.
+        if (TryLoad<StoredRecord>(path) is { Record: not null, Scrubbed: not null } done)
         {
             return done;
         }

@@ -5,37 +5,10 @@ using Anthropic;
 using Anthropic.Models.Messages.Batches;
 using Crucible.Core;
 using Crucible.Core.Usage;
+using Crucible.Models.Batches;
 using Microsoft.Extensions.AI;
 
 namespace Crucible.Models.Anthropic;
-
-/// <summary>One independent request of a batch.</summary>
-/// <param name="CustomId">The caller's id for it (1–64 of <c>[A-Za-z0-9_-]</c>, unique in the batch); results are mapped back by it.</param>
-/// <param name="Messages">The conversation, as for <see cref="IChatClient.GetResponseAsync"/>.</param>
-/// <param name="Options">Options, as for <see cref="IChatClient.GetResponseAsync"/> (tools, instructions, <see cref="AnthropicOptions"/>).</param>
-public sealed record AnthropicBatchRequest(string CustomId, IReadOnlyList<ChatMessage> Messages, ChatOptions? Options = null);
-
-/// <summary>How one batch request ended.</summary>
-public enum AnthropicBatchResultKind
-{
-    /// <summary>It produced a message.</summary>
-    Succeeded,
-    /// <summary>It failed (invalid request or server error); see the error fields.</summary>
-    Errored,
-    /// <summary>The batch was canceled before it ran.</summary>
-    Canceled,
-    /// <summary>The batch hit its 24-hour limit before it ran.</summary>
-    Expired,
-}
-
-/// <summary>The result of one batch request.</summary>
-/// <param name="CustomId">The request's custom_id.</param>
-/// <param name="Kind">How it ended.</param>
-/// <param name="Response">The answer, for <see cref="AnthropicBatchResultKind.Succeeded"/>.</param>
-/// <param name="Usage">Its tokens (zero unless it succeeded).</param>
-/// <param name="ErrorType">The API error type, for <see cref="AnthropicBatchResultKind.Errored"/>.</param>
-/// <param name="ErrorMessage">The API error message, for <see cref="AnthropicBatchResultKind.Errored"/>.</param>
-public sealed record AnthropicBatchResult(string CustomId, AnthropicBatchResultKind Kind, ChatResponse? Response, TokenUsage Usage, string? ErrorType = null, string? ErrorMessage = null);
 
 /// <summary>A batch's processing state.</summary>
 /// <param name="Id">The batch id.</param>
@@ -51,20 +24,10 @@ public sealed record AnthropicBatchStatus(string Id, string ProcessingStatus, lo
     public bool Ended => ProcessingStatus == "ended";
 }
 
-/// <summary>Polling policy for <see cref="AnthropicBatchClient"/>.</summary>
-public sealed record AnthropicBatchOptions
-{
-    /// <summary>Time between status polls. Default 30 s: most batches take minutes to hours, and each poll is a request.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Give up waiting after this long. Default 25 h: the API expires unfinished requests after 24 h, so the batch has ended by then.</summary>
-    public TimeSpan MaxWait { get; init; } = TimeSpan.FromHours(25);
-}
-
 /// <summary>
 /// Anthropic Message Batches: submit many independent requests, poll until the batch ends, fetch the
 /// JSONL results and map them back by custom_id. The batch id and custom_ids are saved to an
-/// <see cref="AnthropicBatchStore"/> right after the batch is created and before any polling, so a
+/// <see cref="ChatBatchStore"/> right after the batch is created and before any polling, so a
 /// restarted process continues with <see cref="ResumeAsync"/> (or <see cref="RunAsync"/>) without
 /// submitting again.
 /// </summary>
@@ -74,17 +37,17 @@ public sealed record AnthropicBatchOptions
 /// killed between the API creating the batch and the store saving it leaves a batch the store does
 /// not know (it shows up in <see cref="ListAsync"/>).
 /// </remarks>
-public sealed partial class AnthropicBatchClient
+public sealed partial class AnthropicBatchClient : IChatBatchClient
 {
     private readonly AnthropicClient _sdk;
     private readonly AnthropicOptions _defaults;
 
     /// <summary>Creates a client over <paramref name="connection"/> remembering batches in <paramref name="store"/>.</summary>
-    public AnthropicBatchClient(ProviderConnection connection, AnthropicBatchStore store, AnthropicBatchOptions? options = null)
+    public AnthropicBatchClient(ProviderConnection connection, ChatBatchStore store, ChatBatchOptions? options = null)
     {
         Connection = connection;
         Store = store;
-        Options = options ?? new AnthropicBatchOptions();
+        Options = options ?? new ChatBatchOptions();
         _sdk = AnthropicChatClient.CreateSdkClient(connection);
         _defaults = AnthropicOptions.FromSettings(connection.Options);
     }
@@ -93,16 +56,16 @@ public sealed partial class AnthropicBatchClient
     public ProviderConnection Connection { get; }
 
     /// <summary>Where batch ids are remembered.</summary>
-    public AnthropicBatchStore Store { get; }
+    public ChatBatchStore Store { get; }
 
     /// <summary>The polling policy.</summary>
-    public AnthropicBatchOptions Options { get; }
+    public ChatBatchOptions Options { get; }
 
     /// <summary>
     /// Runs a job to completion: resumes it if the store knows <paramref name="job"/>, otherwise
     /// submits <paramref name="requests"/>; then waits and returns the results by custom_id.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, AnthropicBatchResult>> RunAsync(string job, IReadOnlyList<AnthropicBatchRequest> requests, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, ChatBatchResult>> RunAsync(string job, IReadOnlyList<ChatBatchRequest> requests, CancellationToken cancellationToken = default)
     {
         var stored = Store.Load(job) ?? await SubmitAsync(job, requests, cancellationToken).ConfigureAwait(false);
         return await CollectAsync(stored, cancellationToken).ConfigureAwait(false);
@@ -110,7 +73,7 @@ public sealed partial class AnthropicBatchClient
 
     /// <summary>Continues a job submitted earlier (possibly by another process) from its stored batch id.</summary>
     /// <exception cref="BadInputException">The store has no such job.</exception>
-    public async Task<IReadOnlyDictionary<string, AnthropicBatchResult>> ResumeAsync(string job, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, ChatBatchResult>> ResumeAsync(string job, CancellationToken cancellationToken = default)
     {
         var stored = Store.Load(job) ?? throw new BadInputException(
             $"No batch job '{job}' is stored in {Store.Folder}.",
@@ -120,7 +83,7 @@ public sealed partial class AnthropicBatchClient
 
     /// <summary>Creates the batch and saves its id and custom_ids under <paramref name="job"/> before returning.</summary>
     /// <exception cref="BadInputException">No requests, a malformed or duplicate custom_id, or the job already exists.</exception>
-    public async Task<StoredBatch> SubmitAsync(string job, IReadOnlyList<AnthropicBatchRequest> requests, CancellationToken cancellationToken = default)
+    public async Task<StoredBatch> SubmitAsync(string job, IReadOnlyList<ChatBatchRequest> requests, CancellationToken cancellationToken = default)
     {
         if (Store.Load(job) is { } existing)
         {
@@ -162,8 +125,8 @@ public sealed partial class AnthropicBatchClient
     public async Task<AnthropicBatchStatus> GetStatusAsync(string batchId, CancellationToken cancellationToken = default) =>
         ToStatus(await CallAsync(ct => _sdk.Messages.Batches.Retrieve(batchId, new BatchRetrieveParams(), ct), cancellationToken).ConfigureAwait(false));
 
-    /// <summary>Polls every <see cref="AnthropicBatchOptions.PollInterval"/> until the batch has ended.</summary>
-    /// <exception cref="ModelCallException">Kind <see cref="ModelErrorKind.Timeout"/> after <see cref="AnthropicBatchOptions.MaxWait"/>.</exception>
+    /// <summary>Polls every <see cref="ChatBatchOptions.PollInterval"/> until the batch has ended.</summary>
+    /// <exception cref="ModelCallException">Kind <see cref="ModelErrorKind.Timeout"/> after <see cref="ChatBatchOptions.MaxWait"/>.</exception>
     public async Task<AnthropicBatchStatus> WaitAsync(string batchId, CancellationToken cancellationToken = default)
     {
         var started = DateTimeOffset.UtcNow;
@@ -187,9 +150,9 @@ public sealed partial class AnthropicBatchClient
     }
 
     /// <summary>Fetches an ended batch's results, keyed by custom_id.</summary>
-    public async Task<IReadOnlyDictionary<string, AnthropicBatchResult>> GetResultsAsync(string batchId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, ChatBatchResult>> GetResultsAsync(string batchId, CancellationToken cancellationToken = default)
     {
-        var results = new Dictionary<string, AnthropicBatchResult>(StringComparer.Ordinal);
+        var results = new Dictionary<string, ChatBatchResult>(StringComparer.Ordinal);
         try
         {
             await foreach (var line in _sdk.Messages.Batches.ResultsStreaming(batchId, new BatchResultsParams(), cancellationToken).ConfigureAwait(false))
@@ -216,20 +179,20 @@ public sealed partial class AnthropicBatchClient
         return [.. page.Items.Select(ToStatus)];
     }
 
-    private async Task<IReadOnlyDictionary<string, AnthropicBatchResult>> CollectAsync(StoredBatch stored, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, ChatBatchResult>> CollectAsync(StoredBatch stored, CancellationToken cancellationToken)
     {
         await WaitAsync(stored.BatchId, cancellationToken).ConfigureAwait(false);
-        var results = new Dictionary<string, AnthropicBatchResult>(await GetResultsAsync(stored.BatchId, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+        var results = new Dictionary<string, ChatBatchResult>(await GetResultsAsync(stored.BatchId, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
         // Every submitted request must be accounted for; a missing line is reported, not dropped.
         foreach (var id in stored.CustomIds.Where(id => !results.ContainsKey(id)))
         {
-            results[id] = new AnthropicBatchResult(id, AnthropicBatchResultKind.Errored, null, TokenUsage.Zero, "missing_result", $"Batch {stored.BatchId} returned no result for custom_id '{id}'.");
+            results[id] = new ChatBatchResult(id, ChatBatchResultKind.Errored, null, TokenUsage.Zero, "missing_result", $"Batch {stored.BatchId} returned no result for custom_id '{id}'.");
         }
         return results;
     }
 
     /// <summary>Maps one <c>result</c> object of the results JSONL.</summary>
-    public static AnthropicBatchResult ToResult(string customId, JsonElement result)
+    public static ChatBatchResult ToResult(string customId, JsonElement result)
     {
         switch (AnthropicResponseMapper.String(result, "type"))
         {
@@ -237,19 +200,19 @@ public sealed partial class AnthropicBatchClient
                 var message = result.GetProperty("message");
                 var response = AnthropicResponseMapper.ToChatResponse(message);
                 var usage = message.TryGetProperty("usage", out var u) ? AnthropicResponseMapper.ReadUsage(u) : TokenUsage.Zero;
-                return new AnthropicBatchResult(customId, AnthropicBatchResultKind.Succeeded, response, usage);
+                return new ChatBatchResult(customId, ChatBatchResultKind.Succeeded, response, usage);
             case "errored":
                 // {"type":"errored","error":{"type":"error","error":{"type":"invalid_request_error","message":"…"}}}
                 var error = result.TryGetProperty("error", out var e) ? e : default;
                 var inner = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("error", out var i) ? i : error;
-                return new AnthropicBatchResult(customId, AnthropicBatchResultKind.Errored, null, TokenUsage.Zero,
+                return new ChatBatchResult(customId, ChatBatchResultKind.Errored, null, TokenUsage.Zero,
                     AnthropicResponseMapper.String(inner, "type"), AnthropicResponseMapper.String(inner, "message"));
             case "canceled":
-                return new AnthropicBatchResult(customId, AnthropicBatchResultKind.Canceled, null, TokenUsage.Zero);
+                return new ChatBatchResult(customId, ChatBatchResultKind.Canceled, null, TokenUsage.Zero);
             case "expired":
-                return new AnthropicBatchResult(customId, AnthropicBatchResultKind.Expired, null, TokenUsage.Zero);
+                return new ChatBatchResult(customId, ChatBatchResultKind.Expired, null, TokenUsage.Zero);
             case var other:
-                return new AnthropicBatchResult(customId, AnthropicBatchResultKind.Errored, null, TokenUsage.Zero, "unknown_result_type", $"Unknown batch result type '{other}'.");
+                return new ChatBatchResult(customId, ChatBatchResultKind.Errored, null, TokenUsage.Zero, "unknown_result_type", $"Unknown batch result type '{other}'.");
         }
     }
 

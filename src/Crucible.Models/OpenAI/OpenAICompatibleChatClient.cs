@@ -107,6 +107,66 @@ public sealed class OpenAICompatibleChatClient(ProviderConnection connection) : 
         yield return state.Finish();
     }
 
+    /// <summary>
+    /// The JSON body a direct call with these arguments would POST to <c>/v1/chat/completions</c>, built by the same SDK
+    /// pipeline (and stopped before the network): the <c>body</c> of an OpenAI Batch API request line.
+    /// </summary>
+    public async Task<System.Text.Json.Nodes.JsonObject> BuildRequestBodyAsync(IEnumerable<AIChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken = default)
+    {
+        var (sdkMessages, sdkOptions, _) = BuildRequest(messages, options);
+        var capture = new RequestCapturePolicy();
+        var clientOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), Transport = new HttpClientPipelineTransport(Connection.HttpClient) };
+        clientOptions.AddPolicy(capture, PipelinePosition.BeforeTransport);
+        if (Connection.BaseUrl is { } baseUrl)
+        {
+            clientOptions.Endpoint = baseUrl;
+        }
+        var model = options?.ModelId is { Length: > 0 } requested ? requested : Connection.Model;
+        try
+        {
+            await new ChatClient(model, new OptionalBearerKeyPolicy(Connection.ApiKey), clientOptions).CompleteChatAsync(sdkMessages, sdkOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestCapturePolicy.Captured)
+        {
+        }
+        return System.Text.Json.Nodes.JsonNode.Parse(capture.Body ?? throw new InvalidOperationException("the SDK sent no request body"))!.AsObject();
+    }
+
+    /// <summary>
+    /// A chat completion object as a direct call would return it (e.g. the <c>response.body</c> of an OpenAI Batch API
+    /// output line), mapped exactly as <see cref="GetResponseAsync"/> maps one, after the same wire normalisation.
+    /// </summary>
+    public ChatResponse ReadCompletion(string completionJson, IEnumerable<AIChatMessage> messages, ChatOptions? options)
+    {
+        var (_, _, toolNames) = BuildRequest(messages, options);
+        var completion = ModelReaderWriter.Read<ChatCompletion>(BinaryData.FromString(OpenAIWireNormalizer.NormalizeCompletion(completionJson)), ModelReaderWriterOptions.Json, OpenAIContext.Default)
+            ?? throw new ModelCallException(ModelErrorKind.Protocol, "a batch result's body is not a chat completion");
+        return ToChatResponse(completion, toolNames);
+    }
+
+    /// <summary>Keeps the request body the SDK built and stops the pipeline before anything is sent.</summary>
+    private sealed class RequestCapturePolicy : PipelinePolicy
+    {
+        public string? Body { get; private set; }
+
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex) => throw new NotSupportedException("batch bodies are built asynchronously");
+
+        public override async ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            using var buffer = new MemoryStream();
+            if (message.Request.Content is { } content)
+            {
+                await content.WriteToAsync(buffer, message.CancellationToken).ConfigureAwait(false);
+            }
+            Body = Encoding.UTF8.GetString(buffer.ToArray());
+            throw new Captured();
+        }
+
+        public sealed class Captured : Exception
+        {
+        }
+    }
+
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null

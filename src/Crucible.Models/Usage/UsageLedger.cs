@@ -12,6 +12,7 @@ namespace Crucible.Models.Usage;
 /// <param name="Streaming">True for a streamed call.</param>
 /// <param name="Duration">Wall time of the call.</param>
 /// <param name="Error">The (redacted) error message of a failed call; null on success.</param>
+/// <param name="Batch">True for a call answered through a provider batch API (priced at the model's batch rate).</param>
 public sealed record UsageRecord(
     int Sequence,
     string Provider,
@@ -21,7 +22,8 @@ public sealed record UsageRecord(
     bool Cached,
     bool Streaming,
     TimeSpan Duration,
-    string? Error = null)
+    string? Error = null,
+    bool Batch = false)
 {
     /// <summary>True when the call cost is not known.</summary>
     public bool CostUnknown => CostUsd is null;

@@ -25,6 +25,7 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
     private readonly string _provider;
     private readonly string _model;
     private readonly Redactor _redactor;
+    private readonly bool _batch;
 
     /// <summary>Creates the client.</summary>
     /// <param name="inner">The client doing the call.</param>
@@ -33,9 +34,11 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
     /// <param name="provider">Provider id, recorded and used for <c>provider:model</c> prices.</param>
     /// <param name="model">The configured model; the model a response reports wins when it has a price.</param>
     /// <param name="redactor">Masks keys in recorded error messages.</param>
-    public UsageRecordingChatClient(IChatClient inner, UsageLedger ledger, CostCalculator costs, string provider, string model, Redactor? redactor = null)
+    /// <param name="batch">True when <paramref name="inner"/> answers through a batch API: calls are priced at the batch rate.</param>
+    public UsageRecordingChatClient(IChatClient inner, UsageLedger ledger, CostCalculator costs, string provider, string model, Redactor? redactor = null, bool batch = false)
         : base(inner)
     {
+        _batch = batch;
         _ledger = ledger;
         _costs = costs;
         _provider = provider;
@@ -147,8 +150,8 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
         var tokens = UsageConversion.ToTokenUsage(usage);
         decimal? cost = replay ? 0m
             : usage is null ? null // no usage reported: the cost is not known
-            : _costs.Cost(tokens, model, _provider);
-        _ledger.Add(new UsageRecord(0, _provider, model, tokens, cost, replay, streaming, duration));
+            : _costs.Cost(tokens, model, _provider, _batch);
+        _ledger.Add(new UsageRecord(0, _provider, model, tokens, cost, replay, streaming, duration, Batch: _batch));
     }
 
     /// <summary>
@@ -186,10 +189,10 @@ public sealed class UsageRecordingChatClient : DelegatingChatClient
     {
         var model = options?.ModelId ?? _model;
         var tokens = UsageConversion.ToTokenUsage(usage);
-        _ledger.Add(new UsageRecord(0, _provider, model, tokens, usage is null ? null : _costs.Cost(tokens, model, _provider), false, streaming, duration, outcome));
+        _ledger.Add(new UsageRecord(0, _provider, model, tokens, usage is null ? null : _costs.Cost(tokens, model, _provider, _batch), false, streaming, duration, outcome, _batch));
     }
 
     private void RecordFailure(ChatOptions? options, bool streaming, TimeSpan duration, Exception e) =>
         // A call that failed before producing a response is not billed.
-        _ledger.Add(new UsageRecord(0, _provider, options?.ModelId ?? _model, TokenUsage.Zero, 0m, false, streaming, duration, _redactor.Redact(e.Message)));
+        _ledger.Add(new UsageRecord(0, _provider, options?.ModelId ?? _model, TokenUsage.Zero, 0m, false, streaming, duration, _redactor.Redact(e.Message), _batch));
 }

@@ -5,7 +5,9 @@ using Crucible.Constitution.Critique;
 using Crucible.Constitution.Loading;
 using Crucible.Flywheel.Harvest;
 using Crucible.Testing.Anthropic;
+using Crucible.Testing.Http;
 using Crucible.Testing.Harvest;
+using Crucible.Testing.OpenAI;
 using Microsoft.Extensions.AI;
 using DuckDB.NET.Data;
 using Json.Schema;
@@ -48,10 +50,14 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             Assert.Contains("train-00000-of-00001.parquet", names);
             Assert.Contains("train-00000-of-00001.jsonl", names);
             Assert.All(names, n => Assert.Matches(@"^(train|test)-\d{5}-of-\d{5}\.(parquet|jsonl|provenance\.jsonl)$", n));
-            Assert.Contains($"- config_name: {format.Name}\n  data_files:\n  - split: train\n    path: {format.Name}/data/train-*.jsonl\n", card, StringComparison.Ordinal);
+            Assert.Contains($"- config_name: {format.Name}\n  data_files:\n  - split: train\n    path: {format.Name}/data/train-*.parquet\n", card, StringComparison.Ordinal);
             Assert.NotEmpty(Rows(format.Name));
         }
         Assert.Equal(f.Results.Count + f.Revisions, Records().Count + f.Duplicates);
+        // The features describe the nested Parquet types in the Hub's YAML: messages is a list of structs.
+        Assert.Contains("- config_name: sft-trl\n  features:\n  - name: messages\n    list:\n    - name: role\n      dtype: string\n    - name: content\n      dtype: string\n", card, StringComparison.Ordinal);
+        Assert.Contains("      - name: function\n        struct:\n        - name: name\n          dtype: string\n        - name: arguments\n          dtype: string\n", card, StringComparison.Ordinal);
+        Assert.Contains("  - name: label\n    dtype: bool\n", card, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,7 +138,7 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
         string.Join("; ", new[] { r }.Concat(r.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key} {e.Value}")));
 
     [Fact]
-    public async Task Duckdb_reads_every_parquet_shard_back_as_exactly_the_jsonl_rows_and_types()
+    public async Task Duckdb_reads_every_parquet_shard_back_as_exactly_the_jsonl_rows_with_nested_lists_and_structs()
     {
         using var db = new DuckDBConnection("DataSource=:memory:");
         await db.OpenAsync(Ct);
@@ -152,36 +158,88 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
                 Assert.Equal(want.Select(kv => kv.Key), Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
-                    var node = want[reader.GetName(i)];
-                    var type = reader.GetDataTypeName(i).ToUpperInvariant();
-                    var where = $"{Path.GetFileName(parquet)} row {row} column {reader.GetName(i)}";
-                    switch (node?.GetValueKind())
-                    {
-                        case null or JsonValueKind.Null:
-                            Assert.True(reader.IsDBNull(i), where);
-                            break;
-                        case JsonValueKind.String:
-                            Assert.Equal(("VARCHAR", node.GetValue<string>()), (type, reader.GetString(i)));
-                            break;
-                        case JsonValueKind.True or JsonValueKind.False:
-                            Assert.Equal(("BOOLEAN", node.GetValue<bool>()), (type, reader.GetBoolean(i)));
-                            break;
-                        case JsonValueKind.Number when type == "BIGINT":
-                            Assert.Equal(node.GetValue<long>(), reader.GetInt64(i));
-                            break;
-                        case JsonValueKind.Number:
-                            Assert.Equal(("DOUBLE", node.GetValue<double>()), (type, reader.GetDouble(i)));
-                            break;
-                        default:
-                            // Lists and objects are JSON text in Parquet: the same value, parsed.
-                            Assert.Equal("VARCHAR", type);
-                            Assert.True(JsonNode.DeepEquals(node, JsonNode.Parse(reader.GetString(i))), where);
-                            break;
-                    }
+                    var where = $"{Path.GetRelativePath(f.Out, parquet)} row {row}";
+                    SameValue(want[reader.GetName(i)], reader.IsDBNull(i) ? null : reader.GetValue(i), reader.GetName(i), where);
                 }
                 row++;
             }
             Assert.Equal(expected.Count, row);
+        }
+
+        // The shapes a trainer reads: messages as list<struct<role, content, ...>>, provenance as a struct, labels as booleans.
+        using var describe = db.CreateCommand();
+        describe.CommandText = $"DESCRIBE SELECT * FROM read_parquet('{Path.Combine(f.Out, "sft-trl", "data", "train-00000-of-00001.parquet")}')";
+        using var columns = await describe.ExecuteReaderAsync(Ct);
+        var types = new Dictionary<string, string>();
+        while (await columns.ReadAsync(Ct))
+        {
+            types[columns.GetString(0)] = columns.GetString(1);
+        }
+        Assert.Equal(["messages", "tools", "metadata"], types.Keys);
+        Assert.StartsWith("STRUCT(\"role\" VARCHAR, \"content\" VARCHAR", types["messages"], StringComparison.Ordinal);
+        Assert.EndsWith("[]", types["messages"], StringComparison.Ordinal);
+        Assert.Contains("tool_calls STRUCT(\"type\" VARCHAR, \"function\" STRUCT(\"name\" VARCHAR, arguments VARCHAR))[]", types["messages"], StringComparison.Ordinal);
+        Assert.Contains("integrity VARCHAR[]", types["metadata"], StringComparison.Ordinal);
+        Assert.Contains("verified BOOLEAN", types["metadata"], StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// One JSONL value against what DuckDB read: same kinds all the way down (objects are structs, arrays are lists, strings,
+    /// booleans, numbers), a key a row lacks reads back as null (a struct has every row's keys), and only the documented open
+    /// shapes (<see cref="ParquetShape.JsonTextPaths"/>) come back as JSON text, equal once parsed.
+    /// </summary>
+    private static void SameValue(JsonNode? want, object? got, string path, string where)
+    {
+        var at = $"{where} {path}";
+        if (want is null)
+        {
+            Assert.True(got is null, $"{at}: expected null, read {got}");
+            return;
+        }
+        if (ParquetShape.JsonTextPaths.Contains(path) && want is not JsonValue)
+        {
+            var text = Assert.IsType<string>(got, exactMatch: false);
+            Assert.True(JsonNode.DeepEquals(want, JsonNode.Parse(text)), $"{at}: {text}");
+            return;
+        }
+        switch (want)
+        {
+            case JsonObject o:
+                var fields = Assert.IsAssignableFrom<IDictionary<string, object?>>(got);
+                foreach (var (key, value) in fields)
+                {
+                    SameValue(o[key], value, $"{path}.{key}", where);
+                }
+                Assert.All(o.Select(kv => kv.Key), key => Assert.True(fields.ContainsKey(key), $"{at}: no field {key}"));
+                break;
+            case JsonArray a:
+                var items = Assert.IsAssignableFrom<System.Collections.IList>(got);
+                Assert.True(a.Count == items.Count, $"{at}: {items.Count} item(s), want {a.Count}");
+                for (var k = 0; k < a.Count; k++)
+                {
+                    SameValue(a[k], items[k], path, where);
+                }
+                break;
+            default:
+                switch (want.GetValueKind())
+                {
+                    case JsonValueKind.String:
+                        Assert.Equal(want.GetValue<string>(), Assert.IsType<string>(got, exactMatch: false));
+                        break;
+                    case JsonValueKind.True or JsonValueKind.False:
+                        Assert.Equal(want.GetValue<bool>(), Assert.IsType<bool>(got));
+                        break;
+                    case JsonValueKind.Number when got is long l:
+                        Assert.Equal(want.GetValue<long>(), l);
+                        break;
+                    case JsonValueKind.Number:
+                        Assert.Equal(want.GetValue<double>(), Assert.IsType<double>(got));
+                        break;
+                    default:
+                        Assert.Fail($"{at}: unexpected {want.GetValueKind()}");
+                        break;
+                }
+                break;
         }
     }
 
@@ -226,7 +284,7 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
     }
 
     [Fact]
-    public async Task Killing_the_harvest_process_at_random_points_and_rerunning_it_gives_byte_identical_files()
+    public async Task Killing_the_harvest_process_at_random_points_and_garbling_its_state_then_rerunning_it_gives_byte_identical_files()
     {
         var reference = Path.Combine(f.Root, "uninterrupted");
         var clock = Stopwatch.StartNew();
@@ -263,64 +321,139 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
         var got = Directory.EnumerateFiles(resumed, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(resumed, p)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(want, got);
         Assert.All(want, rel => Assert.True(File.ReadAllBytes(Path.Combine(reference, rel)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, rel))), rel));
+
+        // A damaged state file (as a disk fault or an outside edit leaves it) is made again, never trusted or duplicated.
+        var saved = Directory.EnumerateFiles(Path.Combine(resumed, Harvester.StateFolder, "records"), "*.json").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(saved);
+        File.WriteAllBytes(saved[0], File.ReadAllBytes(saved[0])[..40]);
+        File.WriteAllText(saved[^1], "{\"record\": [garbled");
+        var repaired = await CliProcess.RunAsync(f.Root, "harvest", HarvestSuiteFixture.CSharpRun, HarvestSuiteFixture.PythonRun, "--out", resumed, "--state-dir", f.State, "-j", "2");
+        Assert.True(repaired.ExitCode == 0, repaired.Stderr);
+        Assert.Equal(want, Directory.EnumerateFiles(resumed, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(resumed, p)).Order(StringComparer.Ordinal));
+        Assert.All(want, rel => Assert.True(File.ReadAllBytes(Path.Combine(reference, rel)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, rel))), rel));
     }
 
     /// <summary>
-    /// <c>--batch</c> over the Anthropic Message Batches wire protocol: the first harvest is stopped while its batch runs; the
-    /// second finds the stored batch id, polls that batch and fetches its results instead of submitting it again, and the
-    /// revisions and labels it makes are the ones the direct calls made (same scripted reviser and judge behind the server).
+    /// <c>--batch</c> as a user runs it, over each provider's batch wire protocol (Anthropic Message Batches, the OpenAI
+    /// Batch API): a real <c>crucible harvest</c> process is killed with SIGKILL while its batch runs; a rerun with the
+    /// stored batch record garbled stops with an error naming the file and the fix (no stack trace, nothing submitted);
+    /// with the record back, the next rerun polls that very batch instead of submitting it again, and the revisions and
+    /// labels it makes are the ones the direct calls made (same scripted reviser and judge behind the server).
     /// </summary>
-    [Fact]
-    public async Task Batch_harvest_stopped_while_its_batch_runs_resumes_that_batch_and_makes_the_direct_calls_revisions_and_labels()
+    [Theory]
+    [InlineData("anthropic")]
+    [InlineData("openai")]
+    public async Task Batch_harvest_killed_with_sigkill_while_its_batch_runs_resumes_that_batch_and_makes_the_direct_calls_revisions_and_labels(string provider)
     {
         Assert.True(f.HarvestExitCode == 0, f.HarvestOutput);
-        await using var server = await AnthropicWireServer.StartAsync();
+        const string openAIModel = "gpt-batch-test";
+        const string openAIKey = "sk-test-batch-harvest-123";
         var reviser = ScriptedAttempts.Reviser(f.Python.Tasks);
         var judge = ScriptedAttempts.Judge();
-        server.PollsUntilBatchEnds = int.MaxValue; // the first harvest never sees its batch end
-        server.BatchResponder = (_, body) =>
+        string Answer(string system, IEnumerable<ChatMessage> turns)
         {
-            var system = string.Concat(body["system"]!.AsArray().Select(b => (string?)b!["text"]));
-            List<ChatMessage> messages = [new(ChatRole.System, system), .. body["messages"]!.AsArray().Select(m => new ChatMessage(
-                (string?)m!["role"] == "assistant" ? ChatRole.Assistant : ChatRole.User,
-                m["content"] is JsonArray parts ? string.Concat(parts.Select(p => (string?)p!["text"])) : (string?)m["content"]))];
             var client = system.Contains(CritiquePrompts.System.Trim()[..30], StringComparison.Ordinal) ? reviser : judge;
-            var text = client.GetResponseAsync(messages).GetAwaiter().GetResult().Text;
-            return new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = text }], "end_turn", new WireUsage(10, 5)));
+            lock (client)
+            {
+                return client.GetResponseAsync([new(ChatRole.System, system), .. turns]).GetAwaiter().GetResult().Text;
+            }
+        }
+        static string Text(JsonNode? content) => content is JsonArray parts ? string.Concat(parts.Select(p => (string?)p!["text"])) : (string?)content ?? "";
+        await using var anthropic = provider == "anthropic" ? await AnthropicWireServer.StartAsync() : null;
+        await using var openai = provider == "openai" ? await OpenAIWireServer.StartAsync(new OpenAIServerExpectations { ApiKey = openAIKey, Model = openAIModel }) : null;
+        if (anthropic is not null)
+        {
+            anthropic.BatchResponder = (_, body) => new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = Answer(Text(body["system"]),
+                body["messages"]!.AsArray().Select(m => new ChatMessage((string?)m!["role"] == "assistant" ? ChatRole.Assistant : ChatRole.User, Text(m["content"])))) }], "end_turn", new WireUsage(10, 5)));
+        }
+        else
+        {
+            openai!.BatchResponder = (_, body) =>
+            {
+                var messages = body["messages"]!.AsArray();
+                var system = string.Concat(messages.Where(m => (string?)m!["role"] is "system" or "developer").Select(m => Text(m!["content"])));
+                var turns = messages.Where(m => (string?)m!["role"] is "user" or "assistant").Select(m => new ChatMessage((string?)m!["role"] == "assistant" ? ChatRole.Assistant : ChatRole.User, Text(m!["content"])));
+                return new BatchOutcome.Succeeded(OpenAIWireServer.CompletionBody(openAIModel, Answer(system, turns), 10, 5));
+            };
+        }
+        void PollsUntilEnd(int polls)
+        {
+            if (anthropic is not null)
+            {
+                anthropic.PollsUntilBatchEnds = polls;
+            }
+            else
+            {
+                openai!.PollsUntilBatchEnds = polls;
+            }
+        }
+        IReadOnlyList<Crucible.Testing.Http.ReceivedRequest> Received() => anthropic?.Received ?? openai!.Received;
+        var createPath = anthropic is not null ? "/v1/messages/batches" : "/v1/batches";
+        List<string> Submitted() => anthropic is not null
+            ? [.. Received().Where(r => r.Method == "POST" && r.Path == createPath).SelectMany(c => JsonNode.Parse(c.Body)!["requests"]!.AsArray().Select(r => (string)r!["custom_id"]!))]
+            : [.. openai!.BatchInputLines.Select(l => (string)l["custom_id"]!)];
+        var launch = new CliLaunch(f.Root)
+        {
+            Environment = anthropic is not null
+                ? new Dictionary<string, string?> { ["ANTHROPIC_BASE_URL"] = anthropic.BaseUrl.ToString(), ["ANTHROPIC_API_KEY"] = "sk-ant-test-key-000" }
+                : new Dictionary<string, string?> { ["OPENAI_BASE_URL"] = openai!.BaseUrl.ToString(), ["OPENAI_API_KEY"] = openAIKey },
         };
-        var output = Path.Combine(f.Root, "batch-dataset");
-        string[] args = ["harvest", HarvestSuiteFixture.PythonRun, "--out", output, "--revise", "--label", "--batch", "--batch-poll", "0.05", "--model", "anthropic:claude-haiku-4-5", "-j", "2", "--split", "test=0.2"];
+        var output = Path.Combine(f.Root, "batch-dataset-" + provider);
+        string[] args = ["harvest", HarvestSuiteFixture.PythonRun, "--out", output, "--state-dir", f.State, "--revise", "--label", "--batch", "--batch-poll", "0.05",
+            "--model", anthropic is not null ? "anthropic:claude-haiku-4-5" : "openai:" + openAIModel, "-j", "2", "--split", "test=0.2"];
         var batches = Path.Combine(output, Harvester.StateFolder, "batch", "batches");
 
-        using (var stop = new CancellationTokenSource())
+        PollsUntilEnd(int.MaxValue); // the first harvest never sees its batch end
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = f.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in launch.Environment)
         {
-            var first = HarvestAsync(server, args, stop.Token);
-            var deadline = DateTime.UtcNow.AddMinutes(5);
-            while (!(Directory.Exists(batches) && Directory.EnumerateFiles(batches, "*.batch.json").Any()) && !first.IsCompleted && DateTime.UtcNow < deadline)
+            start.Environment[name] = value;
+        }
+        foreach (var a in args.Prepend(CliProcess.CliDll))
+        {
+            start.ArgumentList.Add(a);
+        }
+        using (var process = Process.Start(start)!)
+        {
+            var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(Ct), process.StandardError.ReadToEndAsync(Ct));
+            var deadline = DateTime.UtcNow.AddMinutes(8);
+            while (!(Directory.Exists(batches) && Directory.EnumerateFiles(batches, "*.batch.json").Any()) && !process.HasExited && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50, Ct);
             }
-            if (first.IsCompleted)
+            if (process.HasExited)
             {
-                Assert.Fail("the first harvest ended before its batch was stored: " + (await first).Output);
+                Assert.Fail("the first harvest ended before its batch was stored: " + string.Join("\n", await drain));
             }
-            stop.Cancel();
-            Assert.NotEqual(0, (await first).Code);
+            process.Kill(entireProcessTree: true); // SIGKILL: no cleanup runs
+            await process.WaitForExitAsync(Ct);
+            await drain;
         }
-        var stored = JsonNode.Parse(File.ReadAllText(Directory.EnumerateFiles(batches, "*.batch.json").Single()))!;
-        var submittedBeforeRestart = Creates(server).Count;
-        Assert.Equal(1, submittedBeforeRestart);
+        var record = Directory.EnumerateFiles(batches, "*.batch.json").Single();
+        var stored = JsonNode.Parse(File.ReadAllText(record))!;
+        Assert.Single(Received(), r => r.Method == "POST" && r.Path == createPath);
 
-        server.PollsUntilBatchEnds = 1;
-        var second = await HarvestAsync(server, args, Ct);
+        // A garbled batch record: a clear error naming the file and the fix, and nothing submitted again.
+        var intact = File.ReadAllBytes(record);
+        File.WriteAllBytes(record, intact[..(intact.Length / 2)]);
+        var garbled = await CliProcess.RunAsync(launch, args);
+        Assert.Equal(2, garbled.ExitCode);
+        Assert.Contains(record, garbled.Stderr, StringComparison.Ordinal);
+        Assert.Contains("fix:", garbled.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", garbled.Stderr, StringComparison.Ordinal);
+        Assert.Single(Received(), r => r.Method == "POST" && r.Path == createPath);
+        File.WriteAllBytes(record, intact);
 
-        Assert.True(second.Code == 0, second.Output);
-        Assert.Empty(server.Violations);
-        // The stored batch was polled and its results fetched after the restart; no request was ever submitted twice.
-        Assert.Contains(server.Received, r => r.Method == "GET" && r.Path.StartsWith($"/v1/messages/batches/{(string?)stored["batchId"]}/results", StringComparison.Ordinal));
-        var customIds = Creates(server).SelectMany(c => JsonNode.Parse(c.Body)!["requests"]!.AsArray().Select(r => (string?)r!["custom_id"])).ToList();
+        PollsUntilEnd(1);
+        var second = await CliProcess.RunAsync(launch, args);
+
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.Empty(anthropic?.Violations ?? openai!.Violations);
+        // The stored batch was polled after the restart; no request was ever submitted twice.
+        Assert.Contains(Received(), r => r.Method == "GET" && r.Path.StartsWith(anthropic is not null ? $"/v1/messages/batches/{(string?)stored["batchId"]}/results" : $"/v1/batches/{(string?)stored["batchId"]}", StringComparison.Ordinal));
+        var customIds = Submitted();
         Assert.Equal(customIds.Count, customIds.Distinct().Count());
-        Assert.True(Creates(server).Count > 1, "revision rounds and labels need more than one batch");
+        Assert.True(Received().Count(r => r.Method == "POST" && r.Path == createPath) > 1, "revision rounds and labels need more than one batch");
 
         var pythonTasks = f.Python.Tasks.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         var direct = Records().Where(r => (string?)r["source"] == "revision" && pythonTasks.Contains((string)r["taskId"]!)).Select(r => r.ToJsonString()).ToList();
@@ -336,9 +469,6 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             Assert.True(JsonNode.DeepEquals(WithoutUsage(JsonNode.Parse(File.ReadAllText(directLabel))), WithoutUsage(JsonNode.Parse(File.ReadAllText(label)))), Path.GetFileName(label));
         }
     }
-
-    private static List<Crucible.Testing.Http.ReceivedRequest> Creates(AnthropicWireServer server) =>
-        [.. server.Received.Where(r => r.Method == "POST" && r.Path == "/v1/messages/batches")];
 
     /// <summary>Token counts differ between the scripted client and the wire server; everything else must not.</summary>
     private static JsonNode? WithoutUsage(JsonNode? node)
@@ -359,24 +489,5 @@ public sealed class HarvestSuiteTests(HarvestSuiteFixture f) : IClassFixture<Har
             }
         }
         return node;
-    }
-
-    private async Task<(int Code, string Output)> HarvestAsync(AnthropicWireServer server, string[] args, CancellationToken cancellation)
-    {
-        var output = new StringWriter();
-        var errors = new StringWriter();
-        using var cli = new CliContext(TestContexts.Setup(f.Root, output, errors, f.Root, name => name switch
-        {
-            "ANTHROPIC_BASE_URL" => server.BaseUrl.ToString(),
-            "ANTHROPIC_API_KEY" => "sk-ant-test-key-000",
-            _ => null,
-        }) with
-        {
-            StateDirectory = f.State,
-            Pricing = _ => null,
-            Cancellation = cancellation,
-        });
-        var code = await CliApp.RunAsync(args, cli);
-        return (code, output + errors.ToString());
     }
 }

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
+using Crucible.Models.Batches;
 using Crucible.Core;
 using Crucible.Core.Usage;
 using Crucible.Models.Anthropic;
 using Crucible.Testing;
 using Crucible.Testing.Anthropic;
+using Crucible.Testing.Http;
 using Microsoft.Extensions.AI;
 
 namespace Crucible.Models.Tests.Anthropic;
@@ -12,10 +14,10 @@ public sealed class AnthropicBatchClientTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static readonly AnthropicBatchOptions NoWait = new() { PollInterval = TimeSpan.Zero };
+    private static readonly ChatBatchOptions NoWait = new() { PollInterval = TimeSpan.Zero };
 
-    private static IReadOnlyList<AnthropicBatchRequest> Requests(params string[] ids) =>
-        [.. ids.Select(id => new AnthropicBatchRequest(id, [new ChatMessage(ChatRole.User, $"Question {id}?")], new ChatOptions { Instructions = "Be terse." }))];
+    private static IReadOnlyList<ChatBatchRequest> Requests(params string[] ids) =>
+        [.. ids.Select(id => new ChatBatchRequest(id, [new ChatMessage(ChatRole.User, $"Question {id}?")], new ChatOptions { Instructions = "Be terse." }))];
 
     private static int Count(AnthropicWireServer server, string method, string pathPrefix, string? pathSuffix = null) =>
         server.Received.Count(r => r.Method == method && r.Path.StartsWith(pathPrefix, StringComparison.Ordinal) && (pathSuffix is null ? r.Path == pathPrefix : r.Path.EndsWith(pathSuffix, StringComparison.Ordinal)));
@@ -32,7 +34,7 @@ public sealed class AnthropicBatchClientTests
             _ => new BatchOutcome.Succeeded(AnthropicReply.MessageBody([new JsonObject { ["type"] = "text", ["text"] = "answer " + id }], "end_turn", new WireUsage(21, 3, CacheRead: 100))),
         };
         using var folder = new TempDirectory("batch");
-        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server, model: "claude-haiku-4-5"), new AnthropicBatchStore(folder.Path), NoWait);
+        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server, model: "claude-haiku-4-5"), new ChatBatchStore(folder.Path), NoWait);
 
         var results = await client.RunAsync("eval-1", Requests("q1", "q2", "bad", "late"), Ct);
 
@@ -41,8 +43,8 @@ public sealed class AnthropicBatchClientTests
         Assert.Equal("answer q1", results["q1"].Response!.Text);
         Assert.Equal("answer q2", results["q2"].Response!.Text);
         Assert.Equal(new TokenUsage(21, 3, CacheReadTokens: 100), results["q1"].Usage);
-        Assert.Equal(new AnthropicBatchResult("bad", AnthropicBatchResultKind.Errored, null, TokenUsage.Zero, "invalid_request_error", "max_tokens: must be positive"), results["bad"]);
-        Assert.Equal(new AnthropicBatchResult("late", AnthropicBatchResultKind.Expired, null, TokenUsage.Zero), results["late"]);
+        Assert.Equal(new ChatBatchResult("bad", ChatBatchResultKind.Errored, null, TokenUsage.Zero, "invalid_request_error", "max_tokens: must be positive"), results["bad"]);
+        Assert.Equal(new ChatBatchResult("late", ChatBatchResultKind.Expired, null, TokenUsage.Zero), results["late"]);
         Assert.Equal(1, Count(server, "POST", "/v1/messages/batches"));
         Assert.Equal(3, Count(server, "GET", "/v1/messages/batches/msgbatch_local_0001"));
         Assert.Equal(1, Count(server, "GET", "/v1/messages/batches/msgbatch_local_0001", "/results"));
@@ -66,7 +68,7 @@ public sealed class AnthropicBatchClientTests
         // First process: submits, starts polling, and is killed (cancelled) while waiting between polls.
         using (var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct))
         {
-            var first = new AnthropicBatchClient(connection, new AnthropicBatchStore(folder.Path), new AnthropicBatchOptions { PollInterval = TimeSpan.FromHours(1) });
+            var first = new AnthropicBatchClient(connection, new ChatBatchStore(folder.Path), new ChatBatchOptions { PollInterval = TimeSpan.FromHours(1) });
             var run = first.RunAsync("nightly", Requests("a", "b", "c"), cts.Token);
             while (Count(server, "GET", "/v1/messages/batches/msgbatch_local_0001") == 0 && !run.IsCompleted)
             {
@@ -75,12 +77,12 @@ public sealed class AnthropicBatchClientTests
             await cts.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         }
-        var stored = new AnthropicBatchStore(folder.Path).Load("nightly");
+        var stored = new ChatBatchStore(folder.Path).Load("nightly");
         Assert.Equal(("nightly", "msgbatch_local_0001", "claude-sonnet-4-5"), (stored!.Job, stored.BatchId, stored.Model));
         Assert.Equal(["a", "b", "c"], stored.CustomIds);
 
         // Second process: a new client and store over the same folder.
-        var second = new AnthropicBatchClient(connection, new AnthropicBatchStore(folder.Path), NoWait);
+        var second = new AnthropicBatchClient(connection, new ChatBatchStore(folder.Path), NoWait);
         var resumed = await second.ResumeAsync("nightly", Ct);
         var again = await second.RunAsync("nightly", Requests("a", "b", "c"), Ct);
 
@@ -95,7 +97,7 @@ public sealed class AnthropicBatchClientTests
     {
         await using var server = await AnthropicWireServer.StartAsync();
         using var folder = new TempDirectory("batch");
-        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new AnthropicBatchStore(folder.Path), NoWait);
+        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new ChatBatchStore(folder.Path), NoWait);
 
         var error = await Assert.ThrowsAsync<BadInputException>(() => client.ResumeAsync("never-submitted", Ct));
 
@@ -111,12 +113,12 @@ public sealed class AnthropicBatchClientTests
     {
         await using var server = await AnthropicWireServer.StartAsync();
         using var folder = new TempDirectory("batch");
-        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new AnthropicBatchStore(folder.Path), NoWait);
+        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new ChatBatchStore(folder.Path), NoWait);
 
         await Assert.ThrowsAsync<BadInputException>(() => client.SubmitAsync("job", Requests("ok", customId), Ct));
 
         Assert.Empty(server.Received);
-        Assert.Null(new AnthropicBatchStore(folder.Path).Load("job"));
+        Assert.Null(new ChatBatchStore(folder.Path).Load("job"));
     }
 
     [Fact]
@@ -124,7 +126,7 @@ public sealed class AnthropicBatchClientTests
     {
         await using var server = await AnthropicWireServer.StartAsync();
         using var folder = new TempDirectory("batch");
-        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new AnthropicBatchStore(folder.Path), NoWait);
+        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new ChatBatchStore(folder.Path), NoWait);
 
         var error = await Assert.ThrowsAsync<BadInputException>(() => client.SubmitAsync("job", Requests("x", "x"), Ct));
 
@@ -138,14 +140,14 @@ public sealed class AnthropicBatchClientTests
         await using var server = await AnthropicWireServer.StartAsync();
         server.PollsUntilBatchEnds = 100;
         using var folder = new TempDirectory("batch");
-        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new AnthropicBatchStore(folder.Path), NoWait);
+        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new ChatBatchStore(folder.Path), NoWait);
         var stored = await client.SubmitAsync("cancel-me", Requests("r1", "r2"), Ct);
 
         var canceling = await client.CancelAsync(stored.BatchId, Ct);
         var results = await client.ResumeAsync("cancel-me", Ct);
 
         Assert.Equal(new AnthropicBatchStatus(stored.BatchId, "canceling", 2, 0, 0, 0, 0), canceling);
-        Assert.All(results.Values, r => Assert.Equal(AnthropicBatchResultKind.Canceled, r.Kind));
+        Assert.All(results.Values, r => Assert.Equal(ChatBatchResultKind.Canceled, r.Kind));
         Assert.Equal(new AnthropicBatchStatus(stored.BatchId, "ended", 0, 0, 0, 2, 0), await client.GetStatusAsync(stored.BatchId, Ct));
     }
 
@@ -155,7 +157,7 @@ public sealed class AnthropicBatchClientTests
         await using var server = await AnthropicWireServer.StartAsync();
         server.PollsUntilBatchEnds = 100;
         using var folder = new TempDirectory("batch");
-        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new AnthropicBatchStore(folder.Path), NoWait);
+        var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), new ChatBatchStore(folder.Path), NoWait);
         var stored = await client.SubmitAsync("early", Requests("r1"), Ct);
 
         var error = await Assert.ThrowsAsync<ModelCallException>(() => client.GetResultsAsync(stored.BatchId, Ct));
@@ -169,14 +171,14 @@ public sealed class AnthropicBatchClientTests
     {
         await using var server = await AnthropicWireServer.StartAsync();
         using var folder = new TempDirectory("batch");
-        var store = new AnthropicBatchStore(folder.Path);
+        var store = new ChatBatchStore(folder.Path);
         var client = new AnthropicBatchClient(AnthropicTestConnections.For(server), store, NoWait);
         var stored = await client.SubmitAsync("job", Requests("r1"), Ct);
         store.Save(stored with { CustomIds = ["r1", "ghost"] });
 
         var results = await client.ResumeAsync("job", Ct);
 
-        Assert.Equal(AnthropicBatchResultKind.Succeeded, results["r1"].Kind);
-        Assert.Equal((AnthropicBatchResultKind.Errored, "missing_result"), (results["ghost"].Kind, results["ghost"].ErrorType));
+        Assert.Equal(ChatBatchResultKind.Succeeded, results["r1"].Kind);
+        Assert.Equal((ChatBatchResultKind.Errored, "missing_result"), (results["ghost"].Kind, results["ghost"].ErrorType));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Crucible.Models.Batches;
 using Crucible.Core.Usage;
 using Crucible.Models.Anthropic;
 using Crucible.Testing;
@@ -42,7 +43,7 @@ public sealed class AnthropicRecordedExchangeTests
         using var folder = new TempDirectory("replay");
         var connection = AnthropicTestConnections.For(server, model: "claude-haiku-4-5");
         using var chat = new AnthropicChatClient(connection);
-        var batches = new AnthropicBatchClient(connection, new AnthropicBatchStore(folder.Path), new AnthropicBatchOptions { PollInterval = TimeSpan.Zero });
+        var batches = new AnthropicBatchClient(connection, new ChatBatchStore(folder.Path), new ChatBatchOptions { PollInterval = TimeSpan.Zero });
         var response = exchange.Response;
         var body = response.Body ?? "";
 
@@ -75,13 +76,13 @@ public sealed class AnthropicRecordedExchangeTests
             case ExchangeKind.BatchCreate:
                 server.Replay(exchange);
                 var requests = JsonNode.Parse(exchange.Request.Body!)!["requests"]!.AsArray()
-                    .Select(r => new AnthropicBatchRequest((string)r!["custom_id"]!, [new ChatMessage(ChatRole.User, FirstUserText(r["params"]!))]))
+                    .Select(r => new ChatBatchRequest((string)r!["custom_id"]!, [new ChatMessage(ChatRole.User, FirstUserText(r["params"]!))]))
                     .ToList();
                 var stored = await batches.SubmitAsync("replayed", requests, Ct);
                 var recorded = JsonDocument.Parse(body).RootElement;
                 Assert.Equal(recorded.GetProperty("id").GetString(), stored.BatchId);
                 Assert.Equal(requests.Select(r => r.CustomId), stored.CustomIds);
-                var reloaded = new AnthropicBatchStore(folder.Path).Load("replayed")!;
+                var reloaded = new ChatBatchStore(folder.Path).Load("replayed")!;
                 Assert.Equal((stored.Job, stored.BatchId, stored.Model, stored.SubmittedAt), (reloaded.Job, reloaded.BatchId, reloaded.Model, reloaded.SubmittedAt));
                 Assert.Equal(stored.CustomIds, reloaded.CustomIds);
                 break;
@@ -214,11 +215,11 @@ public sealed class AnthropicRecordedExchangeTests
         await using var server = await AnthropicWireServer.StartAsync();
         server.Replay([.. exchanges]);
         using var folder = new TempDirectory("replay");
-        var batches = new AnthropicBatchClient(AnthropicTestConnections.For(server, model: "claude-haiku-4-5"), new AnthropicBatchStore(folder.Path), new AnthropicBatchOptions { PollInterval = TimeSpan.Zero });
+        var batches = new AnthropicBatchClient(AnthropicTestConnections.For(server, model: "claude-haiku-4-5"), new ChatBatchStore(folder.Path), new ChatBatchOptions { PollInterval = TimeSpan.Zero });
 
         var results = await batches.RunAsync("staged", [
-            new AnthropicBatchRequest("0", [new ChatMessage(ChatRole.User, "What is 2 + 2?")], new ChatOptions { Instructions = "Be terse." }),
-            new AnthropicBatchRequest("1", [new ChatMessage(ChatRole.User, "Name the largest planet in our solar system. One word.")]),
+            new ChatBatchRequest("0", [new ChatMessage(ChatRole.User, "What is 2 + 2?")], new ChatOptions { Instructions = "Be terse." }),
+            new ChatBatchRequest("1", [new ChatMessage(ChatRole.User, "Name the largest planet in our solar system. One word.")]),
         ], Ct);
 
         Assert.Empty(server.Violations);
@@ -226,7 +227,7 @@ public sealed class AnthropicRecordedExchangeTests
         Assert.Equal(("4", "Jupiter"), (results["0"].Response!.Text, results["1"].Response!.Text));
         Assert.Equal(new TokenUsage(20, 5), results["0"].Usage);
         Assert.Equal(new TokenUsage(19, 4), results["1"].Usage);
-        Assert.Equal("msgbatch_01GUqGVJfUzZfBnjRymfPdV3", new AnthropicBatchStore(folder.Path).Load("staged")!.BatchId);
+        Assert.Equal("msgbatch_01GUqGVJfUzZfBnjRymfPdV3", new ChatBatchStore(folder.Path).Load("staged")!.BatchId);
     }
 
     [Theory]
@@ -360,7 +361,7 @@ public sealed class AnthropicRecordedExchangeTests
             counts.GetProperty("canceled").GetInt64(), counts.GetProperty("expired").GetInt64());
     }
 
-    private static void AssertBatchResults(string jsonl, IReadOnlyDictionary<string, AnthropicBatchResult> results)
+    private static void AssertBatchResults(string jsonl, IReadOnlyDictionary<string, ChatBatchResult> results)
     {
         var lines = jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(lines.Count, results.Count);
@@ -369,7 +370,7 @@ public sealed class AnthropicRecordedExchangeTests
             var result = results[line.GetProperty("custom_id").GetString()!];
             var recorded = line.GetProperty("result");
             Assert.Equal(Type(recorded), result.Kind.ToString().ToLowerInvariant());
-            if (result.Kind == AnthropicBatchResultKind.Succeeded)
+            if (result.Kind == ChatBatchResultKind.Succeeded)
             {
                 var expected = ExpectedFromMessage(recorded.GetProperty("message"));
                 AssertMatches(expected, result.Response!);

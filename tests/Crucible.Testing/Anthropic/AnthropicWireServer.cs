@@ -17,17 +17,6 @@ public enum AnthropicKeyHeader
     XApiKey,
 }
 
-/// <summary>The outcome the batch backend gives one request of a batch.</summary>
-public abstract record BatchOutcome
-{
-    /// <summary>The request succeeded with this <c>message</c>.</summary>
-    public sealed record Succeeded(JsonObject Message) : BatchOutcome;
-    /// <summary>The request failed with this API error.</summary>
-    public sealed record Errored(string Type, string Text) : BatchOutcome;
-    /// <summary>The request expired before it was processed.</summary>
-    public sealed record Expired : BatchOutcome;
-}
-
 /// <summary>
 /// A local server that speaks the Anthropic Messages and Message Batches APIs as documented, and
 /// checks what it receives the way the real API does. Test double: it answers with scripted replies
@@ -58,7 +47,7 @@ public sealed class AnthropicWireServer : IAsyncDisposable
     private readonly ConcurrentQueue<AnthropicReply> _replies = new();
     private readonly ConcurrentQueue<RecordedExchange> _replays = new();
     private readonly ConcurrentQueue<string> _violations = new();
-    private readonly ConcurrentDictionary<string, Batch> _batches = new();
+    private readonly ConcurrentDictionary<string, WireBatch> _batches = new();
     private readonly string _apiKey;
     private readonly AnthropicKeyHeader _keyHeader;
     private LocalHttpServer _http = null!;
@@ -207,7 +196,7 @@ public sealed class AnthropicWireServer : IAsyncDisposable
                         return;
                     case ("POST", "/cancel"):
                         batch.CancelRequested = true;
-                        await WriteJsonAsync(context, 200, batch.ToJson(BaseUrl));
+                        await WriteJsonAsync(context, 200, ToJson(batch, BaseUrl));
                         return;
                 }
             }
@@ -579,41 +568,26 @@ public sealed class AnthropicWireServer : IAsyncDisposable
 
     // ---- Message Batches ----
 
-    private sealed class Batch(string id, IReadOnlyList<(string CustomId, JsonObject Params)> requests)
+    private static JsonObject ToJson(WireBatch batch, Uri baseUrl) => new()
     {
-        public string Id { get; } = id;
-        public IReadOnlyList<(string CustomId, JsonObject Params)> Requests { get; } = requests;
-        public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
-        public int Polls { get; set; }
-        public bool CancelRequested { get; set; }
-        public bool Ended { get; set; }
-        public Dictionary<string, BatchOutcome?> Outcomes { get; } = [];
-
-        public JsonObject ToJson(Uri baseUrl)
+        ["id"] = batch.Id,
+        ["type"] = "message_batch",
+        ["processing_status"] = batch.Ended ? "ended" : batch.CancelRequested ? "canceling" : "in_progress",
+        ["request_counts"] = new JsonObject
         {
-            long Count(Func<BatchOutcome?, bool> f) => Ended ? Outcomes.Values.Count(f) : 0;
-            return new JsonObject
-            {
-                ["id"] = Id,
-                ["type"] = "message_batch",
-                ["processing_status"] = Ended ? "ended" : CancelRequested ? "canceling" : "in_progress",
-                ["request_counts"] = new JsonObject
-                {
-                    ["processing"] = Ended ? 0 : Requests.Count,
-                    ["succeeded"] = Count(o => o is BatchOutcome.Succeeded),
-                    ["errored"] = Count(o => o is BatchOutcome.Errored),
-                    ["canceled"] = Count(o => o is null),
-                    ["expired"] = Count(o => o is BatchOutcome.Expired),
-                },
-                ["ended_at"] = Ended ? DateTimeOffset.UtcNow.ToString("O") : null,
-                ["created_at"] = CreatedAt.ToString("O"),
-                ["expires_at"] = CreatedAt.AddDays(1).ToString("O"),
-                ["archived_at"] = null,
-                ["cancel_initiated_at"] = CancelRequested ? CreatedAt.ToString("O") : null,
-                ["results_url"] = Ended ? new Uri(baseUrl, $"v1/messages/batches/{Id}/results").ToString() : null,
-            };
-        }
-    }
+            ["processing"] = batch.Ended ? 0 : batch.Requests.Count,
+            ["succeeded"] = batch.Count(o => o is BatchOutcome.Succeeded),
+            ["errored"] = batch.Count(o => o is BatchOutcome.Errored),
+            ["canceled"] = batch.Count(o => o is null),
+            ["expired"] = batch.Count(o => o is BatchOutcome.Expired),
+        },
+        ["ended_at"] = batch.Ended ? DateTimeOffset.UtcNow.ToString("O") : null,
+        ["created_at"] = batch.CreatedAt.ToString("O"),
+        ["expires_at"] = batch.CreatedAt.AddDays(1).ToString("O"),
+        ["archived_at"] = null,
+        ["cancel_initiated_at"] = batch.CancelRequested ? batch.CreatedAt.ToString("O") : null,
+        ["results_url"] = batch.Ended ? new Uri(baseUrl, $"v1/messages/batches/{batch.Id}/results").ToString() : null,
+    };
 
     private async Task CreateBatchAsync(ReceivedRequest request, HttpContext context)
     {
@@ -655,33 +629,22 @@ public sealed class AnthropicWireServer : IAsyncDisposable
             await WriteErrorAsync(context, 400, "invalid_request_error", problem);
             return;
         }
-        var batch = new Batch($"msgbatch_local_{Interlocked.Increment(ref _batchCounter):D4}", requests);
+        var batch = new WireBatch($"msgbatch_local_{Interlocked.Increment(ref _batchCounter):D4}", requests);
         _batches[batch.Id] = batch;
-        await WriteJsonAsync(context, 200, batch.ToJson(BaseUrl));
+        await WriteJsonAsync(context, 200, ToJson(batch, BaseUrl));
     }
 
-    private async Task RetrieveBatchAsync(Batch batch, HttpContext context)
+    private async Task RetrieveBatchAsync(WireBatch batch, HttpContext context)
     {
-        lock (batch)
-        {
-            batch.Polls++;
-            if (!batch.Ended && (batch.CancelRequested || batch.Polls > PollsUntilBatchEnds))
-            {
-                foreach (var (id, parameters) in batch.Requests)
-                {
-                    batch.Outcomes[id] = batch.CancelRequested ? null : BatchResponder(id, parameters);
-                }
-                batch.Ended = true;
-            }
-        }
+        batch.Poll(PollsUntilBatchEnds, BatchResponder);
         if (!batch.Ended)
         {
             context.Response.Headers["retry-after"] = "10";
         }
-        await WriteJsonAsync(context, 200, batch.ToJson(BaseUrl));
+        await WriteJsonAsync(context, 200, ToJson(batch, BaseUrl));
     }
 
-    private async Task BatchResultsAsync(Batch batch, HttpContext context)
+    private async Task BatchResultsAsync(WireBatch batch, HttpContext context)
     {
         if (!batch.Ended)
         {
@@ -710,7 +673,7 @@ public sealed class AnthropicWireServer : IAsyncDisposable
 
     private JsonObject ListBatches()
     {
-        var data = new JsonArray([.. _batches.Values.OrderByDescending(b => b.Id, StringComparer.Ordinal).Select(b => (JsonNode)b.ToJson(BaseUrl))]);
+        var data = new JsonArray([.. _batches.Values.OrderByDescending(b => b.Id, StringComparer.Ordinal).Select(b => (JsonNode)ToJson(b, BaseUrl))]);
         return new JsonObject
         {
             ["data"] = data,

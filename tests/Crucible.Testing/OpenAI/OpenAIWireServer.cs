@@ -136,7 +136,7 @@ public sealed record OpenAIServerExpectations
 /// shapes of vLLM, Ollama and llama.cpp. It checks every request (key header, model, tool schemas, message order,
 /// <c>stream_options.include_usage</c>) and lists what was wrong in <see cref="Violations"/>. A test double, not a model.
 /// </summary>
-public sealed class OpenAIWireServer : IAsyncDisposable
+public sealed partial class OpenAIWireServer : IAsyncDisposable
 {
     private readonly LocalHttpServer _http;
     private readonly ConcurrentQueue<OpenAIReply> _replies = new();
@@ -149,6 +149,7 @@ public sealed class OpenAIWireServer : IAsyncDisposable
         _http = http;
         Expectations = expectations;
         Flavor = flavor;
+        BatchResponder = (id, _) => new BatchOutcome.Succeeded(CompletionBody(expectations.Model, "ok: " + id));
     }
 
     /// <summary>What the server checks.</summary>
@@ -190,6 +191,11 @@ public sealed class OpenAIWireServer : IAsyncDisposable
 
     private async Task HandleAsync(ReceivedRequest request, HttpContext context)
     {
+        if (IsBatchPath(request.Path))
+        {
+            await HandleBatchAsync(request, context);
+            return;
+        }
         if (request.Method != "POST" || request.Path != "/v1/chat/completions")
         {
             _violations.Enqueue($"unexpected {request.Method} {request.Path}");

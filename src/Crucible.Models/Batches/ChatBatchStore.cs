@@ -2,11 +2,11 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Crucible.Core;
 
-namespace Crucible.Models.Anthropic;
+namespace Crucible.Models.Batches;
 
 /// <summary>What is remembered about a submitted batch so a restarted process can resume it.</summary>
 /// <param name="Job">The caller's name for the job (the store's key).</param>
-/// <param name="BatchId">Anthropic's batch id, e.g. <c>msgbatch_01…</c>.</param>
+/// <param name="BatchId">The provider's batch id, e.g. <c>msgbatch_01…</c> (Anthropic) or <c>batch_…</c> (OpenAI).</param>
 /// <param name="Model">The model the requests were built for.</param>
 /// <param name="CustomIds">The custom_id of every submitted request, in submission order.</param>
 /// <param name="SubmittedAt">When the batch was created.</param>
@@ -17,12 +17,12 @@ public sealed record StoredBatch(string Job, string BatchId, string Model, IRead
 /// (<c>&lt;folder&gt;/&lt;job&gt;.batch.json</c>). Files are written to a temporary name and renamed,
 /// so a kill mid-write leaves the previous state, never half a file.
 /// </summary>
-public sealed partial class AnthropicBatchStore
+public sealed partial class ChatBatchStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>Creates a store in <paramref name="folder"/> (created if missing).</summary>
-    public AnthropicBatchStore(string folder)
+    public ChatBatchStore(string folder)
     {
         Folder = Path.GetFullPath(folder);
         Directory.CreateDirectory(Folder);
