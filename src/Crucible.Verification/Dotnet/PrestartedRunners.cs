@@ -46,7 +46,6 @@ internal sealed record PrestartArtifacts(string Host, string Warmup)
 {
     public const string HostName = "CrucibleRunnerHost";
     public const string WarmupName = "CrucibleWarmup";
-    private const string Folder = "prestart-v1";
     private static readonly ConcurrentDictionary<string, Lazy<(PrestartArtifacts?, string?)>> Built = new(StringComparer.Ordinal);
 
     /// <summary>Returns the artifacts of <paramref name="template"/>, compiling them the first time; or why they cannot be built.</summary>
@@ -55,7 +54,10 @@ internal sealed record PrestartArtifacts(string Host, string Warmup)
 
     private static (PrestartArtifacts?, string?) Build(DotnetTemplate template)
     {
-        var dir = Path.Combine(template.Directory, Folder);
+        using var stream = typeof(PrestartArtifacts).Assembly.GetManifestResourceStream("prestarted-host.cs")!;
+        var hostSource = new StreamReader(stream).ReadToEnd();
+        // Named by the host's source: a changed host never runs from an older build.
+        var dir = Path.Combine(template.Directory, "prestart-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(hostSource)))[..12]);
         var host = Path.Combine(dir, HostName + ".dll");
         var warmup = Path.Combine(dir, WarmupName + ".dll");
         if (File.Exists(host) && File.Exists(warmup))
@@ -70,8 +72,6 @@ internal sealed record PrestartArtifacts(string Host, string Warmup)
                 .Where(File.Exists)
                 .Select(p => MetadataReference.CreateFromFile(p))
                 .ToList();
-            using var stream = typeof(PrestartArtifacts).Assembly.GetManifestResourceStream("prestarted-host.cs")!;
-            var hostSource = new StreamReader(stream).ReadToEnd();
             var placeholder = "public sealed class CrucibleWarmupTests { [global::Xunit.Fact] public void Warm() => global::Xunit.Assert.True(true); }";
             Directory.CreateDirectory(dir);
             // Each file is written beside its final name and moved, so a concurrent process never reads half a file.
@@ -188,12 +188,20 @@ internal sealed class PrestartedRunner : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, HandedOver, Taken) != Taken)
         {
-            return (null, "the pre-started runner was retired before hand-over");
+            return (null, "the pre-started runner was already used or retired");
         }
         if (HasExited)
         {
-            var dead = await _run.ConfigureAwait(false);
-            return (null, $"the pre-started runner exited before hand-over (exit code {dead.ExitCode}{(dead.FatalLimit is { } l ? $", {l} limit" : "")})");
+            try
+            {
+                var dead = await _run.ConfigureAwait(false);
+                return (null, $"the pre-started runner exited before hand-over (exit code {dead.ExitCode}{(dead.FatalLimit is { } l ? $", {l} limit" : "")})");
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Killed from outside (bwrap itself died): the sandbox reports it as a failed call.
+                return (null, $"the pre-started runner exited before hand-over ({e.Message.TrimEnd(':', ' ')})");
+            }
         }
         var message = new StringBuilder();
         message.Append((cpuBudget?.TotalSeconds ?? 0).ToString("R", CultureInfo.InvariantCulture)).Append('\n').Append(assemblyInSandbox).Append('\n');
