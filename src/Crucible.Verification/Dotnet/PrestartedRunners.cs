@@ -24,12 +24,13 @@ public sealed record PrestartPolicy
 
     /// <summary>
     /// Spare runners kept ready per test template and limits, beyond the one each verification takes: the number of
-    /// verifications expected to start at once (an eval's <c>--jobs</c>). Default: 1.
+    /// verifications expected to start at once (an eval's <c>--jobs</c>). Spares are kept from a template's second
+    /// verification on (a verifier that grades one attempt leaves nothing running). Default: 1.
     /// </summary>
     public int PoolSize { get; init; } = 1;
 
-    /// <summary>A spare runner not handed a candidate within this time is killed (it holds memory). Default: 60 seconds.</summary>
-    public TimeSpan IdleLifetime { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>A spare runner not handed a candidate within this time is killed (it holds memory). Default: 30 seconds.</summary>
+    public TimeSpan IdleLifetime { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// CPU time the sandbox's whole-tree limit allows beyond the task's own, for the runner's start-up and warm-up before
@@ -272,13 +273,14 @@ internal sealed class PrestartedRunner : IAsyncDisposable
 
 /// <summary>
 /// Spare <see cref="PrestartedRunner"/>s per test template and limits. A verification takes a spare when one is ready
-/// (else starts its own, which warms up while the candidate compiles) and a replacement is started at once, so the next
-/// verification finds one ready.
+/// (else starts its own, which warms up while the candidate compiles) and, from a template's second verification on, a
+/// replacement is started at once, so the next verification finds one ready.
 /// </summary>
 internal sealed class PrestartedRunnerPool : IAsyncDisposable
 {
     private readonly Dictionary<string, List<PrestartedRunner>> _spares = new(StringComparer.Ordinal);
     private readonly List<PrestartedRunner> _all = [];
+    private readonly Dictionary<string, int> _uses = new(StringComparer.Ordinal);
     private bool _disposed;
 
     /// <summary>Takes a ready runner for <paramref name="task"/> or starts one, and tops the spares up. Null when disposed.</summary>
@@ -312,7 +314,10 @@ internal sealed class PrestartedRunnerPool : IAsyncDisposable
                 taken = Start();
                 taken.TryTake();
             }
-            while (spares.Count < policy.PoolSize)
+            // Spares only once a template has been graded twice: a verifier that grades one attempt (a CLI call, most
+            // tests) never leaves a process behind, and a run of many attempts keeps one ready from its second on.
+            var uses = _uses[key] = _uses.GetValueOrDefault(key) + 1;
+            while (uses >= 2 && spares.Count < policy.PoolSize)
             {
                 spares.Add(Start());
             }

@@ -156,9 +156,10 @@ public sealed class PrestartedRunnerTests(VerifierFixture f) : IClassFixture<Ver
     {
         using var work = new TempDirectory("prestart-work");
         var verifier = new Verifier(f.Verifier.Options with { WorkDirectory = work.Path });
-        var v = await Grade(verifier, Slugify, "");
-        Assert.Equal(VerdictStatus.Passed, v.Status);
-        // The spare started for the next verification runs in its own folder under the work folder.
+        // One verification leaves nothing running; from the second on a spare is kept for the next.
+        Assert.Equal(VerdictStatus.Passed, (await Grade(verifier, Slugify, "")).Status);
+        Assert.Empty(Sandboxes(work.Path));
+        Assert.Equal(VerdictStatus.Passed, (await Grade(verifier, Slugify, "")).Status);
         Assert.True(await Until(() => Sandboxes(work.Path).Count > 0));
         var spares = Sandboxes(work.Path);
 
