@@ -26,6 +26,7 @@ using Crucible.Core.Verification;
 using Crucible.Sandbox;
 using Crucible.Testing.FastPath;
 using Crucible.Verification;
+using Crucible.Verification.Dotnet;
 using Crucible.Verification.Grading;
 using Crucible.Verification.Tasks;
 
@@ -50,7 +51,11 @@ Console.WriteLine($"tasks ({tasks.Count}): {string.Join(", ", tasks.Select(t => 
 var sandbox = new BubblewrapSandbox();
 sandbox.EnsureAvailable();
 var warmOptions = new VerifierOptions { Sandbox = sandbox };
-var warm = new Verifier(warmOptions);
+// Three paths over the same tasks: the compiler process and a fresh test process (current), the compile service and a
+// fresh test process (fresh), the compile service and a pre-started test process (the default), its pool sized to the jobs.
+await using var warm = new Verifier(warmOptions);
+await using var warmJobs2 = new Verifier(warmOptions with { CSharpPrestart = PrestartPolicy.Default with { PoolSize = 2 } });
+await using var fresh = new Verifier(warmOptions with { CSharpPrestart = PrestartPolicy.Default with { Enabled = false } });
 var current = new Verifier(warmOptions with { CSharpFastPath = false });
 
 // Prime the warm template cache (not measured).
@@ -62,6 +67,7 @@ foreach (var t in tasks.DistinctBy(t => Crucible.Verification.Dotnet.DotnetXunit
 foreach (var t in tasks)
 {
     await Verify(warm, t);
+    await Verify(fresh, t);
     await Verify(current, t);
 }
 
@@ -85,30 +91,38 @@ foreach (var t in tasks.Take(coldCount))
     }
 }
 
+var load = new List<string> { File.ReadAllText("/proc/loadavg").Trim() };
 var (current1, currentWall1) = await Sweep(current, tasks, 1);
+var (fresh1, freshWall1) = await Sweep(fresh, tasks, 1);
 var (warm1, wall1) = await Sweep(warm, tasks, 1);
+load.Add(File.ReadAllText("/proc/loadavg").Trim());
 var (current2, currentWall2) = await Sweep(current, tasks, 2);
-var (warm2, wall2) = await Sweep(warm, tasks, 2);
+var (fresh2, freshWall2) = await Sweep(fresh, tasks, 2);
+var (warm2, wall2) = await Sweep(warmJobs2, tasks, 2);
+load.Add(File.ReadAllText("/proc/loadavg").Trim());
 
 var baseMedian = Median(baseline);
 Console.WriteLine();
-Console.WriteLine($"{"",-34}{"median s",10}{"p95 s",10}{"tasks/h",10}{"vs dotnet test",16}");
+Console.WriteLine($"{"",-46}{"median s",10}{"p95 s",10}{"tasks/h",10}{"vs dotnet test",16}");
 Row("plain dotnet test (baseline)", baseline, baseline.Sum());
 if (cold.Count > 0)
 {
     Row($"crucible cold (n={cold.Count})", cold, cold.Sum());
 }
 Row("current path (csc process), jobs 1", current1, currentWall1);
-Row("fast path (compile service), jobs 1", warm1, wall1);
+Row("compile service, fresh test process, jobs 1", fresh1, freshWall1);
+Row("fast path (pre-started), jobs 1", warm1, wall1);
 Row("current path (csc process), jobs 2", current2, currentWall2);
-Row("fast path (compile service), jobs 2", warm2, wall2);
+Row("compile service, fresh test process, jobs 2", fresh2, freshWall2);
+Row("fast path (pre-started), jobs 2", warm2, wall2);
 Console.WriteLine();
 Console.WriteLine("ratio = baseline median / row median (higher is faster); tasks/h from each sweep's wall time.");
 Console.WriteLine($"fast vs current path, median: {Median(current1) / Median(warm1):F1}x at jobs 1, {Median(current2) / Median(warm2):F1}x at jobs 2");
+Console.WriteLine($"load average (1/5/15 min) before jobs 1, after jobs 1, after jobs 2: {string.Join(" | ", load)}");
 return 0;
 
 void Row(string name, List<double> xs, double wallSeconds) =>
-    Console.WriteLine($"{name,-34}{Median(xs),10:F2}{P95(xs),10:F2}{3600 * xs.Count / wallSeconds,10:F0}{baseMedian / Median(xs),15:F2}x");
+    Console.WriteLine($"{name,-46}{Median(xs),10:F2}{P95(xs),10:F2}{3600 * xs.Count / wallSeconds,10:F0}{baseMedian / Median(xs),15:F2}x");
 
 async Task<(List<double> Each, double Wall)> Sweep(Verifier v, List<TaskSpec> ts, int jobs)
 {
@@ -134,7 +148,8 @@ async Task<double> Verify(Verifier v, TaskSpec t)
         var clock = Stopwatch.StartNew();
         var verdict = await v.VerifyAsync(t, ws);
         var s = clock.Elapsed.TotalSeconds;
-        if (v.Options.CSharpFastPath && t.Runner.Kind == RunnerKinds.DotnetXunit && verdict.VerificationPath != Crucible.Verification.Dotnet.DotnetXunitRunner.CompileServicePath)
+        var expectedPath = v.Options.CSharpPrestart.Enabled ? DotnetXunitRunner.PrestartedPath : DotnetXunitRunner.CompileServicePath;
+        if (v.Options.CSharpFastPath && t.Runner.Kind == RunnerKinds.DotnetXunit && verdict.VerificationPath != expectedPath)
         {
             Console.WriteLine($"note: {t.Id} fell back to {verdict.VerificationPath}: {verdict.FallbackReason}");
         }
@@ -226,8 +241,8 @@ async Task<int> Equivalence()
     var suite = TaskSuites.Load(dir).Tasks.OrderBy(t => t.Id, StringComparer.Ordinal).Skip(ArgInt("--skip", 0)).Take(limit).ToList();
     var box = new BubblewrapSandbox();
     box.EnsureAvailable();
-    var options = new VerifierOptions { Sandbox = box };
-    var fast = new Verifier(options);
+    var options = new VerifierOptions { Sandbox = box, CSharpPrestart = PrestartPolicy.Default with { PoolSize = jobs } };
+    await using var fast = new Verifier(options);
     var process = new Verifier(options with { CSharpFastPath = false });
     var work = Path.Combine(Path.GetTempPath(), $"crucible-equivalence-{Guid.NewGuid():N}");
     Directory.CreateDirectory(work);
@@ -263,7 +278,9 @@ async Task<int> Equivalence()
                     fastSeconds += f.Duration.TotalSeconds;
                     var key = $"{c.Name}:{p.Status}";
                     byStatus[key] = byStatus.GetValueOrDefault(key) + 1;
-                    if (f.VerificationPath != Crucible.Verification.Dotnet.DotnetXunitRunner.CompileServicePath && p.Status != VerdictStatus.HarnessError)
+                    // The fast path is the compile service and a pre-started test process; a build failure never reaches the test process.
+                    var fastPath = f.Status == VerdictStatus.BuildFailed ? DotnetXunitRunner.CompileServicePath : DotnetXunitRunner.PrestartedPath;
+                    if (f.VerificationPath != fastPath && p.Status != VerdictStatus.HarnessError)
                     {
                         fellBack.Add($"{t.Id}/{c.Name}: {f.FallbackReason}");
                     }
@@ -327,8 +344,9 @@ async Task<int> Breakdown()
     box.EnsureAvailable();
     var r2rOptions = new VerifierOptions { Sandbox = box };
     var jitOptions = r2rOptions with { CSharpReadyToRun = false };
-    var fast = new Verifier(r2rOptions);
-    var fastJit = new Verifier(jitOptions);
+    await using var fast = new Verifier(r2rOptions);
+    await using var fastFresh = new Verifier(r2rOptions with { CSharpPrestart = PrestartPolicy.Default with { Enabled = false } });
+    var fastJit = new Verifier(jitOptions with { CSharpPrestart = PrestartPolicy.Default with { Enabled = false } });
 
     var stages = new Dictionary<string, List<double>>(StringComparer.Ordinal);
     var listening = false;
@@ -354,9 +372,11 @@ async Task<int> Breakdown()
     foreach (var t in sample)
     {
         await Verify(fast, t);
+        await Verify(fastFresh, t);
         await Verify(fastJit, t);
     }
     var totals = new List<double>();
+    var totalsFresh = new List<double>();
     var totalsJit = new List<double>();
     for (var r = 0; r < rounds; r++)
     {
@@ -365,6 +385,7 @@ async Task<int> Breakdown()
             listening = true;
             totals.Add(await Verify(fast, t));
             listening = false;
+            totalsFresh.Add(await Verify(fastFresh, t));
             totalsJit.Add(await Verify(fastJit, t));
         }
     }
@@ -405,8 +426,10 @@ async Task<int> Breakdown()
     Console.WriteLine($"breakdown: {sample.Count} tasks x {rounds} rounds, fast path (compile service), jobs 1; load: {File.ReadAllText("/proc/loadavg").Trim()}");
     Console.WriteLine($"{"stage",-44}{"median ms",12}{"p95 ms",10}");
     void Line(string name, List<double> xs) => Console.WriteLine($"{name,-44}{Median(xs) * 1000,12:F0}{P95(xs) * 1000,10:F0}");
-    Line("whole verification (ReadyToRun template)", totals);
-    Line("whole verification (JIT template)", totalsJit);
+    Line("whole verification (pre-started, ReadyToRun)", totals);
+    Line("whole verification (fresh process, ReadyToRun)", totalsFresh);
+    Line("whole verification (fresh process, JIT)", totalsJit);
+    Console.WriteLine("stages of the pre-started verification (test-process = hand-over to exit):");
     foreach (var stage in new[] { VerificationStages.Compose, VerificationStages.Template, VerificationStages.RuntimeFiles, VerificationStages.Compile, VerificationStages.TestProcess, VerificationStages.Results })
     {
         if (stages.TryGetValue(stage, out var xs))

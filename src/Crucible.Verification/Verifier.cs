@@ -21,7 +21,7 @@ namespace Crucible.Verification;
 /// test reported a result; both canaries came back as planted; and the test process exited with the
 /// code a clean run gives (see <see cref="RunOutcome.CleanExitCode"/>).
 /// </remarks>
-public sealed class Verifier : IVerifier
+public sealed class Verifier : IVerifier, IAsyncDisposable
 {
     private readonly VerifierOptions _options;
     private readonly Dictionary<string, ITestRunner> _runners;
@@ -56,8 +56,11 @@ public sealed class Verifier : IVerifier
             return HarnessFailure(task, "no tests were found in the task's protected test files; a task without tests cannot be verified", clock.Elapsed);
         }
 
-        var root = Path.Combine(_options.WorkDirectory, $"crucible-grade-{Canaries.RandomHex(8)}");
-        var gradingDir = Path.Combine(root, Canaries.RandomHex(4));
+        // A runner may hand out a job folder prepared ahead of need (a pre-started test process waits on it); it is
+        // used by this verification only and deleted with it.
+        var slot = await runner.ReserveSlotAsync(task, _options, cancellationToken).ConfigureAwait(false);
+        var root = slot?.Root ?? Path.Combine(_options.WorkDirectory, $"crucible-grade-{Canaries.RandomHex(8)}");
+        var gradingDir = slot?.GradingDir ?? Path.Combine(root, Canaries.RandomHex(4));
         try
         {
             Directory.CreateDirectory(gradingDir);
@@ -66,7 +69,11 @@ public sealed class Verifier : IVerifier
             {
                 inputs = GradingWorkspace.Compose(task, workspacePath, gradingDir);
             }
-            var context = new RunContext(task, gradingDir, $"/{Canaries.RandomHex(6)}/{Canaries.RandomHex(6)}", Canaries.Create(), _options.Sandbox, _options);
+            var context = new RunContext(task, gradingDir, slot?.MountDir ?? $"/{Canaries.RandomHex(6)}/{Canaries.RandomHex(6)}", Canaries.Create(), _options.Sandbox, _options);
+            if (slot is not null)
+            {
+                context = context with { HarnessDir = slot.HarnessDir, Slot = slot };
+            }
             var outcome = await runner.RunAsync(context, cancellationToken).ConfigureAwait(false);
             var verdict = Grade(task, runner, expected, context, outcome, inputs) with { Duration = clock.Elapsed };
             if (options?.ArtifactsPath is { } artifacts)
@@ -77,10 +84,23 @@ public sealed class Verifier : IVerifier
         }
         finally
         {
+            if (slot is not null)
+            {
+                await slot.Lease.DisposeAsync().ConfigureAwait(false);
+            }
             if (!_options.KeepWorkspaces)
             {
                 Workspaces.DeleteTree(root);
             }
+        }
+    }
+
+    /// <summary>Stops what the runners keep ready (pre-started test processes) and waits until those processes are gone.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var runner in _runners.Values.OfType<IAsyncDisposable>())
+        {
+            await runner.DisposeAsync().ConfigureAwait(false);
         }
     }
 

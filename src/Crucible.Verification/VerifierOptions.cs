@@ -59,6 +59,15 @@ public sealed record VerifierOptions
     public bool CSharpReadyToRun { get; init; } = true;
 
     /// <summary>
+    /// Pre-started C# test processes: each graded test process is started in the sandbox ahead of need (same command
+    /// shape, mounts, network and limits), warms xunit up, and is handed exactly one compiled candidate, then exits; the
+    /// test timeout starts at hand-over. A runner that cannot be used gives a fresh process, and the verdict records
+    /// which ran (<see cref="Dotnet.DotnetXunitRunner.PrestartedPath"/>). Default: <see cref="Dotnet.PrestartPolicy.Default"/>
+    /// (on, one spare per template and limits). Dispose the <see cref="Verifier"/> to stop the spares.
+    /// </summary>
+    public Dotnet.PrestartPolicy CSharpPrestart { get; init; } = Dotnet.PrestartPolicy.Default;
+
+    /// <summary>
     /// Whether pytest loads the third-party plugins installed on the machine (its setuptools entry points). Off, pytest
     /// skips scanning every installed distribution's metadata at start-up, and grading does not depend on what happens to
     /// be installed; the result file comes from pytest's built-in JUnit XML reporter either way. Default: false.

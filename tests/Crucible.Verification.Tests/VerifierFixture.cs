@@ -8,7 +8,7 @@ using Crucible.Verification.Tasks;
 namespace Crucible.Verification.Tests;
 
 /// <summary>One real bubblewrap-backed verifier shared by the tests of a class (templates are built once).</summary>
-public sealed class VerifierFixture
+public sealed class VerifierFixture : IAsyncDisposable
 {
     public VerifierFixture()
     {
@@ -18,6 +18,9 @@ public sealed class VerifierFixture
     }
 
     public Verifier Verifier { get; }
+
+    /// <summary>Stops the verifier's pre-started test processes.</summary>
+    public ValueTask DisposeAsync() => Verifier.DisposeAsync();
 
     public static TaskSpec Example(string id) => TaskSuites.Load(TestPaths.Examples).Tasks.Single(t => t.Id == id);
 

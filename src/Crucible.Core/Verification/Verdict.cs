@@ -145,7 +145,8 @@ public sealed record Verdict
 
     /// <summary>
     /// Which build path graded the attempt (for C#: <c>compile-service</c>, the warm in-memory compiler, or
-    /// <c>compiler-process</c>, a sandboxed compiler process); null for runners with a single path.
+    /// <c>compiler-process</c>, a sandboxed compiler process; with <c>fast-prestarted</c> or
+    /// <c>compiler-process-prestarted</c> when the test process was pre-started); null for runners with a single path.
     /// </summary>
     public string? VerificationPath { get; init; }
 

@@ -13,8 +13,17 @@ namespace Crucible.Verification.Dotnet;
 /// one direct compiler call on the candidate's sources plus the canaries, then the xunit executable
 /// writing a TRX file to a harness-chosen path. Both steps run in the sandbox without network.
 /// </summary>
-public sealed partial class DotnetXunitRunner : ITestRunner
+public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
 {
+    /// <summary>
+    /// The <see cref="Verdict.VerificationPath"/> of an attempt compiled by the warm compile service and run by a pre-started
+    /// test process (see <see cref="VerifierOptions.CSharpPrestart"/>).
+    /// </summary>
+    public const string PrestartedPath = "fast-prestarted";
+
+    /// <summary>The <see cref="Verdict.VerificationPath"/> of an attempt compiled by a compiler process and run by a pre-started test process.</summary>
+    public const string CompilerProcessPrestartedPath = "compiler-process-prestarted";
+
     /// <summary>The <see cref="Verdict.VerificationPath"/> of an attempt compiled by the warm compile service.</summary>
     public const string CompileServicePath = "compile-service";
 
@@ -23,6 +32,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner
 
     private readonly ConditionalWeakTableCache _caches = new();
     private readonly CompileServices _services = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<VerifierOptions, PrestartedRunnerPool> _pools = new();
 
     /// <inheritdoc />
     public string Kind => RunnerKinds.DotnetXunit;
@@ -66,6 +76,33 @@ public sealed partial class DotnetXunitRunner : ITestRunner
     }
 
     /// <inheritdoc />
+    public async ValueTask<GradingSlot?> ReserveSlotAsync(TaskSpec task, VerifierOptions options, CancellationToken cancellationToken)
+    {
+        // The pre-started path goes with the fast path (the compile service): turning the fast path off gives today's
+        // compiler process and fresh test process, the reference the equivalence sweep compares against.
+        if (!options.CSharpPrestart.Enabled || !options.CSharpFastPath)
+        {
+            return null;
+        }
+        var (template, _) = await _caches.For(options).GetAsync(ProfileOf(task), cancellationToken).ConfigureAwait(false);
+        if (template is null || PrestartArtifacts.For(template) is not ({ } artifacts, _))
+        {
+            return null;
+        }
+        var pool = _pools.GetValue(options, _ => new PrestartedRunnerPool());
+        return pool.Take(task, options, template, artifacts, options.CSharpPrestart)?.Slot;
+    }
+
+    /// <summary>Stops the pre-started runners of every options instance this runner served.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, pool) in _pools)
+        {
+            await pool.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<RunOutcome> RunAsync(RunContext context, CancellationToken cancellationToken)
     {
         var profile = ProfileOf(context.Task);
@@ -87,9 +124,13 @@ public sealed partial class DotnetXunitRunner : ITestRunner
         Directory.CreateDirectory(resultsDir);
         File.WriteAllText(Path.Combine(harness, "Canary.cs"), CanarySource(context.Canaries));
 
-        using (VerificationStages.Start(VerificationStages.RuntimeFiles))
+        var prestarted = context.Slot?.Lease as PrestartedRunner;
+        if (prestarted is null)
         {
-            CopyRuntimeFiles(template.BinDirectory, outDir);
+            using (VerificationStages.Start(VerificationStages.RuntimeFiles))
+            {
+                CopyRuntimeFiles(template.BinDirectory, outDir);
+            }
         }
 
         var sourceFiles = Directory.EnumerateFiles(context.GradingDir, "*.cs", SearchOption.AllDirectories)
@@ -163,8 +204,24 @@ public sealed partial class DotnetXunitRunner : ITestRunner
 
         var trx = Path.Combine(resultsDir, $"{Canaries.RandomHex(6)}.trx");
         var runSpan = VerificationStages.Start(VerificationStages.TestProcess);
-        var run = await context.Sandbox.ExecuteAsync(
-            new SandboxCommand(Toolchains.DotnetExe, ["exec", context.InSandbox(Path.Combine(outDir, DotnetTemplate.AssemblyName + ".dll")), "-noLogo", "-noColor", "-trx", context.InSandbox(trx)])
+        // The same program and arguments either way: a pre-started process calls the assembly's own entry point with them.
+        string[] testArgs = ["-noLogo", "-noColor", "-trx", context.InSandbox(trx)];
+        SandboxResult? run = null;
+        if (prestarted is not null)
+        {
+            string? reason;
+            (run, reason) = await prestarted.HandOverAsync(context.InSandbox(assembly), testArgs, context.Task.Limits.Resources.CpuTime, context.Task.Limits.TestTimeout, cancellationToken).ConfigureAwait(false);
+            if (run is null)
+            {
+                fallback = fallback is null ? reason : $"{fallback}; {reason}";
+            }
+            else
+            {
+                path = path == CompileServicePath ? PrestartedPath : CompilerProcessPrestartedPath;
+            }
+        }
+        run ??= await context.Sandbox.ExecuteAsync(
+            new SandboxCommand(Toolchains.DotnetExe, ["exec", context.InSandbox(assembly), .. testArgs])
             {
                 WorkingDirectory = ".",
             },
@@ -202,7 +259,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner
     /// Copies the template's runtime files (deps.json, runtimeconfig.json, package assemblies), never links them: the graded
     /// program may write to its own folder, and must not be able to reach the cache.
     /// </summary>
-    private static void CopyRuntimeFiles(string binDirectory, string outDir)
+    internal static void CopyRuntimeFiles(string binDirectory, string outDir)
     {
         foreach (var file in Directory.EnumerateFiles(binDirectory))
         {

@@ -20,11 +20,25 @@ public sealed record ExpectedTest(string Name, int? Cases);
 public sealed record RunContext(TaskSpec Task, string GradingDir, string MountDir, Canaries Canaries, ISandbox Sandbox, VerifierOptions Options)
 {
     /// <summary>Host path inside the grading workspace reserved for harness files (random name).</summary>
-    public string HarnessDir { get; } = Path.Combine(GradingDir, $".crucible-{Canaries.RandomHex(6)}");
+    public string HarnessDir { get; init; } = Path.Combine(GradingDir, $".crucible-{Canaries.RandomHex(6)}");
+
+    /// <summary>The job folder prepared ahead of need that this run uses (see <see cref="ITestRunner.ReserveSlotAsync"/>); null for a folder made for this run.</summary>
+    public GradingSlot? Slot { get; init; }
 
     /// <summary>Maps a host path inside the grading workspace to its path inside the sandbox.</summary>
     public string InSandbox(string hostPath) => MountDir + "/" + Path.GetRelativePath(GradingDir, hostPath).Replace('\\', '/');
 }
+
+/// <summary>
+/// A grading job folder a runner prepared ahead of need (e.g. with a pre-started test process on it). The verifier composes
+/// the workspace into <see cref="GradingDir"/> and disposes <see cref="Lease"/> when the verification ends, then deletes <see cref="Root"/>.
+/// </summary>
+/// <param name="Root">The folder to delete afterwards.</param>
+/// <param name="GradingDir">Host path of the grading workspace (empty but for <see cref="HarnessDir"/>).</param>
+/// <param name="MountDir">Randomised path of the workspace inside the sandbox.</param>
+/// <param name="HarnessDir">The harness folder inside the workspace.</param>
+/// <param name="Lease">What holds the folder (e.g. the pre-started process); disposing it ends that.</param>
+public sealed record GradingSlot(string Root, string GradingDir, string MountDir, string HarnessDir, IAsyncDisposable Lease);
 
 /// <summary>What a runner observed. Grading (matching, canaries, counts) is done by the verifier, uniformly for every runner.</summary>
 public sealed record RunOutcome
@@ -77,6 +91,12 @@ public interface ITestRunner
 
     /// <summary>Maps a reported result name to the name of the expected test it belongs to (e.g. strips theory arguments).</summary>
     string TestKey(string reportedName);
+
+    /// <summary>
+    /// A job folder prepared ahead of need for <paramref name="task"/> under <paramref name="options"/>, or null (the default)
+    /// for a fresh one made by the verifier.
+    /// </summary>
+    ValueTask<GradingSlot?> ReserveSlotAsync(TaskSpec task, VerifierOptions options, CancellationToken cancellationToken) => ValueTask.FromResult<GradingSlot?>(null);
 
     /// <summary>Builds and runs the tests of the grading workspace in the sandbox, writing results to a harness-chosen file.</summary>
     Task<RunOutcome> RunAsync(RunContext context, CancellationToken cancellationToken);

@@ -41,6 +41,10 @@ public static class ProcessTree
     public static IReadOnlyList<string> DescendantCommandLines(int root) =>
         [.. Descendants(root).Select(p => CommandLine(p.Pid)).OfType<string>()];
 
+    /// <summary>The processes descended from <paramref name="root"/> whose command line contains <paramref name="text"/> (e.g. a sandbox naming its folder).</summary>
+    public static IReadOnlyList<(int Pid, long StartTime)> DescendantsMentioning(int root, string text) =>
+        [.. Descendants(root).Where(p => CommandLine(p.Pid)?.Contains(text, StringComparison.Ordinal) == true)];
+
     /// <summary>Those of <paramref name="processes"/> that still run (same pid and start time, not a zombie).</summary>
     public static IReadOnlyList<int> StillRunning(IEnumerable<(int Pid, long StartTime)> processes) =>
         [.. processes.Where(p => Stat(p.Pid) is { } s && s.StartTime == p.StartTime && s.State != 'Z').Select(p => p.Pid)];

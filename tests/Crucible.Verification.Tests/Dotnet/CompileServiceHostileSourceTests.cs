@@ -50,7 +50,7 @@ public sealed class CompileServiceHostileSourceTests(VerifierFixture f) : IClass
 
         // The compiler process copes with this one (a constant), so the attempt passes; the verdict says why it took that path.
         Assert.Equal(VerdictStatus.Passed, v.Status);
-        Assert.Equal(DotnetXunitRunner.CompilerProcessPath, v.VerificationPath);
+        Assert.Equal(DotnetXunitRunner.CompilerProcessPrestartedPath, v.VerificationPath);
         Assert.Equal("Slug.cs: a statement has 20000 operators, over the compile service's limit of 5000", v.FallbackReason);
     }
 
@@ -61,7 +61,7 @@ public sealed class CompileServiceHostileSourceTests(VerifierFixture f) : IClass
         var v = await Grade($"internal static class Nested {{ internal static int X = {new string('(', depth)}1{new string(')', depth)}; }}\n");
 
         Assert.Equal(VerdictStatus.Passed, v.Status);
-        Assert.Equal(DotnetXunitRunner.CompileServicePath, v.VerificationPath);
+        Assert.Equal(DotnetXunitRunner.PrestartedPath, v.VerificationPath);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class CompileServiceHostileSourceTests(VerifierFixture f) : IClass
         var v = await Grade($"internal static class Giant {{ internal const string Text = \"{literal}\"; }}\n");
 
         Assert.Equal(VerdictStatus.Passed, v.Status);
-        Assert.Equal(DotnetXunitRunner.CompilerProcessPath, v.VerificationPath);
+        Assert.Equal(DotnetXunitRunner.CompilerProcessPrestartedPath, v.VerificationPath);
         Assert.Matches(@"^the sources total \d+ bytes, over the compile service's 2097152-byte limit$", v.FallbackReason);
     }
 

@@ -25,7 +25,7 @@ public sealed class FastPathTests(VerifierFixture f) : IClassFixture<VerifierFix
         Assert.Equal(VerdictStatus.Passed, v.Status);
         Assert.Equal(new TestCounts(8, 8, 8, 0, 0, 0), v.Counts);
         Assert.True(v.CanariesOk);
-        Assert.Equal(DotnetXunitRunner.CompileServicePath, v.VerificationPath);
+        Assert.Equal(DotnetXunitRunner.PrestartedPath, v.VerificationPath);
         Assert.Null(v.FallbackReason);
     }
 
@@ -84,7 +84,7 @@ public sealed class FastPathTests(VerifierFixture f) : IClassFixture<VerifierFix
             {
                 var (process, fast) = await PathEquivalence.GradeBothAsync(Process, f.Verifier, task, candidate, work.Path, TestContext.Current.CancellationToken);
                 differences.AddRange(PathEquivalence.Differences(process, fast).Select(d => $"{slug}/{candidate.Name}: {d}"));
-                Assert.Equal(DotnetXunitRunner.CompileServicePath, fast.VerificationPath);
+                Assert.Equal(fast.Status == VerdictStatus.BuildFailed ? DotnetXunitRunner.CompileServicePath : DotnetXunitRunner.PrestartedPath, fast.VerificationPath);
                 Assert.Equal(
                     candidate.Name switch
                     {
@@ -111,7 +111,7 @@ public sealed class FastPathTests(VerifierFixture f) : IClassFixture<VerifierFix
 
         Assert.Equal(1, crashing.Calls);
         Assert.Equal(VerdictStatus.Passed, v.Status);
-        Assert.Equal(DotnetXunitRunner.CompilerProcessPath, v.VerificationPath);
+        Assert.Equal(DotnetXunitRunner.CompilerProcessPrestartedPath, v.VerificationPath);
         Assert.Equal("the compile service failed (InvalidOperationException: compile service double crashed)", v.FallbackReason);
     }
 }
