@@ -203,6 +203,14 @@ def trace(files, exported):
         wrapper.__name__ = getattr(fn, "__name__", name)
         return wrapper
 
+    def adopt(obj, cls, module, factory, pos):
+        """Starts tracing an object the tests built (by its constructor, or by the factory named), when its arguments are data."""
+        data = None if pos is None else argjson(pos)
+        if data is not None and data is not NOT_DATA:
+            keep.append(obj)
+            objects[id(obj)] = {"module": module, "name": cls.__name__, "factory": factory, "ctor": data, "calls": [], "open": True}
+            order.append(id(obj))
+
     def wrap_init(cls, module, fn):
         def __init__(self, *args, **kwargs):
             top = state["depth"] == 0 and type(self) is cls
@@ -212,12 +220,7 @@ def trace(files, exported):
             finally:
                 state["depth"] -= 1
             if top:
-                pos = positional(fn, args, kwargs, True)
-                data = None if pos is None else argjson(pos)
-                if data is not None and data is not NOT_DATA:
-                    keep.append(self)
-                    objects[id(self)] = {"module": module, "name": cls.__name__, "factory": None, "ctor": data, "calls": [], "open": True}
-                    order.append(id(self))
+                adopt(self, cls, module, None, positional(fn, args, kwargs, True))
         return __init__
 
     def wrap_factory(cls, module, name, fn):
@@ -229,12 +232,7 @@ def trace(files, exported):
             finally:
                 state["depth"] -= 1
             if top and type(made) is cls and id(made) not in objects:
-                pos = positional(fn, args, kwargs, False)
-                data = None if pos is None else argjson(pos)
-                if data is not None and data is not NOT_DATA:
-                    keep.append(made)
-                    objects[id(made)] = {"module": module, "name": cls.__name__, "factory": name, "ctor": data, "calls": [], "open": True}
-                    order.append(id(made))
+                adopt(made, cls, module, name, positional(fn, args, kwargs, False))
             return made
         return staticmethod(factory)
 
