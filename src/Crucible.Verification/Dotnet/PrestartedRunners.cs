@@ -332,14 +332,15 @@ internal sealed class PrestartedRunnerPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills every runner this pool started that is still alive and waits for them.</summary>
+    /// <summary>Kills every runner this pool started that is still alive, waits for them, and deletes the job folders of the unused ones.</summary>
     public async ValueTask DisposeAsync()
     {
         List<PrestartedRunner> all;
         lock (_spares)
         {
             _disposed = true;
-            all = [.. _all];
+            // A spare that expired idle has left _all (it exited) but still holds its pipe and job folder: dispose it too.
+            all = [.. _all.Concat(_spares.Values.SelectMany(s => s)).Distinct()];
             _all.Clear();
             _spares.Clear();
         }

@@ -171,6 +171,35 @@ public sealed class PrestartedRunnerTests(VerifierFixture f) : IClassFixture<Ver
     }
 
     [Fact]
+    public async Task A_spare_that_expired_idle_leaves_no_folder_once_the_verifier_is_disposed_after_grading_another_template()
+    {
+        using var work = new TempDirectory("prestart-expired");
+        var idle = TimeSpan.FromSeconds(3);
+        var verifier = new Verifier(f.Verifier.Options with
+        {
+            WorkDirectory = work.Path,
+            CSharpPrestart = Crucible.Verification.Dotnet.PrestartPolicy.Default with { IdleLifetime = idle },
+        });
+        Assert.Equal(VerdictStatus.Passed, (await Grade(verifier, Slugify, "")).Status);
+        Assert.Equal(VerdictStatus.Passed, (await Grade(verifier, Slugify, "")).Status);
+        // The spare started with the second verification is killed once its idle lifetime has passed.
+        await Task.Delay(idle, TestContext.Current.CancellationToken);
+        Assert.True(await Until(() => Sandboxes(work.Path).Count == 0));
+        // Grading another template prunes exited runners from the pool's list of everything it started; the expired
+        // spare of the first template must still be disposed with the pool, folder and all.
+        using (var ws = new TempDirectory("candidate"))
+        {
+            var twoFer = VerifierFixture.Exercism("two-fer");
+            Workspaces.Materialize(twoFer, ws.Path, twoFer.ReferenceFiles);
+            Assert.Equal(VerdictStatus.Passed, (await verifier.VerifyAsync(twoFer, ws.Path, null, TestContext.Current.CancellationToken)).Status);
+        }
+
+        await verifier.DisposeAsync();
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(work.Path));
+    }
+
+    [Fact]
     public async Task Every_cheat_of_the_equivalence_sweep_is_graded_the_same_on_the_prestarted_path()
     {
         using var work = new TempDirectory("equivalence");
