@@ -127,27 +127,8 @@ public sealed partial class AnthropicBatchClient : IChatBatchClient
 
     /// <summary>Polls every <see cref="ChatBatchOptions.PollInterval"/> until the batch has ended.</summary>
     /// <exception cref="ModelCallException">Kind <see cref="ModelErrorKind.Timeout"/> after <see cref="ChatBatchOptions.MaxWait"/>.</exception>
-    public async Task<AnthropicBatchStatus> WaitAsync(string batchId, CancellationToken cancellationToken = default)
-    {
-        var started = DateTimeOffset.UtcNow;
-        while (true)
-        {
-            var status = await GetStatusAsync(batchId, cancellationToken).ConfigureAwait(false);
-            if (status.Ended)
-            {
-                return status;
-            }
-            if (DateTimeOffset.UtcNow - started > Options.MaxWait)
-            {
-                throw new ModelCallException(ModelErrorKind.Timeout,
-                    $"Batch {batchId} has not ended after {Options.MaxWait}; it is {status.ProcessingStatus}.")
-                {
-                    Fix = "Resume later: the batch id is stored and nothing is submitted again.",
-                };
-            }
-            await Task.Delay(Options.PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task<AnthropicBatchStatus> WaitAsync(string batchId, CancellationToken cancellationToken = default) =>
+        ChatBatchPolling.UntilEndedAsync(batchId, Options, ct => GetStatusAsync(batchId, ct), s => s.Ended, s => s.ProcessingStatus, cancellationToken);
 
     /// <summary>Fetches an ended batch's results, keyed by custom_id.</summary>
     public async Task<IReadOnlyDictionary<string, ChatBatchResult>> GetResultsAsync(string batchId, CancellationToken cancellationToken = default)

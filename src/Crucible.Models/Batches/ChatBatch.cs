@@ -57,3 +57,33 @@ public interface IChatBatchClient
     /// <summary>Resumes <paramref name="job"/> if the store knows it, otherwise submits <paramref name="requests"/>; waits and returns every request's result by custom_id.</summary>
     Task<IReadOnlyDictionary<string, ChatBatchResult>> RunAsync(string job, IReadOnlyList<ChatBatchRequest> requests, CancellationToken cancellationToken = default);
 }
+
+/// <summary>The one polling loop of the batch clients: ask for the batch's status until it has ended or the wait is over.</summary>
+internal static class ChatBatchPolling
+{
+    /// <summary>
+    /// Polls <paramref name="status"/> every <see cref="ChatBatchOptions.PollInterval"/> until <paramref name="ended"/> holds,
+    /// and returns that status.
+    /// </summary>
+    /// <exception cref="ModelCallException">Kind <see cref="ModelErrorKind.Timeout"/> after <see cref="ChatBatchOptions.MaxWait"/>, naming the last state.</exception>
+    public static async Task<T> UntilEndedAsync<T>(string batchId, ChatBatchOptions options, Func<CancellationToken, Task<T>> status, Func<T, bool> ended, Func<T, string?> describe, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        while (true)
+        {
+            var current = await status(cancellationToken).ConfigureAwait(false);
+            if (ended(current))
+            {
+                return current;
+            }
+            if (DateTimeOffset.UtcNow - started > options.MaxWait)
+            {
+                throw new ModelCallException(ModelErrorKind.Timeout, $"Batch {batchId} has not ended after {options.MaxWait}; it is {describe(current)}.")
+                {
+                    Fix = "Resume later: the batch id is stored and nothing is submitted again.",
+                };
+            }
+            await Task.Delay(options.PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -134,26 +134,9 @@ public sealed class OpenAIBatchClient : IChatBatchClient
 
     /// <summary>Polls every <see cref="ChatBatchOptions.PollInterval"/> until the batch reaches a final status; returns the batch object.</summary>
     /// <exception cref="ModelCallException">Kind <see cref="ModelErrorKind.Timeout"/> after <see cref="ChatBatchOptions.MaxWait"/>.</exception>
-    public async Task<JsonObject> WaitAsync(string batchId, CancellationToken cancellationToken = default)
-    {
-        var started = DateTimeOffset.UtcNow;
-        while (true)
-        {
-            var batch = await SendAsync(HttpMethod.Get, "batches/" + Uri.EscapeDataString(batchId), null, cancellationToken).ConfigureAwait(false);
-            if ((string?)batch["status"] is "completed" or "failed" or "expired" or "cancelled")
-            {
-                return batch;
-            }
-            if (DateTimeOffset.UtcNow - started > Options.MaxWait)
-            {
-                throw new ModelCallException(ModelErrorKind.Timeout, $"Batch {batchId} has not ended after {Options.MaxWait}; it is {(string?)batch["status"]}.")
-                {
-                    Fix = "Resume later: the batch id is stored and nothing is submitted again.",
-                };
-            }
-            await Task.Delay(Options.PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task<JsonObject> WaitAsync(string batchId, CancellationToken cancellationToken = default) =>
+        ChatBatchPolling.UntilEndedAsync(batchId, Options, ct => SendAsync(HttpMethod.Get, "batches/" + Uri.EscapeDataString(batchId), null, ct),
+            b => (string?)b["status"] is "completed" or "failed" or "expired" or "cancelled", b => (string?)b["status"], cancellationToken);
 
     /// <summary>A batch of this job created by an earlier process that was killed before saving its id, saved now; null when there is none.</summary>
     private async Task<StoredBatch?> FindAsync(string job, IReadOnlyList<ChatBatchRequest> requests, CancellationToken cancellationToken)

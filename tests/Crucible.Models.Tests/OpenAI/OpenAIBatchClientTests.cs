@@ -54,6 +54,23 @@ public sealed class OpenAIBatchClientTests
     }
 
     [Fact]
+    public async Task A_batch_still_running_after_the_maximum_wait_is_a_timeout_that_says_resume_later_with_the_id_kept()
+    {
+        await using var server = await OpenAIWireServer.StartAsync(new OpenAIServerExpectations { ApiKey = Key, Model = Model });
+        server.PollsUntilBatchEnds = int.MaxValue;
+        using var state = new TempDirectory("openai-batch-wait");
+        var store = new ChatBatchStore(state.Path);
+        var client = new OpenAIBatchClient(Connection(server), store, new ChatBatchOptions { PollInterval = TimeSpan.FromMilliseconds(10), MaxWait = TimeSpan.Zero });
+
+        var e = await Assert.ThrowsAsync<Crucible.Models.ModelCallException>(() => client.RunAsync("job-wait", [Request("one", "first", 1)], Ct));
+
+        var id = server.Received.Last(r => r.Method == "GET" && r.Path.StartsWith("/v1/batches/", StringComparison.Ordinal)).Path["/v1/batches/".Length..];
+        Assert.Equal((Crucible.Models.ModelErrorKind.Timeout, $"Batch {id} has not ended after {TimeSpan.Zero}; it is in_progress.", "Resume later: the batch id is stored and nothing is submitted again."),
+            (e.Kind, e.Message, e.Fix));
+        Assert.Single(server.Received, r => r.Method == "POST" && r.Path == "/v1/batches");
+    }
+
+    [Fact]
     public async Task A_restarted_client_polls_the_stored_batch_and_one_killed_before_storing_finds_it_by_its_job_never_submitting_again()
     {
         await using var server = await OpenAIWireServer.StartAsync(new OpenAIServerExpectations { ApiKey = Key, Model = Model });
