@@ -161,7 +161,7 @@ public sealed class BubblewrapSandbox : ISandbox
 
         foreach (var (path, isDirectory) in _masks.Value)
         {
-            args.AddRange(isDirectory ? ["--size", "4096", "--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path]);
+            args.AddRange(Mask(path, isDirectory));
         }
 
         // Parents before children, so a path inside the workspace is mounted over the workspace bind.
@@ -175,7 +175,7 @@ public sealed class BubblewrapSandbox : ISandbox
         // Hidden paths go last, over the workspace and any mount inside it: an empty read-only file or folder in their place.
         foreach (var (path, isDirectory) in layout.Hidden)
         {
-            args.AddRange(isDirectory ? ["--size", "4096", "--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path]);
+            args.AddRange(Mask(path, isDirectory));
         }
 
         // The root tmpfs bwrap builds on is writable until now; nothing but the mounts above may be.
@@ -184,6 +184,10 @@ public sealed class BubblewrapSandbox : ISandbox
         args.AddRange(command.Arguments);
         return args;
     }
+
+    /// <summary>The bwrap arguments that put an empty read-only folder, or an unopenable read-only node, in place of <paramref name="path"/>.</summary>
+    private static string[] Mask(string path, bool isDirectory) =>
+        isDirectory ? ["--size", "4096", "--tmpfs", path, "--remount-ro", path] : ["--ro-bind", "/dev/null", path];
 
     /// <summary>The command's environment: defaults, then the policy's variables.</summary>
     internal Dictionary<string, string> Environment(SandboxPolicy policy)
