@@ -37,8 +37,13 @@ public static class CliApp
         return root;
     }
 
-    /// <summary>Parses <paramref name="args"/>, runs the chosen command in this process's context and returns its exit code.</summary>
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>
+    /// The process's entry point: parses <paramref name="args"/>, runs the chosen command in this process's context and
+    /// returns its exit code. On every exit path it removes this process's whole temp folder (<see cref="ProcessTemp.DeleteRoot"/>),
+    /// so it must be the only Crucible work in the process: a host that runs commands beside other work (a test process
+    /// runs many in parallel) calls <see cref="RunAsync(string[], CliContext)"/> instead, which leaves the folder alone.
+    /// </summary>
+    public static async Task<int> RunProcessAsync(string[] args)
     {
         // Temp folders of Crucible processes that died without cleaning up (kill -9, power loss); never a live one's.
         ProcessTemp.SweepStale();

@@ -18,7 +18,7 @@ namespace Crucible.Cli;
 
 /// <summary>
 /// What one invocation of <c>crucible</c> runs with: its folders, consoles, environment, cancellation and the
-/// factories of the services commands use. <see cref="CliApp.RunAsync(string[])"/> builds the production one
+/// factories of the services commands use. <see cref="CliApp.RunProcessAsync(string[])"/> builds the production one
 /// (<see cref="CliContext.ForProcess"/>); tests build their own (scripted models, capture consoles, temporary folders), so
 /// two invocations in one process never share state. Defaults are documented on each property.
 /// </summary>

@@ -264,8 +264,9 @@ public sealed class ReviewCommandTests : IDisposable
     public async Task The_command_line_maps_bad_input_to_exit_code_two()
     {
         using var plain = new TempDirectory("review-plain");
+        using var context = new CliContext(TestContexts.Setup(_repo.Path, _out, _err, _repo.Path));
 
-        Assert.Equal(ExitCodes.BadInput, await CliApp.RunAsync(["review", plain["missing"]]));
+        Assert.Equal(ExitCodes.BadInput, await CliApp.RunAsync(["review", plain["missing"]], context));
     }
 
     [Fact]
