@@ -150,6 +150,13 @@ public sealed class RunningCli : IDisposable
     /// <summary>Those of <paramref name="processes"/> that still run (same pid and start time).</summary>
     public static IReadOnlyList<int> StillRunning(IEnumerable<(int Pid, long StartTime)> processes) => ProcessTree.StillRunning(processes);
 
+    /// <summary>Bound on the exit of the processes a stopped <c>crucible</c> killed (they die asynchronously).</summary>
+    public static readonly TimeSpan ChildExitBound = TimeSpan.FromSeconds(30);
+
+    /// <summary>Those of <paramref name="processes"/> still running <see cref="ChildExitBound"/> after now, with their command lines.</summary>
+    public static Task<IReadOnlyList<string>> LeftBehindAsync(IReadOnlyList<(int Pid, long StartTime)> processes) =>
+        ProcessTree.StillRunningAfterAsync(processes, ChildExitBound);
+
     /// <summary>The entries of the temp folder that Crucible made (<c>crucible-*</c>), left after the process ended.</summary>
     public IReadOnlyList<string> CrucibleTempEntries() =>
         [.. Directory.EnumerateFileSystemEntries(TempDirectory, "crucible-*").Select(Path.GetFileName).OfType<string>()];

@@ -58,7 +58,7 @@ public sealed partial class ServiceSignalTests : IDisposable
         Assert.Equal((503, "server_stopping"), ((int)answer.StatusCode, body.RootElement.GetProperty("error").GetProperty("code").GetString()));
         Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
         Assert.Empty(cli.CrucibleTempEntries());
-        Assert.Empty(RunningCli.StillRunning(children));
+        Assert.Empty(await RunningCli.LeftBehindAsync(children));
     }
 
     [Theory]
@@ -85,7 +85,7 @@ public sealed partial class ServiceSignalTests : IDisposable
         Assert.Equal((exitCode, ""), (r.ExitCode, r.Stdout));
         Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
         Assert.Empty(cli.CrucibleTempEntries());
-        Assert.Empty(RunningCli.StillRunning(children));
+        Assert.Empty(await RunningCli.LeftBehindAsync(children));
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public sealed class WorkerFaultTests(ScaleOutFixture services) : IDisposable
         Assert.Contains("worker stopping", first.Log, StringComparison.Ordinal);
         Assert.DoesNotContain($"finished job {job.Hash}", first.Log, StringComparison.Ordinal);
         Assert.Equal(0, scenario.ResultRows(job.Hash));
-        Assert.Empty(Testing.Processes.ProcessTree.StillRunning(children));
+        Assert.Empty(await Testing.Processes.ProcessTree.StillRunningAfterAsync(children, TimeSpan.FromSeconds(30)));
         Assert.Empty(Directory.EnumerateFileSystemEntries(tmp.Path, "crucible-*"));
 
         var second = Start(scenario);

@@ -49,6 +49,25 @@ public static class ProcessTree
     public static IReadOnlyList<int> StillRunning(IEnumerable<(int Pid, long StartTime)> processes) =>
         [.. processes.Where(p => Stat(p.Pid) is { } s && s.StartTime == p.StartTime && s.State != 'Z').Select(p => p.Pid)];
 
+    /// <summary>
+    /// Waits until none of <paramref name="processes"/> runs, for at most <paramref name="bound"/>, and returns those still
+    /// running then, each with its command line. A killed process needs a moment to exit (a sandbox's inner processes die
+    /// after bwrap, asynchronously, and a loaded machine stretches it): "left behind" means still running after the bound.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> StillRunningAfterAsync(IReadOnlyList<(int Pid, long StartTime)> processes, TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        while (true)
+        {
+            var running = StillRunning(processes);
+            if (running.Count == 0 || DateTime.UtcNow >= deadline)
+            {
+                return [.. running.Select(pid => $"{pid}: {CommandLine(pid) ?? "?"}")];
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
     private static string? CommandLine(int pid)
     {
         try
