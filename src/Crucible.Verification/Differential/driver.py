@@ -364,11 +364,46 @@ def observed(obj, attrs):
                 state[form] = {"throws": type(e).__name__}
     return {"__object__": cls.__name__, "state": state}
 
+# Input contracts (EvalPlus-style preconditions), sent with the reference's cases only: key -> expression over the
+# arguments by parameter name. False: the input is outside the task's domain ({"invalid": "requires"}), not compared.
+# A contract that does not compile or throws is the configuration's error ({"contract_error": key}), never a verdict.
+class ContractError(Exception):
+    def __init__(self, key, detail):
+        Exception.__init__(self, key)
+        self.key, self.detail = key, detail
+
+def satisfies(contracts, key, fn, args, skip_self):
+    """True when no contract guards key or the arguments satisfy it; False when they do not. Arguments that do not
+    bind to fn's parameters are left to the call itself (it rejects them)."""
+    expr = (contracts or {}).get(key)
+    if expr is None:
+        return True
+    try:
+        code = compile(expr, "requires." + key, "eval")
+    except SyntaxError as e:
+        raise ContractError(key, "does not compile: %s" % e)
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1 if skip_self else 0:]
+        bound = inspect.Signature(params).bind(*args)
+        bound.apply_defaults()
+    except (TypeError, ValueError):
+        return True
+    try:
+        return bool(eval(code, {"__builtins__": __builtins__, "math": math}, dict(bound.arguments)))
+    except CaseTimeout:
+        raise
+    except BaseException as e:
+        raise ContractError(key, "%s: %s" % (type(e).__name__, e))
+
 def run_object(cls, case):
     """Builds the object and replays the sequence: one step per call (returned value or exception type, then the
     observed state), the construction's state first. The sequence ends at the first call that throws."""
     ctor, calls = case["args"]
     attrs = case.get("attrs", [])
+    contracts = case.get("requires")
+    name = cls.__name__ + ("." + case["factory"] if case.get("factory") else "")
+    if not satisfies(contracts, name, getattr(cls, case["factory"]) if case.get("factory") else cls.__init__, dec(ctor), not case.get("factory")):
+        return {"invalid": "requires", "key": name}
     try:
         obj = getattr(cls, case["factory"])(*dec(ctor)) if case.get("factory") else cls(*dec(ctor))
     except CaseTimeout:
@@ -380,10 +415,14 @@ def run_object(cls, case):
     steps = [{"state": observed(obj, attrs)}]
     for call in calls:
         try:
+            key = cls.__name__ + "." + call["method"]
+            if "args" in call and contracts and key in contracts and not satisfies(contracts, key, getattr(type(obj), call["method"], None) or getattr(obj, call["method"]), dec(call["args"]), inspect.isfunction(getattr(type(obj), call["method"], None))):
+                steps.append({"invalid": "requires", "key": key})
+                break
             member = getattr(obj, call["method"])
             value = member(*dec(call["args"])) if "args" in call else member
             steps.append({"returns": enc(value), "state": observed(obj, attrs)})
-        except CaseTimeout:
+        except (CaseTimeout, ContractError):
             raise
         except BaseException as e:
             steps.append({"throws": type(e).__name__})
@@ -402,11 +441,15 @@ def run(cases_path, out, case_seconds):
                 fn = getattr(importlib.import_module(case["module"]), case["name"])
                 if case.get("instance"):
                     result = run_object(fn, case)
+                elif not satisfies(case.get("requires"), case["name"], fn, case["args"], False):
+                    result = {"invalid": "requires", "key": case["name"]}
                 else:
                     value = fn(*case["args"])
                     result = {"ok": enc(value)}
             except CaseTimeout:
                 result = {"timeout": True}
+            except ContractError as e:
+                result = {"contract_error": e.key, "detail": e.detail}
             except RecursionError:
                 result = {"throws": "RecursionError"}
             except BaseException as e:
