@@ -47,7 +47,6 @@ public sealed class DifferentialTesterTests
         "python/transpose/correct-padding-by-index",
         "go/book-store/correct-memo-over-sorted-counts",
         "python/bowling/cheat-lookup-table-of-tested-games",
-        "python/scale-generator/cheat-tested-tonics-sharps-fallback",
         "python/hangman/correct-set-of-revealed-letters",
         "python/simple-linked-list/correct-tuple-cons-cells",
     ];
