@@ -255,7 +255,10 @@ public sealed class DifferentialTester
     /// step where the sequence was cut.
     /// </summary>
     private static bool RejectedByContract(JsonNode? result) =>
-        result is JsonObject o && (o.ContainsKey("invalid") || (o["ok"] is JsonObject ok && ok["__steps__"] is JsonArray { Count: > 0 } steps && steps[^1] is JsonObject last && last.ContainsKey("invalid")));
+        result is JsonObject o && (ByContract(o) || (o["ok"] is JsonObject ok && ok["__steps__"] is JsonArray { Count: > 0 } steps && steps[^1] is JsonObject last && ByContract(last)));
+
+    /// <summary>A driver's <c>{"invalid": "requires"}</c> (other invalid inputs, such as arguments that do not convert, say why otherwise).</summary>
+    private static bool ByContract(JsonObject o) => o["invalid"] is JsonValue v && v.TryGetValue<string>(out var why) && why == "requires";
 
     /// <summary>A contract that threw is the configuration's error, never the candidate's: it stops the comparison.</summary>
     private static void ThrowOnContractError(TaskSpec task, IReadOnlyList<GeneratedCase> cases, IReadOnlyList<JsonNode?> results)

@@ -81,7 +81,31 @@ public sealed class DifferentialContractTests
         Assert.Equal(0, report.RejectedByContract);
     }
 
+    [Fact]
+    public async Task A_csharp_contract_keeps_the_exercism_scale_generator_to_octave_patterns_and_without_it_the_honest_solution_is_flagged()
+    {
+        // The C# reference appends the tonic as the last note, like the Python one; this solution computes it.
+        var task = DifferentialTesterTests.LoadTask("csharp", "scale-generator");
+        // Without the octave: both methods keep only the tonic contract (the reference answers an unknown tonic with the
+        // scale of C, where honest code may throw: that part of the contract is needed as well).
+        var tonicOnly = task.Differential.Requires["ScaleGenerator.Chromatic"];
+        var bare = task with { Differential = task.Differential with { Requires = new Dictionary<string, string> { ["ScaleGenerator.Chromatic"] = tonicOnly, ["ScaleGenerator.Interval"] = tonicOnly } } };
+
+        var agrees = await CompareAsync(task, "csharp", "correct-computed-last-note");
+        var flagged = await CompareAsync(bare, "csharp", "correct-computed-last-note");
+
+        Assert.True(agrees.Status == DifferentialStatus.Agrees, $"false positive: {agrees.Reason} {agrees.Counterexample}");
+        Assert.True(agrees.Compared >= 20 && agrees.RejectedByContract > 0, agrees.Reason);
+        Assert.Equal("built-in overlay (csharp/scale-generator)", agrees.Config);
+        Assert.True(flagged.Status == DifferentialStatus.Disagrees, $"{flagged.Status}: {flagged.Reason}");
+        var pattern = Regex.Match(flagged.Counterexample!.Call, @"^ScaleGenerator\.Interval\(""[^""]*"", ""([^""]*)""\)$");
+        Assert.True(pattern.Success, flagged.Counterexample.Call);
+        Assert.NotEqual(12, Span(pattern.Groups[1].Value));
+    }
+
     [Theory]
+    [InlineData("csharp", "ScaleGenerator.Interval", "pattern.Length == undefinedThing", "does not compile")]
+    [InlineData("csharp", "ScaleGenerator.Interval", "pattern[99] == 'm'", "IndexOutOfRangeException")]
     [InlineData("python", "Scale.interval", "len(pattern) == 7", "NameError")]
     [InlineData("python", "Scale.interval", "len(intervals) ==", "does not compile")]
     [InlineData("python", "Chord", "True", "names no entry point the tests call (entry points: Scale)")]
@@ -92,7 +116,7 @@ public sealed class DifferentialContractTests
         var task = DifferentialTesterTests.LoadTask(language, "scale-generator");
         task = task with { Differential = task.Differential with { Requires = new Dictionary<string, string> { [key] = expression }, Sources = ["test contracts"] } };
 
-        var e = await Assert.ThrowsAsync<DifferentialConfigException>(() => CompareAsync(task, language, language == "python" ? "correct-semitone-steps" : "correct-ends-on-the-tonic"));
+        var e = await Assert.ThrowsAsync<DifferentialConfigException>(() => CompareAsync(task, language, language switch { "python" => "correct-semitone-steps", "go" => "correct-ends-on-the-tonic", _ => "correct-computed-last-note" }));
 
         Assert.Equal((task.Id, key), (e.TaskId, e.Key));
         Assert.StartsWith($"task {task.Id}: differential contract requires.{key} (test contracts) ", e.Message, StringComparison.Ordinal);

@@ -19,7 +19,7 @@ public sealed class DifferentialOverlayTests : IDisposable
     private const string BuiltInPython = "built-in overlay (python/scale-generator)";
 
     [Fact]
-    public void The_built_in_overlay_configures_the_public_scale_generator_tasks_however_the_suite_is_loaded_and_no_native_task()
+    public void The_built_in_overlay_configures_the_public_scale_generator_tasks_however_the_suite_is_loaded_and_nothing_else()
     {
         var alone = Assert.Single(TaskSuites.Load(AiderTask("python", "scale-generator")).Tasks);
         var inTracks = TaskSuites.Filter(TaskSuites.Load(TestPaths.AiderPolyglot), "python/scale-generator,go/scale-generator").Tasks;
@@ -42,8 +42,9 @@ public sealed class DifferentialOverlayTests : IDisposable
         var go = inTracks.Single(t => t.Language == "go").Differential;
         Assert.Equal(["built-in overlay (go/scale-generator)"], go.Sources);
         Assert.Equal(["Scale"], go.Requires.Keys);
-        // No entry for the C# track, other tasks or native suites: they keep what they had.
-        Assert.Equal(DifferentialSpec.Inferred, csharp.Differential);
+        Assert.Equal(["built-in overlay (csharp/scale-generator)"], csharp.Differential.Sources);
+        Assert.Equal(["ScaleGenerator.Chromatic", "ScaleGenerator.Interval"], csharp.Differential.Requires.Keys.Order(StringComparer.Ordinal));
+        // No entry for other tasks or native suites: they keep what they had.
         Assert.Equal(DifferentialSpec.Inferred, otherPython.Differential);
         Assert.All(native, t => Assert.Empty(t.Differential.Sources));
     }
