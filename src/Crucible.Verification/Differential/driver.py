@@ -141,6 +141,8 @@ def argjson(v, depth=0):
         if any(x is NOT_DATA for x in items):
             return NOT_DATA
         return {"__tuple__": items} if isinstance(v, tuple) else items
+    if isinstance(v, dict) and len(v) == 1 and KWARGS in v and isinstance(v[KWARGS], dict):
+        return v  # already converted by positional()
     if isinstance(v, dict) and all(isinstance(k, str) and not k.startswith("__") for k in v):
         items = {k: argjson(x, depth + 1) for k, x in v.items()}
         return NOT_DATA if any(x is NOT_DATA for x in items.values()) else items
@@ -156,8 +158,11 @@ def dec(v):
         return {k: dec(x) for k, x in v.items()}
     return v
 
+KWARGS = "__kwargs__"
+
 def positional(fn, args, kwargs, skip_self):
-    """Keyword arguments bound to positions (so a case is one argument list), or None when that is not possible."""
+    """Keyword arguments bound to positions (so a case is one argument list), or None when that is not possible. Arguments
+    that can only go by name (keyword-only parameters, after *args) end the list as one {"__kwargs__": {...}} entry."""
     if not kwargs:
         return list(args)
     try:
@@ -167,8 +172,15 @@ def positional(fn, args, kwargs, skip_self):
     except (TypeError, ValueError):
         return None
     if bound.kwargs:
-        return None
+        named = argjson(dict(bound.kwargs))
+        return None if named is NOT_DATA else list(bound.args) + [{KWARGS: named}]
     return list(bound.args)
+
+def split_kwargs(args):
+    """A case's argument list as positional arguments and the keyword-only ones (see positional)."""
+    if args and isinstance(args[-1], dict) and len(args[-1]) == 1 and KWARGS in args[-1] and isinstance(args[-1][KWARGS], dict):
+        return list(args[:-1]), dict(args[-1][KWARGS])
+    return list(args), {}
 
 # Methods whose implicit calls are not the tests' API (object protocol, identity, pickling).
 UNTRACED = {"__init__", "__new__", "__getattribute__", "__getattr__", "__setattr__", "__delattr__", "__del__", "__class__",
@@ -384,7 +396,8 @@ def satisfies(contracts, key, fn, args, skip_self):
         raise ContractError(key, "does not compile: %s" % e)
     try:
         params = list(inspect.signature(fn).parameters.values())[1 if skip_self else 0:]
-        bound = inspect.Signature(params).bind(*args)
+        positional_args, named = split_kwargs(list(args))
+        bound = inspect.Signature(params).bind(*positional_args, **named)
         bound.apply_defaults()
     except (TypeError, ValueError):
         return True
@@ -405,7 +418,8 @@ def run_object(cls, case):
     if not satisfies(contracts, name, getattr(cls, case["factory"]) if case.get("factory") else cls.__init__, dec(ctor), not case.get("factory")):
         return {"invalid": "requires", "key": name}
     try:
-        obj = getattr(cls, case["factory"])(*dec(ctor)) if case.get("factory") else cls(*dec(ctor))
+        ctor_args, ctor_named = split_kwargs(dec(ctor))
+        obj = getattr(cls, case["factory"])(*ctor_args, **ctor_named) if case.get("factory") else cls(*ctor_args, **ctor_named)
     except CaseTimeout:
         raise
     except RecursionError:
@@ -420,7 +434,11 @@ def run_object(cls, case):
                 steps.append({"invalid": "requires", "key": key})
                 break
             member = getattr(obj, call["method"])
-            value = member(*dec(call["args"])) if "args" in call else member
+            if "args" in call:
+                call_args, call_named = split_kwargs(dec(call["args"]))
+                value = member(*call_args, **call_named)
+            else:
+                value = member
             steps.append({"returns": enc(value), "state": observed(obj, attrs)})
         except (CaseTimeout, ContractError):
             raise
@@ -444,7 +462,8 @@ def run(cases_path, out, case_seconds):
                 elif not satisfies(case.get("requires"), case["name"], fn, case["args"], False):
                     result = {"invalid": "requires", "key": case["name"]}
                 else:
-                    value = fn(*case["args"])
+                    call_args, call_named = split_kwargs(case["args"])
+                    value = fn(*call_args, **call_named)
                     result = {"ok": enc(value)}
             except CaseTimeout:
                 result = {"timeout": True}
