@@ -111,6 +111,28 @@ public sealed class DifferentialCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_contract_that_throws_in_eval_is_a_harness_error_naming_the_task_and_key_never_a_flag()
+    {
+        var config = _dir.Write("broken.yaml", """
+            schema: crucible.differential-config
+            version: 1
+            tasks:
+              python/scale-generator:
+                requires:
+                  Scale.interval: "len(pattern) == 7"
+            """);
+
+        var (code, errors, verdict) = await EvalAsync("broken", "--differential-config", config);
+
+        Assert.True(code != 2 && code != ExitCodes.Ok, $"exit {code}: {errors}");
+        Assert.Equal("HarnessError", Find(verdict!.Value, "status").ToString());
+        var reason = Assert.Single(Find(verdict.Value, "reasons").EnumerateArray()).GetString();
+        Assert.StartsWith($"grading failed: task scale-generator: differential contract requires.Scale.interval (--differential-config {config} (python/scale-generator) > built-in overlay (python/scale-generator)) failed on ", reason, StringComparison.Ordinal);
+        Assert.Contains("NameError", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("does-not-generalise", verdict.Value.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_bad_differential_config_file_exits_2_naming_the_file_line_and_key_with_the_fix()
     {
         var bad = _dir.Write("bad.yaml", "schema: crucible.differential-config\nversion: 1\ntasks:\n  python/scale-generator:\n    tolerence: 1e-6\n");
