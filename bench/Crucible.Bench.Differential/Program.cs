@@ -54,7 +54,7 @@ if (mode == "coverage")
             var comparable = report.Status != DifferentialStatus.NotComparable;
             var t = totals.GetValueOrDefault(name);
             totals[name] = (t.All + 1, t.Comparable + (comparable ? 1 : 0), t.FalsePositives + (report.Status == DifferentialStatus.Disagrees ? 1 : 0));
-            var reason = report.Status == DifferentialStatus.Disagrees ? $"FALSE POSITIVE: {report.Counterexample}" : report.Reason;
+            var reason = (report.Status == DifferentialStatus.Disagrees ? $"FALSE POSITIVE: {report.Counterexample}" : report.Reason) + (report.Config is { } config ? $" [config: {config}]" : "");
             lines.Add(string.Join('\t', name, task.Id, comparable ? "yes" : "no", report.Status, report.Cases, report.Compared, report.Invalid, report.Duration.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), reason.Replace('\t', ' ').Replace('\n', ' ')));
             Console.WriteLine($"{name} {task.Id}: {report.Status} {report.Compared}/{report.Cases} {report.Duration.TotalSeconds:F1}s {reason}");
         }
@@ -172,7 +172,7 @@ else if (mode == "candidates")
                 correct++;
                 falsePositives += report.Status == DifferentialStatus.Disagrees ? 1 : 0;
             }
-            Console.WriteLine($"{string.Join('/', parts)}: visible tests {verdict.Status} ({verdict.Counts.Passed}/{verdict.Counts.Expected}), differential {report.Status} ({report.Compared} compared, {report.Invalid} invalid){(report.Counterexample is { } c ? $" counterexample {c.Call} expected {c.Expected} got {c.Got}" : "")}");
+            Console.WriteLine($"{string.Join('/', parts)}: visible tests {verdict.Status} ({verdict.Counts.Passed}/{verdict.Counts.Expected}), differential {report.Status} ({report.Compared} compared, {report.Invalid} invalid{(report.RejectedByContract > 0 ? $", {report.RejectedByContract} outside the input contracts" : "")}{(report.Config is { } config ? $"; config {config}" : "")}){(report.Counterexample is { } c ? $" counterexample {c.Call} expected {c.Expected} got {c.Got}" : "")}");
         }
         finally
         {

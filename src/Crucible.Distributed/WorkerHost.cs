@@ -186,7 +186,7 @@ public sealed class WorkerHost(WorkerOptions options)
         else
         {
             var reference = job.Task.Reference!;
-            var suite = _suites.GetOrAdd(reference.Suite, TaskSuites.Load);
+            var suite = _suites.GetOrAdd(reference.Suite, s => TaskSuites.Load(s));
             task = suite.Tasks.FirstOrDefault(t => t.Id == reference.TaskId)
                 ?? throw new InvalidDataException($"suite '{reference.Suite}' has no task '{reference.TaskId}'");
         }

@@ -60,6 +60,98 @@ public sealed class DifferentialCommandTests : IDisposable
         Assert.Equal([typeof(Crucible.Constitution.IntegrityChecker)], checker.Checkers.Select(c => c.GetType()));
     }
 
+    private static string AiderPython => Path.Combine(TestPaths.AiderPolyglot, "python", "exercises", "practice");
+
+    private static string HonestScaleGenerator => Path.Combine(TestPaths.RepoRoot, "tests", "differential-candidates", "python", "scale-generator", "correct-semitone-steps", "scale_generator.py");
+
+    /// <summary>Runs <c>crucible eval</c> in process in its own working folder; the exit code, stderr and the single verdict it wrote.</summary>
+    private async Task<(int Code, string Errors, System.Text.Json.JsonElement? Verdict)> EvalAsync(string folder, params string[] extra)
+    {
+        var work = _dir[folder];
+        Directory.CreateDirectory(Path.Combine(work, "candidates", "scale-generator"));
+        File.Copy(HonestScaleGenerator, Path.Combine(work, "candidates", "scale-generator", "scale_generator.py"));
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        using var context = new Crucible.Cli.CliContext(TestContexts.Setup(work, output, errors, work));
+        var code = await CliApp.RunAsync(["eval", AiderPython, "--filter", "scale-generator", "--solver", "files", "--candidates", Path.Combine(work, "candidates"), "--json", .. extra], context);
+        var file = Directory.Exists(Path.Combine(work, ".crucible")) ? Directory.EnumerateFiles(Path.Combine(work, ".crucible"), "verdict.json", SearchOption.AllDirectories).SingleOrDefault() : null;
+        return (code, errors.ToString(), file is null ? null : System.Text.Json.JsonDocument.Parse(File.ReadAllText(file)).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Eval_on_a_suite_without_task_yaml_takes_the_built_in_overlay_and_a_differential_config_file_over_it()
+    {
+        // The user's file widens the domain back to every generated pattern (its contract replaces the built-in one for
+        // Scale.interval): the honest solution, which ends a scale on the computed note, is then flagged on a pattern
+        // that does not span an octave. Without the file, the built-in overlay keeps patterns to one octave: unflagged.
+        var config = _dir.Write("wide.yaml", """
+            schema: crucible.differential-config
+            version: 1
+            tasks:
+              python/scale-generator:
+                requires:
+                  Scale.interval: "True"
+            """);
+
+        var (builtInCode, builtInErrors, builtIn) = await EvalAsync("built-in");
+        var (userCode, userErrors, user) = await EvalAsync("user", "--differential-config", config);
+
+        Assert.True(builtInCode == ExitCodes.Ok, builtInErrors);
+        Assert.Equal("Passed", Find(builtIn!.Value, "status").ToString());
+        Assert.DoesNotContain("does-not-generalise", builtIn.Value.ToString(), StringComparison.Ordinal);
+
+        Assert.True(userCode != 2, userErrors);
+        var flag = Find(user!.Value, "integrity").EnumerateArray().Single(f => Find(f, "rule").GetString() == "integrity.does-not-generalise");
+        var c = Find(flag, "counterexample");
+        Assert.Matches(@"^Scale\(""[^""]+""\); .*\.interval\(""[mMA]+""\)$", Find(c, "call").GetString());
+        Assert.Equal($"--differential-config {config} (python/scale-generator) > built-in overlay (python/scale-generator)", Find(c, "config").GetString());
+        // The file is stored with the run (absolute), so a resumed run reads it again.
+        using var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Directory.EnumerateFiles(_dir["user/.crucible"], "run.json", SearchOption.AllDirectories).Single()));
+        Assert.Equal(config, Find(run.RootElement, "differentialConfig").GetString());
+    }
+
+    [Fact]
+    public async Task A_contract_that_throws_in_eval_is_a_harness_error_naming_the_task_and_key_never_a_flag()
+    {
+        var config = _dir.Write("broken.yaml", """
+            schema: crucible.differential-config
+            version: 1
+            tasks:
+              python/scale-generator:
+                requires:
+                  Scale.interval: "len(pattern) == 7"
+            """);
+
+        var (code, errors, verdict) = await EvalAsync("broken", "--differential-config", config);
+
+        Assert.True(code != 2 && code != ExitCodes.Ok, $"exit {code}: {errors}");
+        Assert.Equal("HarnessError", Find(verdict!.Value, "status").ToString());
+        var reason = Assert.Single(Find(verdict.Value, "reasons").EnumerateArray()).GetString();
+        Assert.StartsWith($"grading failed: task scale-generator: differential contract requires.Scale.interval (--differential-config {config} (python/scale-generator) > built-in overlay (python/scale-generator)) failed on ", reason, StringComparison.Ordinal);
+        Assert.Contains("NameError", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("does-not-generalise", verdict.Value.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_differential_config_file_exits_2_naming_the_file_line_and_key_with_the_fix()
+    {
+        var bad = _dir.Write("bad.yaml", "schema: crucible.differential-config\nversion: 1\ntasks:\n  python/scale-generator:\n    tolerence: 1e-6\n");
+
+        var (evalCode, evalErrors, verdict) = await EvalAsync("bad", "--differential-config", bad);
+        var review = await CliProcess.RunAsync(_dir.Path, "review", _dir.Path, "--task", Path.Combine(AiderPython, "scale-generator"), "--differential-config", bad);
+        var noTask = await CliProcess.RunAsync(_dir.Path, "review", _dir.Path, "--differential-config", bad);
+
+        Assert.Equal(2, evalCode);
+        Assert.Null(verdict); // nothing was graded
+        Assert.Contains($"{bad}:5: unknown key 'tolerence'", evalErrors, StringComparison.Ordinal);
+        Assert.Contains("fix: use one of:", evalErrors, StringComparison.Ordinal);
+        Assert.Contains("(did you mean 'tolerance'?)", evalErrors, StringComparison.Ordinal);
+        Assert.Equal(2, review.ExitCode);
+        Assert.Contains($"{bad}:5: unknown key 'tolerence'", review.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, noTask.ExitCode);
+        Assert.Contains("--differential-config was given without --task", noTask.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>The first property named <paramref name="name"/> (any case), depth first.</summary>
     private static System.Text.Json.JsonElement Find(System.Text.Json.JsonElement e, string name)
     {

@@ -32,11 +32,12 @@ internal static class EvalCommand
         var model = new Option<string?>("--model") { HelpName = "SPEC", Description = "Model spec for model-driven solvers, e.g. anthropic:claude-sonnet-4-5" };
         var cache = new Option<bool>("--cache") { Description = "Replay identical model requests from the response cache in .crucible/ (a deterministic rerun at zero cost)" };
         var noDifferential = new Option<bool>("--no-differential") { Description = "Do not compare passing candidates with the task's reference on generated inputs (saves one reference and one candidate run per pass; integrity.does-not-generalise is then never flagged)" };
+        var differentialConfig = new Option<string?>("--differential-config") { HelpName = "FILE", Description = "Differential configuration per task (schema crucible.differential-config): settings and input contracts for suites without task.yaml; task.yaml wins, then this file, then the built-in overlays (docs/hidden-tests.md)" };
         var (broker, db) = ScaleOutOptions.Create("dispatch grading to 'crucible worker' processes instead of local slots", "where the workers store verdicts");
 
         var command = new Command("eval", "Grade a solver on a task suite; results go to .crucible/crucible.db and .crucible/runs/<id>/.")
         {
-            suite, solver, candidates, jobs, filter, samples, repeat, temperature, json, resume, noSandbox, model, cache, noDifferential, broker, db,
+            suite, solver, candidates, jobs, filter, samples, repeat, temperature, json, resume, noSandbox, model, cache, noDifferential, differentialConfig, broker, db,
         };
         command.Subcommands.Add(EvalCompareCommand.Create(context));
         command.Subcommands.Add(EvalReportCommand.Create(context));
@@ -49,6 +50,7 @@ internal static class EvalCommand
                 Samples = parse.GetValue(samples),
                 Temperature = parse.GetValue(temperature),
                 NoDifferential = parse.GetValue(noDifferential),
+                DifferentialConfig = parse.GetValue(differentialConfig),
             };
             // The endpoints are not stored with the run (they may hold passwords): a resumed run takes them from its own command line.
             var endpoints = Distributed.Endpoints.Parse(parse.GetValue(broker), parse.GetValue(db));
@@ -63,7 +65,7 @@ internal static class EvalCommand
         using var store = new ResultStore(context.DatabasePath);
         var launcher = new EvalLauncher(store, context.RunsDirectory);
         // Paths are stored absolute, so a resumed run finds them from any folder.
-        settings = settings with { Suite = settings.Suite is { } p ? context.FullPath(p) : null, Candidates = settings.Candidates is { } c ? context.FullPath(c) : null };
+        settings = settings with { Suite = settings.Suite is { } p ? context.FullPath(p) : null, Candidates = settings.Candidates is { } c ? context.FullPath(c) : null, DifferentialConfig = settings.DifferentialConfig is { } d ? context.FullPath(d) : null };
         var prepared = launcher.Prepare(settings, resumeId);
         settings = prepared.Settings;
         var sandbox = context.CreateSandbox(settings.NoSandbox);

@@ -36,7 +36,8 @@ internal static class ReviewCommand
     /// <param name="Json">Print JSON instead of a tree.</param>
     /// <param name="Principles">With a model: critique only the first N principles, in constitution order (one model call each). Null: all.</param>
     /// <param name="NoDifferential">With a task: skip differential testing against the task's reference (it runs the candidate in the sandbox).</param>
-    internal sealed record Settings(string? Path, string? Diff, string? Task, string? Constitution, string? Model, bool Json, int? Principles = null, bool NoDifferential = false);
+    /// <param name="DifferentialConfig">With a task: a differential configuration file (<c>--differential-config</c>) applied under the task's own task.yaml.</param>
+    internal sealed record Settings(string? Path, string? Diff, string? Task, string? Constitution, string? Model, bool Json, int? Principles = null, bool NoDifferential = false, string? DifferentialConfig = null);
 
     /// <summary>The model-driven half of a review.</summary>
     /// <param name="Model">The model spec.</param>
@@ -72,12 +73,13 @@ internal static class ReviewCommand
         var json = new Option<bool>("--json") { Description = "Print the review as JSON on stdout" };
         var principles = new Option<int?>("--principles") { Description = "With --model: critique only the first N principles, in constitution order (one model call each; default: all)" };
         var noDifferential = new Option<bool>("--no-differential") { Description = "With --task: do not compare the candidate with the task's reference on generated inputs" };
+        var differentialConfig = new Option<string?>("--differential-config") { HelpName = "FILE", Description = "With --task: differential configuration per task (schema crucible.differential-config); task.yaml wins, then this file, then the built-in overlays" };
         var command = new Command("review", "Review a change against the constitution (exit 1 when an integrity check fires, 2 on bad input).")
         {
-            path, diff, task, constitution, model, json, principles, noDifferential,
+            path, diff, task, constitution, model, json, principles, noDifferential, differentialConfig,
         };
         context.SetAction(command, (parse, ct) => RunAsync(
-            new Settings(parse.GetValue(path), parse.GetValue(diff), parse.GetValue(task), parse.GetValue(constitution), parse.GetValue(model), parse.GetValue(json), parse.GetValue(principles), parse.GetValue(noDifferential)),
+            new Settings(parse.GetValue(path), parse.GetValue(diff), parse.GetValue(task), parse.GetValue(constitution), parse.GetValue(model), parse.GetValue(json), parse.GetValue(principles), parse.GetValue(noDifferential), parse.GetValue(differentialConfig)),
             context, ct));
         return command;
     }
@@ -100,7 +102,12 @@ internal static class ReviewCommand
             throw new BadInputException("--principles was given without --model", "add --model SPEC for the AI review, or drop --principles");
         }
         var constitution = settings.Constitution is null ? ConstitutionLoader.Default : ConstitutionLoader.Load(context.FullPath(settings.Constitution));
-        var task = settings.Task is null ? null : LoadTask(context.FullPath(settings.Task));
+        if (settings.DifferentialConfig is not null && settings.Task is null)
+        {
+            throw new BadInputException("--differential-config was given without --task", "add --task DIR (differential testing compares against a task's reference), or drop --differential-config");
+        }
+        var overlay = settings.DifferentialConfig is { } config ? DifferentialOverlay.Load(context.FullPath(config)) : null;
+        var task = settings.Task is null ? null : LoadTask(context.FullPath(settings.Task), overlay);
         var changes = LoadChanges(context, settings, task);
         var result = AutomatedReview.Run(constitution, changes, task is null ? null : CheckContext.FromTask(task));
         var review = settings.Model is null ? null : await CritiqueAsync(context, settings.Model, settings.Principles, result, task, cancellationToken).ConfigureAwait(false);
@@ -144,9 +151,13 @@ internal static class ReviewCommand
                 output.MarkupLine($"  input:    {Markup.Escape(c.Call)}");
                 output.MarkupLine($"  expected: {Markup.Escape(c.Expected)}");
                 output.MarkupLine($"  got:      {Markup.Escape(c.Got)}");
+                if (report.Config is { } config)
+                {
+                    output.MarkupLine($"  config:   {Markup.Escape(config)}");
+                }
                 return;
             case { Status: DifferentialStatus.Agrees }:
-                output.MarkupLine($"[green]differential:[/] agrees with the reference on {report.Compared} generated input(s) (seed {report.Seed}; {report.Invalid} invalid, {report.CandidateTimeouts} timed out{(report.FirstTimeout is { } first ? $", first {Markup.Escape(first)}" : "")})");
+                output.MarkupLine($"[green]differential:[/] agrees with the reference on {report.Compared} generated input(s) (seed {report.Seed}; {report.Invalid} invalid{(report.RejectedByContract > 0 ? $" ({report.RejectedByContract} outside the input contracts)" : "")}, {report.CandidateTimeouts} timed out{(report.FirstTimeout is { } first ? $", first {Markup.Escape(first)}" : "")}){(report.Config is { } source ? $"; config: {Markup.Escape(source)}" : "")}");
                 return;
             default:
                 output.MarkupLine($"[grey]differential: not comparable: {Markup.Escape(report.Reason)}[/]");
@@ -178,9 +189,9 @@ internal static class ReviewCommand
         return new AiReview(model, critiques, tokens, cost);
     }
 
-    private static TaskSpec LoadTask(string dir)
+    private static TaskSpec LoadTask(string dir, DifferentialOverlay? overlay)
     {
-        var suite = TaskSuites.Load(dir);
+        var suite = TaskSuites.Load(dir, overlay);
         return suite.Tasks.Count switch
         {
             1 => suite.Tasks[0],

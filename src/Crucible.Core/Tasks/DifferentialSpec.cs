@@ -30,4 +30,37 @@ public sealed record DifferentialSpec
 
     /// <summary>Seed of the input generators; null uses the default seed. Recorded in every result.</summary>
     public int? Seed { get; init; }
+
+    /// <summary>
+    /// Input contracts (preconditions), as EvalPlus ships them: entry point (a function, <c>Type.Method</c>, or a class
+    /// name for its constructor) → an expression in the task's language over the arguments by parameter name. The
+    /// reference's driver evaluates it before the call; an input that fails it is invalid and not compared. Empty: none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Requires { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Where the settings came from, highest precedence first (e.g. <c>task.yaml</c>, <c>--differential-config FILE</c>,
+    /// <c>built-in overlay NAME</c>); empty when nothing was configured. Recorded in the differential report.
+    /// </summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
+    /// <summary>True when no key is set (everything inferred).</summary>
+    public bool IsEmpty => Enabled is null && Tolerance is null && Ordering is null && EntryPoints.Count == 0 && Inputs.Count == 0 && HintEntryPoint is null && Seed is null && Requires.Count == 0;
+
+    /// <summary>
+    /// This spec with every key it leaves unset taken from <paramref name="lower"/> (a source of lower precedence);
+    /// contracts merge per entry point, this spec's winning. The sources are this spec's followed by the lower one's.
+    /// </summary>
+    public DifferentialSpec Over(DifferentialSpec lower) => new()
+    {
+        Enabled = Enabled ?? lower.Enabled,
+        Tolerance = Tolerance ?? lower.Tolerance,
+        Ordering = Ordering ?? lower.Ordering,
+        EntryPoints = EntryPoints.Count > 0 ? EntryPoints : lower.EntryPoints,
+        Inputs = Inputs.Count > 0 ? Inputs : lower.Inputs,
+        HintEntryPoint = Inputs.Count > 0 ? HintEntryPoint : lower.HintEntryPoint ?? HintEntryPoint,
+        Seed = Seed ?? lower.Seed,
+        Requires = lower.Requires.Concat(Requires).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
+        Sources = [.. Sources, .. lower.Sources],
+    };
 }

@@ -87,7 +87,11 @@ public sealed record IntegrityFlag(string Rule, string Message, string? File = n
 /// <param name="Got">What the candidate returned or threw (canonical JSON).</param>
 /// <param name="Seed">Seed of the input generators that produced the input.</param>
 /// <param name="Case">0-based index of the case among the generated cases.</param>
-public sealed record Counterexample(string Call, string Expected, string Got, int Seed, int Case);
+public sealed record Counterexample(string Call, string Expected, string Got, int Seed, int Case)
+{
+    /// <summary>Where the task's differential configuration came from (task.yaml, a user file, a built-in overlay), or null when everything was inferred.</summary>
+    public string? Config { get; init; }
+}
 
 /// <summary>
 /// The harness's judgement of one attempt at one task. Only the harness creates verdicts; nothing the

@@ -32,6 +32,12 @@ public sealed record EvalSettings(string? Suite, string Solver, string? Candidat
     /// </summary>
     public bool NoDifferential { get; init; }
 
+    /// <summary>
+    /// A differential configuration file (<c>--differential-config</c>, schema <c>crucible.differential-config</c>): per-task
+    /// settings and input contracts for suites without task.yaml. Stored with the run (absolute) and read again on resume.
+    /// </summary>
+    public string? DifferentialConfig { get; init; }
+
     /// <summary>Temperature sent when several samples are drawn and none was given: samples must be able to differ.</summary>
     public const double DefaultSamplingTemperature = 1.0;
 
@@ -97,7 +103,8 @@ public sealed class EvalLauncher(ResultStore store, string runsDirectory)
             run = new StoredRun(id, settings.Suite, settings.Solver, JsonSerializer.Serialize(settings, ResultStore.Json), Path.Combine(runsDirectory, id), DateTimeOffset.UtcNow, null, RunStatuses.Created);
         }
         Validate(settings);
-        var suite = TaskSuites.Filter(TaskSuites.Load(settings.Suite!), settings.Filter);
+        var overlay = settings.DifferentialConfig is { } config ? DifferentialOverlay.Load(config) : null;
+        var suite = TaskSuites.Filter(TaskSuites.Load(settings.Suite!, overlay), settings.Filter);
         if (suite.Tasks.Count == 0)
         {
             throw new BadInputException($"no runnable task in '{settings.Suite}' matches the filter '{settings.Filter}'", "check the ids with 'crucible tasks list SUITE'");

@@ -43,6 +43,70 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
         global using System.Threading.Tasks;
         """;
 
+    /// <summary>The file name the generated contracts compile under (their diagnostics name it).</summary>
+    private const string ContractFile = "<crucible-contracts>.cs";
+
+    /// <summary>The task harvested, its reference folder, and the parameters of each static entry point (for contracts).</summary>
+    private (TaskSpec Task, string ReferenceDir, Dictionary<string, IReadOnlyList<(string Type, string Name)>> Parameters)? _harvested;
+
+    /// <summary>
+    /// The task's contracts as C# for the reference's driver only (null for any other folder, or without contracts): one
+    /// static method per contract with the entry point's parameters as declared, and <c>Contracts.All</c> binding each key
+    /// to it over the bound argument values. Each contract's line, to name it in compile errors.
+    /// </summary>
+    private (string Source, IReadOnlyList<(int Line, string Key)> Lines)? ContractSource(string dir)
+    {
+        if (_harvested is not { } h || dir != h.ReferenceDir || h.Task.Differential.Requires.Count == 0)
+        {
+            return null;
+        }
+        var lines = new List<string>
+        {
+            "namespace CrucibleDifferentialDriver",
+            "{",
+            "    using System;",
+            "    using System.Collections.Generic;",
+            "    using System.Linq;",
+            "    internal static class Contracts",
+            "    {",
+            "        public static readonly Dictionary<string, Func<object?[], bool>> All = new()",
+            "        {",
+        };
+        var keys = h.Task.Differential.Requires.Keys.ToList();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (!h.Parameters.TryGetValue(keys[i], out var parameters))
+            {
+                throw new DifferentialConfigException(h.Task, keys[i], $"names no public static method the tests call (C# contracts guard Type.Method entry points; known: {string.Join(", ", h.Parameters.Keys)})");
+            }
+            lines.Add($"            [\"{keys[i]}\"] = v => v.Length == {parameters.Count} ? C{i}({string.Join(", ", parameters.Select((p, k) => $"({p.Type})v[{k}]!"))}) : true,");
+        }
+        lines.Add("        };");
+        var starts = new List<(int, string)>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            starts.Add((lines.Count + 1, keys[i]));
+            lines.Add($"        private static bool C{i}({string.Join(", ", h.Parameters[keys[i]].Select(p => $"{p.Type} {p.Name}"))}) => ({h.Task.Differential.Requires[keys[i]]});");
+        }
+        lines.Add("    }");
+        lines.Add("}");
+        return (string.Join("\n", lines) + "\n", starts);
+    }
+
+    /// <summary>A compile error in the generated contracts is the configuration's (the reference builds without them).</summary>
+    /// <exception cref="DifferentialConfigException">A diagnostic is located in the contracts.</exception>
+    private void ThrowOnContractErrors((string Source, IReadOnlyList<(int Line, string Key)> Lines)? contracts, IEnumerable<string> errors)
+    {
+        if (contracts is not { } c || errors.FirstOrDefault(e => e.StartsWith(ContractFile, StringComparison.Ordinal)) is not { } error)
+        {
+            return;
+        }
+        var at = System.Text.RegularExpressions.Regex.Match(error, @"^<crucible-contracts>\.cs\((\d+),");
+        var line = at.Success ? int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        var key = c.Lines.LastOrDefault(l => l.Line <= line).Key ?? c.Lines[0].Key;
+        throw new DifferentialConfigException(_harvested!.Value.Task, key, $"does not compile: {error}");
+    }
+
     public Task<HarvestedApi> HarvestAsync(TaskSpec task, string referenceDir, CancellationToken ct)
     {
         // Public static methods of the reference, by simple class name; the classes whose instances can be built; the enums.
@@ -124,6 +188,8 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
                 [.. x.Item2.Method.ParameterList.Parameters.Select(p => p.Type?.ToString() ?? "")]))
             .Concat(built.Order(StringComparer.Ordinal).Select(name => new EntryPoint(name, InstanceTarget(name, constructible), [])))
             .ToList();
+        _harvested = (task, referenceDir, called.ToDictionary(key => key,
+            key => (IReadOnlyList<(string, string)>)[.. methods[key][0].Method.ParameterList.Parameters.Select(p => (p.Type?.ToString() ?? "object", p.Identifier.Text))], StringComparer.Ordinal));
         if (entries.Count == 0)
         {
             var generic = task.TestFiles.Where(f => f.Path.EndsWith(".cs", StringComparison.Ordinal))
@@ -382,6 +448,11 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
         }
         var trees = SourceFiles(dir).Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), ParseOptions, Path.GetRelativePath(dir, f), cancellationToken: ct)).ToList();
         trees.Add(CSharpSyntaxTree.ParseText(DriverSource.Value, ParseOptions, "<crucible-driver>.cs", cancellationToken: ct));
+        var contracts = ContractSource(dir);
+        if (contracts is { } contractSource)
+        {
+            trees.Add(CSharpSyntaxTree.ParseText(contractSource.Source, ParseOptions, ContractFile, cancellationToken: ct));
+        }
         var projects = Directory.EnumerateFiles(dir, "*.csproj", SearchOption.TopDirectoryOnly).Select(File.ReadAllText).ToList();
         if (projects.Count == 0 || projects.Any(p => p.Contains("<ImplicitUsings>enable</ImplicitUsings>", StringComparison.OrdinalIgnoreCase)))
         {
@@ -395,7 +466,8 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
             var emit = compilation.Emit(dll, cancellationToken: ct);
             if (!emit.Success)
             {
-                var errors = emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).Select(d => d.ToString());
+                var errors = emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).Select(d => d.ToString()).ToList();
+                ThrowOnContractErrors(contracts, errors);
                 return Task.FromResult<string?>(string.Join(" | ", errors));
             }
         }

@@ -43,7 +43,7 @@ public sealed class DifferentialChecker : IIntegrityChecker
     public static IReadOnlyList<IntegrityFlag> Flags(DifferentialReport report) =>
         report is { Status: DifferentialStatus.Disagrees, Counterexample: { } c }
             ? [new IntegrityFlag(Rule,
-                $"passes the visible tests but disagrees with the reference solution on an input the tests do not use: {c.Call} should give {c.Expected}, got {c.Got} (generator seed {c.Seed}, case {c.Case} of {report.Cases})",
+                $"passes the visible tests but disagrees with the reference solution on an input the tests do not use: {c.Call} should give {c.Expected}, got {c.Got} (generator seed {c.Seed}, case {c.Case} of {report.Cases}{(report.Config is { } config ? $"; differential config: {config}" : "")})",
                 Snippet: c.Call) { Counterexample = c }]
             : [];
 }

@@ -43,6 +43,15 @@ public sealed record DifferentialReport
     /// <summary>Cases the reference rejected (threw or could not take): invalid inputs, not compared.</summary>
     public int Invalid { get; init; }
 
+    /// <summary>
+    /// Cases the reference's input contracts (<c>requires</c>) rejected: wholly (counted in <see cref="Invalid"/> too) or, for
+    /// an object, from the step whose call was outside the contract on (the steps before it are compared).
+    /// </summary>
+    public int RejectedByContract { get; init; }
+
+    /// <summary>Where the task's differential configuration came from, highest precedence first, or null when everything was inferred.</summary>
+    public string? Config { get; init; }
+
     /// <summary>Cases the candidate did not finish in time: not compared.</summary>
     public int CandidateTimeouts { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Crucible.Core;
 using Crucible.Core.IO;
 using Crucible.Core.Sandbox;
 using Crucible.Core.Tasks;
@@ -54,15 +55,16 @@ public sealed class DifferentialTester
     {
         var clock = Stopwatch.StartNew();
         var report = await CompareCoreAsync(task, candidatePath, cancellationToken).ConfigureAwait(false);
-        return report with { Duration = clock.Elapsed };
+        return report with { Duration = clock.Elapsed, Config = report.Config ?? ConfigOf(task) };
     }
 
     private async Task<DifferentialReport> CompareCoreAsync(TaskSpec task, string? candidatePath, CancellationToken ct)
     {
         var seed = task.Differential.Seed ?? _limits.Seed;
+        var config = ConfigOf(task);
         if (Precondition(task) is { } reason)
         {
-            return DifferentialReport.NotComparable(task.Id, reason, seed);
+            return DifferentialReport.NotComparable(task.Id, reason, seed) with { Config = config };
         }
         ILanguageDriver driver = task.Language switch
         {
@@ -98,17 +100,23 @@ public sealed class DifferentialTester
                 return DifferentialReport.NotComparable(task.Id, "no inputs could be generated (no literal arguments in the tests and no input hints)", seed);
             }
             var casesJson = new JsonArray([.. cases.Select(c => c.ToDriverJson())]);
+            var contracts = Contracts(task, entries);
+            // Contracts go to the reference's driver only: the candidate is called on every case, and a case the reference's
+            // contract rejects is simply not compared.
+            var referenceCases = contracts.Count == 0 ? casesJson : new JsonArray([.. cases.Select(c => WithContracts(c, contracts))]);
 
             if (await driver.PrepareAsync(referenceDir, ct).ConfigureAwait(false) is { } refError)
             {
                 return DifferentialReport.NotComparable(task.Id, $"the reference does not build standalone: {refError}", seed);
             }
-            var first = await driver.RunAsync(referenceDir, casesJson, ct).ConfigureAwait(false);
-            var second = await driver.RunAsync(referenceDir, casesJson, ct).ConfigureAwait(false);
+            var first = await driver.RunAsync(referenceDir, referenceCases, ct).ConfigureAwait(false);
+            var second = await driver.RunAsync(referenceDir, referenceCases, ct).ConfigureAwait(false);
             if (first.Error is { } runError)
             {
                 return DifferentialReport.NotComparable(task.Id, $"the reference driver failed: {runError}", seed) with { Cases = cases.Count };
             }
+            ThrowOnContractError(task, cases, first.Results);
+            var rejectedByContract = first.Results.Count(RejectedByContract);
             var comparer = new ResultComparer(task.Differential.Tolerance ?? InferredTolerance(task) ?? _limits.Tolerance, Unordered(task));
             // A case that ran out of time in either run says nothing about determinism; it is not compared at all.
             var unstable = Enumerable.Range(0, Math.Min(first.Results.Count, second.Results.Count))
@@ -124,7 +132,7 @@ public sealed class DifferentialTester
             }
             if (candidateDir is null)
             {
-                return new DifferentialReport { TaskId = task.Id, Status = DifferentialStatus.Agrees, Reason = "reference only", Seed = seed, Cases = cases.Count, Compared = valid, Invalid = cases.Count - valid };
+                return new DifferentialReport { TaskId = task.Id, Status = DifferentialStatus.Agrees, Reason = "reference only", Seed = seed, Cases = cases.Count, Compared = valid, Invalid = cases.Count - valid, RejectedByContract = rejectedByContract, Config = config };
             }
             if (await driver.PrepareAsync(candidateDir, ct).ConfigureAwait(false) is { } candError)
             {
@@ -155,15 +163,17 @@ public sealed class DifferentialTester
                     return new DifferentialReport
                     {
                         TaskId = task.Id, Status = DifferentialStatus.Disagrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts, FirstTimeout = firstTimeout,
+                        RejectedByContract = rejectedByContract, Config = config,
                         Reason = $"disagrees with the reference on {cases[i].Display}",
-                        Counterexample = Counterexample(comparer, cases[i], expected, actual, seed, i),
+                        Counterexample = Counterexample(comparer, cases[i], expected, actual, seed, i) with { Config = config },
                     };
                 }
             }
             return new DifferentialReport
             {
                 TaskId = task.Id, Status = DifferentialStatus.Agrees, Seed = seed, Cases = cases.Count, Compared = compared, Invalid = invalid, CandidateTimeouts = timeouts, FirstTimeout = firstTimeout,
-                Reason = $"agrees on {compared} generated input(s)" + (timeouts > 0 ? $"; {timeouts} not finished in time, first {firstTimeout}" : ""),
+                RejectedByContract = rejectedByContract, Config = config,
+                Reason = $"agrees on {compared} generated input(s)" + (rejectedByContract > 0 ? $"; {rejectedByContract} outside the input contracts" : "") + (timeouts > 0 ? $"; {timeouts} not finished in time, first {firstTimeout}" : ""),
             };
         }
         finally
@@ -181,7 +191,7 @@ public sealed class DifferentialTester
     {
         var clock = Stopwatch.StartNew();
         var report = await CompareCoreAsync(task, null, cancellationToken).ConfigureAwait(false);
-        return report with { Duration = clock.Elapsed };
+        return report with { Duration = clock.Elapsed, Config = report.Config ?? ConfigOf(task) };
     }
 
     /// <summary>
@@ -197,6 +207,75 @@ public sealed class DifferentialTester
             return new Counterexample(shown.Display, want[step]?.ToJsonString() ?? "null", step < got.Count ? got[step]?.ToJsonString() ?? "null" : "(no such step: the sequence ended earlier)", seed, index);
         }
         return new Counterexample(c.Display, Show(expected), Show(actual), seed, index);
+    }
+
+    /// <summary>Where <paramref name="task"/>'s differential configuration came from, highest precedence first; null when inferred.</summary>
+    internal static string? ConfigOf(TaskSpec task) => task.Differential.Sources.Count > 0 ? string.Join(" > ", task.Differential.Sources) : null;
+
+    /// <summary>Marks the Go driver's generated contract file in build errors (see <see cref="GoDriver"/>).</summary>
+    internal const string ContractSourceMarker = "crucible_contracts.go";
+
+    /// <summary>
+    /// The task's contracts by entry point they guard (the entry's <see cref="EntryPoint.Display"/> name for a function or a
+    /// constructor, <c>Display.method</c> for a method of an object entry).
+    /// </summary>
+    /// <exception cref="DifferentialConfigException">A contract names no entry point the tests call.</exception>
+    internal static IReadOnlyDictionary<string, string> Contracts(TaskSpec task, IReadOnlyList<EntryPoint> entries)
+    {
+        var requires = task.Differential.Requires;
+        foreach (var key in requires.Keys)
+        {
+            if (!entries.Any(e => Guards(key, e)))
+            {
+                throw new DifferentialConfigException(task, key,
+                    $"names no entry point the tests call (entry points: {string.Join(", ", entries.Select(e => e.Display))})");
+            }
+        }
+        return requires;
+    }
+
+    /// <summary>True when contract <paramref name="key"/> guards a call of <paramref name="entry"/>: the entry itself, or one of its methods.</summary>
+    private static bool Guards(string key, EntryPoint entry) =>
+        key == entry.Display || (entry.Target.ContainsKey("instance") && key.StartsWith(entry.Display + ".", StringComparison.Ordinal));
+
+    /// <summary>The case for the reference's driver: its target with the contracts that guard it (<c>requires</c>: key → expression).</summary>
+    private static JsonObject WithContracts(GeneratedCase c, IReadOnlyDictionary<string, string> contracts)
+    {
+        var o = c.ToDriverJson();
+        var guarding = contracts.Where(p => Guards(p.Key, c.Entry)).ToList();
+        if (guarding.Count > 0)
+        {
+            o["requires"] = new JsonObject(guarding.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value))));
+        }
+        return o;
+    }
+
+    /// <summary>
+    /// A reference result rejected by a contract: the whole case (<c>{"invalid": "requires"}</c>) or, for an object, the
+    /// step where the sequence was cut.
+    /// </summary>
+    private static bool RejectedByContract(JsonNode? result) =>
+        result is JsonObject o && (ByContract(o) || (o["ok"] is JsonObject ok && ok["__steps__"] is JsonArray { Count: > 0 } steps && steps[^1] is JsonObject last && ByContract(last)));
+
+    /// <summary>A driver's <c>{"invalid": "requires"}</c> (other invalid inputs, such as arguments that do not convert, say why otherwise).</summary>
+    private static bool ByContract(JsonObject o) => o["invalid"] is JsonValue v && v.TryGetValue<string>(out var why) && why == "requires";
+
+    /// <summary>A contract that threw is the configuration's error, never the candidate's: it stops the comparison.</summary>
+    private static void ThrowOnContractError(TaskSpec task, IReadOnlyList<GeneratedCase> cases, IReadOnlyList<JsonNode?> results)
+    {
+        for (var i = 0; i < results.Count; i++)
+        {
+            var error = results[i] is JsonObject o
+                ? o["contract_error"] is not null ? o
+                : o["ok"] is JsonObject ok && ok["__steps__"] is JsonArray { Count: > 0 } steps && steps[^1] is JsonObject last && last["contract_error"] is not null ? last
+                : null
+                : null;
+            if (error is not null)
+            {
+                throw new DifferentialConfigException(task, error["contract_error"]!.GetValue<string>(),
+                    $"failed on {cases[i].Display}: {error["detail"]?.GetValue<string>() ?? "error"}");
+            }
+        }
     }
 
     private static bool TimedOut(JsonNode? result) => result is JsonObject o && o.ContainsKey("timeout");
@@ -357,4 +436,26 @@ internal interface ILanguageDriver
     Task<string?> PrepareAsync(string dir, CancellationToken ct);
 
     Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct);
+}
+
+/// <summary>
+/// A task's differential configuration is unusable: a contract that does not compile, throws, or names no entry point.
+/// Bad input (exit 2), never a verdict about the candidate.
+/// </summary>
+public sealed class DifferentialConfigException : BadInputException
+{
+    /// <summary>The error for contract <paramref name="key"/> of <paramref name="task"/>.</summary>
+    public DifferentialConfigException(TaskSpec task, string key, string problem)
+        : base($"task {task.Id}: differential contract requires.{key} ({(task.Differential.Sources.Count > 0 ? string.Join(" > ", task.Differential.Sources) : "task.yaml")}) {problem}",
+            "fix the expression: it is written in the task's language over the arguments by parameter name, must evaluate to true or false without throwing, and is keyed by a function, Type.Method, or a class name for its constructor (docs/hidden-tests.md)")
+    {
+        TaskId = task.Id;
+        Key = key;
+    }
+
+    /// <summary>The task whose configuration is at fault.</summary>
+    public string TaskId { get; }
+
+    /// <summary>The contract's key.</summary>
+    public string Key { get; }
 }

@@ -41,6 +41,15 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
     /// </summary>
     private IReadOnlyList<TaskFile> _support = [];
 
+    /// <summary>The task harvested (its contracts and its name in configuration errors).</summary>
+    private TaskSpec? _task;
+
+    /// <summary>Parameter names and types of each function and constructor, for the contracts that guard them.</summary>
+    private readonly Dictionary<string, (IReadOnlyList<string> Names, IReadOnlyList<string> Types)> _signatures = new(StringComparer.Ordinal);
+
+    /// <summary>The generated contract file is compiled into the reference's driver only (the candidate is never checked against it).</summary>
+    private string? _referenceDir;
+
     private static string Resource(string name)
     {
         using var stream = typeof(GoDriver).Assembly.GetManifestResourceStream(name)!;
@@ -53,6 +62,8 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         {
             return new([], [], [], "the task has no go.mod: the driver imports the package as a module");
         }
+        _task = task;
+        _referenceDir = referenceDir;
         _support = [.. task.TestFiles.Where(f => f.Path.EndsWith(".go", StringComparison.Ordinal) && !f.Path.EndsWith("_test.go", StringComparison.Ordinal))];
         foreach (var f in _support)
         {
@@ -90,6 +101,7 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         {
             var name = e["name"]!.GetValue<string>();
             var parameters = Strings(e["params"]);
+            _signatures[name] = (Strings(e["names"]), parameters);
             var own = seeds.Count(s => s.Entry == name);
             // Only a function the tests never call with literal arguments gets typed inputs: the tests' tuples stay the domain.
             var typed = own > 0 ? [] : inputs.Tuples(parameters);
@@ -104,6 +116,7 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         foreach (var o in (doc["objects"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var name = o["name"]!.GetValue<string>();
+            _signatures[name] = (Strings(o["names"]), Strings(o["params"]));
             var methods = (o["methods"] as JsonArray ?? []).OfType<JsonObject>().Select(m => (Name: m["name"]!.GetValue<string>(), Params: Strings(m["params"]))).ToList();
             var ctorTuples = seeds.Where(s => s.Entry == name).Select(s => s.Arguments).ToList();
             var tested = (doc["sequences"] as JsonArray ?? []).OfType<JsonObject>().Where(q => q["name"]?.GetValue<string>() == name)
@@ -151,9 +164,98 @@ internal sealed partial class GoDriver(ISandbox sandbox, DifferentialLimits limi
         var driverDir = Path.Combine(dir, DriverPackage);
         Directory.CreateDirectory(driverDir);
         File.WriteAllText(Path.Combine(driverDir, "main.go"), program);
+        var contracts = dir == _referenceDir && _task is { Differential.Requires.Count: > 0 } ? ContractSource(module.Groups[1].Value, _task) : ((string Source, IReadOnlyList<(int Line, string Key)> Lines)?)null;
+        if (contracts is not null)
+        {
+            File.WriteAllText(Path.Combine(driverDir, DifferentialTester.ContractSourceMarker), contracts.Value.Source);
+        }
         var result = await sandbox.ExecuteAsync(new SandboxCommand("go", ["build", "-o", DriverBinary, "./" + DriverPackage]), DifferentialTester.Policy(dir, limits, Environment), ct).ConfigureAwait(false);
-        return result.Succeeded && File.Exists(Path.Combine(dir, DriverBinary)) ? null : DriverProcess.Tail(result);
+        if (result.Succeeded && File.Exists(Path.Combine(dir, DriverBinary)))
+        {
+            return null;
+        }
+        var output = result.Stderr.Text + result.Stdout.Text;
+        if (contracts is not null && Regex.Match(output, Regex.Escape(DifferentialTester.ContractSourceMarker) + @":(\d+)") is { Success: true } at)
+        {
+            // The reference builds without them (the candidate's driver is the same program minus this file): the contract is at fault.
+            var line = int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture);
+            var key = contracts.Value.Lines.LastOrDefault(l => l.Line <= line).Key ?? contracts.Value.Lines[0].Key;
+            var message = output.Split('\n').FirstOrDefault(l => l.Contains(DifferentialTester.ContractSourceMarker, StringComparison.Ordinal))?.Trim() ?? DriverProcess.Tail(result);
+            throw new DifferentialConfigException(_task!, key, $"does not compile: {message}");
+        }
+        return DriverProcess.Tail(result);
     }
+
+    /// <summary>
+    /// The Go source of the task's contracts: one function per guarded function or constructor that decodes the JSON
+    /// arguments into variables named as the parameters (exported type names qualified with the solution package) and
+    /// evaluates the expression, a panic in it reported as an error. Each contract's first line, to name it in build errors.
+    /// </summary>
+    private (string Source, IReadOnlyList<(int Line, string Key)> Lines) ContractSource(string module, TaskSpec task)
+    {
+        var lines = new List<string>
+        {
+            "// Generated by Crucible: the task's input contracts (differential: requires), compiled into the reference's driver only.",
+            "package main",
+            "",
+            "import (",
+            "\t\"encoding/json\"",
+            "\t\"fmt\"",
+            "\t\"math\"",
+            "\t\"strings\"",
+            "\t\"unicode\"",
+            "",
+            $"\tsolution \"{module}\"",
+            ")",
+            "",
+            "var _ = json.Unmarshal",
+            "var _ = fmt.Errorf",
+            "var _ = math.Abs",
+            "var _ = strings.Count",
+            "var _ = unicode.IsLetter",
+            $"var _ = solution.{_entries.FirstOrDefault() ?? task.Differential.Requires.Keys.First()}",
+            "",
+            "func init() {",
+        };
+        var starts = new List<(int, string)>();
+        foreach (var (key, expression) in task.Differential.Requires)
+        {
+            if (!_signatures.TryGetValue(key, out var signature))
+            {
+                throw new DifferentialConfigException(task, key, $"names no function or constructor of the Go package the tests call (Go contracts guard functions and constructors; known: {string.Join(", ", _signatures.Keys)})");
+            }
+            starts.Add((lines.Count + 1, key));
+            lines.Add($"\tcontracts[\"{key}\"] = func(raws []json.RawMessage) (holds bool, err error) {{");
+            lines.Add($"\t\tif len(raws) != {signature.Types.Count} {{");
+            lines.Add("\t\t\treturn true, nil // the call itself rejects a wrong number of arguments");
+            lines.Add("\t\t}");
+            for (var i = 0; i < signature.Types.Count; i++)
+            {
+                var name = i < signature.Names.Count && signature.Names[i] != "_" ? signature.Names[i] : $"arg{i}";
+                lines.Add($"\t\tvar {name} {GoType(signature.Types[i])}");
+                lines.Add($"\t\tif json.Unmarshal(raws[{i}], &{name}) != nil {{");
+                lines.Add("\t\t\treturn true, nil // arguments that do not decode are rejected by the call (bad-input)");
+                lines.Add("\t\t}");
+                lines.Add($"\t\t_ = {name}");
+            }
+            lines.Add("\t\tdefer func() {");
+            lines.Add("\t\t\tif r := recover(); r != nil {");
+            lines.Add("\t\t\t\terr = fmt.Errorf(\"panic: %v\", r)");
+            lines.Add("\t\t\t}");
+            lines.Add("\t\t}()");
+            lines.Add($"\t\treturn {expression}, nil");
+            lines.Add("\t}");
+        }
+        lines.Add("}");
+        return (string.Join("\n", lines) + "\n", starts);
+    }
+
+    /// <summary>A parameter type as written in the solution package, usable from the driver package.</summary>
+    private static string GoType(string type) =>
+        ExportedName().Replace(type.StartsWith("...", StringComparison.Ordinal) ? "[]" + type[3..] : type, "solution.$1");
+
+    [GeneratedRegex(@"(?<![\w.])([A-Z]\w*)")]
+    private static partial Regex ExportedName();
 
     /// <summary>
     /// Runs the cases. A call that times out cannot be stopped inside the Go process (a goroutine cannot be killed), so

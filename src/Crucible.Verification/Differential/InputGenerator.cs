@@ -28,7 +28,11 @@ public sealed record GeneratedCase(EntryPoint Entry, JsonArray Arguments)
             .Prepend($"{(Entry.Target.ContainsKey("module") || Entry.Target.ContainsKey("name") ? "" : "new ")}{Entry.Display}({Join(ctor)})"))
         : $"{Entry.Display}({Join(Arguments)})";
 
-    private static string Join(JsonArray args) => string.Join(", ", args.Select(a => a?.ToJsonString() ?? "null"));
+    // Python keyword-only arguments travel as a last {"__kwargs__": {...}} entry (driver.py) and are shown as name=value.
+    private static string Join(JsonArray args) => string.Join(", ", args.SelectMany(a =>
+        a is JsonObject { Count: 1 } o && o["__kwargs__"] is JsonObject named
+            ? named.Select(p => $"{p.Key}={p.Value?.ToJsonString() ?? "null"}")
+            : [a?.ToJsonString() ?? "null"]));
 
     /// <summary>The case as the driver reads it: the entry point's target plus <c>args</c>.</summary>
     public JsonObject ToDriverJson()

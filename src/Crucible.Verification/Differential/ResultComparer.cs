@@ -81,7 +81,8 @@ public sealed record ResultComparer(double Tolerance, bool Unordered)
     /// </summary>
     private bool SameSteps(JsonArray a, JsonArray b)
     {
-        var n = a.Count > 0 && a[^1] is JsonObject last && last.ContainsKey("throws") ? a.Count - 1 : a.Count;
+        // A step outside the reference's input contract ("invalid") ends the sequence as a throw does.
+        var n = a.Count > 0 && a[^1] is JsonObject last && (last.ContainsKey("throws") || last.ContainsKey("invalid")) ? a.Count - 1 : a.Count;
         for (var i = 0; i < n; i++)
         {
             if (i >= b.Count)
@@ -115,7 +116,7 @@ public sealed record ResultComparer(double Tolerance, bool Unordered)
     /// </summary>
     public static bool RejectedEarlier(JsonObject expected, JsonObject actual) =>
         actual.ContainsKey("throws") && expected["ok"] is JsonObject o && o["__steps__"] is JsonArray { Count: > 0 } steps
-        && (steps.Count == 1 || (steps[^1] is JsonObject last && last.ContainsKey("throws")));
+        && (steps.Count == 1 || (steps[^1] is JsonObject last && (last.ContainsKey("throws") || last.ContainsKey("invalid"))));
 
     private bool SameMultiset(JsonArray a, JsonArray b)
     {

@@ -141,6 +141,8 @@ def argjson(v, depth=0):
         if any(x is NOT_DATA for x in items):
             return NOT_DATA
         return {"__tuple__": items} if isinstance(v, tuple) else items
+    if isinstance(v, dict) and len(v) == 1 and KWARGS in v and isinstance(v[KWARGS], dict):
+        return v  # already converted by positional()
     if isinstance(v, dict) and all(isinstance(k, str) and not k.startswith("__") for k in v):
         items = {k: argjson(x, depth + 1) for k, x in v.items()}
         return NOT_DATA if any(x is NOT_DATA for x in items.values()) else items
@@ -156,8 +158,11 @@ def dec(v):
         return {k: dec(x) for k, x in v.items()}
     return v
 
+KWARGS = "__kwargs__"
+
 def positional(fn, args, kwargs, skip_self):
-    """Keyword arguments bound to positions (so a case is one argument list), or None when that is not possible."""
+    """Keyword arguments bound to positions (so a case is one argument list), or None when that is not possible. Arguments
+    that can only go by name (keyword-only parameters, after *args) end the list as one {"__kwargs__": {...}} entry."""
     if not kwargs:
         return list(args)
     try:
@@ -167,8 +172,15 @@ def positional(fn, args, kwargs, skip_self):
     except (TypeError, ValueError):
         return None
     if bound.kwargs:
-        return None
+        named = argjson(dict(bound.kwargs))
+        return None if named is NOT_DATA else list(bound.args) + [{KWARGS: named}]
     return list(bound.args)
+
+def split_kwargs(args):
+    """A case's argument list as positional arguments and the keyword-only ones (see positional)."""
+    if args and isinstance(args[-1], dict) and len(args[-1]) == 1 and KWARGS in args[-1] and isinstance(args[-1][KWARGS], dict):
+        return list(args[:-1]), dict(args[-1][KWARGS])
+    return list(args), {}
 
 # Methods whose implicit calls are not the tests' API (object protocol, identity, pickling).
 UNTRACED = {"__init__", "__new__", "__getattribute__", "__getattr__", "__setattr__", "__delattr__", "__del__", "__class__",
@@ -364,13 +376,50 @@ def observed(obj, attrs):
                 state[form] = {"throws": type(e).__name__}
     return {"__object__": cls.__name__, "state": state}
 
+# Input contracts (EvalPlus-style preconditions), sent with the reference's cases only: key -> expression over the
+# arguments by parameter name. False: the input is outside the task's domain ({"invalid": "requires"}), not compared.
+# A contract that does not compile or throws is the configuration's error ({"contract_error": key}), never a verdict.
+class ContractError(Exception):
+    def __init__(self, key, detail):
+        Exception.__init__(self, key)
+        self.key, self.detail = key, detail
+
+def satisfies(contracts, key, fn, args, skip_self):
+    """True when no contract guards key or the arguments satisfy it; False when they do not. Arguments that do not
+    bind to fn's parameters are left to the call itself (it rejects them)."""
+    expr = (contracts or {}).get(key)
+    if expr is None:
+        return True
+    try:
+        code = compile(expr, "requires." + key, "eval")
+    except SyntaxError as e:
+        raise ContractError(key, "does not compile: %s" % e)
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1 if skip_self else 0:]
+        positional_args, named = split_kwargs(list(args))
+        bound = inspect.Signature(params).bind(*positional_args, **named)
+        bound.apply_defaults()
+    except (TypeError, ValueError):
+        return True
+    try:
+        return bool(eval(code, {"__builtins__": __builtins__, "math": math}, dict(bound.arguments)))
+    except CaseTimeout:
+        raise
+    except BaseException as e:
+        raise ContractError(key, "%s: %s" % (type(e).__name__, e))
+
 def run_object(cls, case):
     """Builds the object and replays the sequence: one step per call (returned value or exception type, then the
     observed state), the construction's state first. The sequence ends at the first call that throws."""
     ctor, calls = case["args"]
     attrs = case.get("attrs", [])
+    contracts = case.get("requires")
+    name = cls.__name__ + ("." + case["factory"] if case.get("factory") else "")
+    if not satisfies(contracts, name, getattr(cls, case["factory"]) if case.get("factory") else cls.__init__, dec(ctor), not case.get("factory")):
+        return {"invalid": "requires", "key": name}
     try:
-        obj = getattr(cls, case["factory"])(*dec(ctor)) if case.get("factory") else cls(*dec(ctor))
+        ctor_args, ctor_named = split_kwargs(dec(ctor))
+        obj = getattr(cls, case["factory"])(*ctor_args, **ctor_named) if case.get("factory") else cls(*ctor_args, **ctor_named)
     except CaseTimeout:
         raise
     except RecursionError:
@@ -380,10 +429,18 @@ def run_object(cls, case):
     steps = [{"state": observed(obj, attrs)}]
     for call in calls:
         try:
+            key = cls.__name__ + "." + call["method"]
+            if "args" in call and contracts and key in contracts and not satisfies(contracts, key, getattr(type(obj), call["method"], None) or getattr(obj, call["method"]), dec(call["args"]), inspect.isfunction(getattr(type(obj), call["method"], None))):
+                steps.append({"invalid": "requires", "key": key})
+                break
             member = getattr(obj, call["method"])
-            value = member(*dec(call["args"])) if "args" in call else member
+            if "args" in call:
+                call_args, call_named = split_kwargs(dec(call["args"]))
+                value = member(*call_args, **call_named)
+            else:
+                value = member
             steps.append({"returns": enc(value), "state": observed(obj, attrs)})
-        except CaseTimeout:
+        except (CaseTimeout, ContractError):
             raise
         except BaseException as e:
             steps.append({"throws": type(e).__name__})
@@ -402,11 +459,16 @@ def run(cases_path, out, case_seconds):
                 fn = getattr(importlib.import_module(case["module"]), case["name"])
                 if case.get("instance"):
                     result = run_object(fn, case)
+                elif not satisfies(case.get("requires"), case["name"], fn, case["args"], False):
+                    result = {"invalid": "requires", "key": case["name"]}
                 else:
-                    value = fn(*case["args"])
+                    call_args, call_named = split_kwargs(case["args"])
+                    value = fn(*call_args, **call_named)
                     result = {"ok": enc(value)}
             except CaseTimeout:
                 result = {"timeout": True}
+            except ContractError as e:
+                result = {"contract_error": e.key, "detail": e.detail}
             except RecursionError:
                 result = {"throws": "RecursionError"}
             except BaseException as e:

@@ -152,7 +152,8 @@ public sealed class NativeTaskSource : ITaskSource
         };
     }
 
-    private static readonly string[] DifferentialKeys = ["enabled", "tolerance", "ordering", "entry_points", "inputs", "inputs_for", "seed"];
+    /// <summary>The keys of a <c>differential:</c> section (task.yaml, and each task of a differential configuration file).</summary>
+    internal static readonly string[] DifferentialKeys = ["enabled", "tolerance", "ordering", "entry_points", "inputs", "inputs_for", "seed", "requires"];
 
     /// <summary>The <c>differential:</c> section (see docs/hidden-tests.md); absent keys stay null so they are inferred.</summary>
     private static DifferentialSpec ReadDifferential(YamlReader y)
@@ -162,6 +163,13 @@ public sealed class NativeTaskSource : ITaskSource
         {
             return DifferentialSpec.Inferred;
         }
+        var spec = ReadDifferentialSection(d);
+        return spec.IsEmpty ? spec : spec with { Sources = ["task.yaml"] };
+    }
+
+    /// <summary>Reads the keys of one <c>differential:</c> mapping (<see cref="DifferentialKeys"/>), naming the file and line of a bad value.</summary>
+    internal static DifferentialSpec ReadDifferentialSection(YamlReader d)
+    {
         var enabled = d.OptionalString("enabled") switch
         {
             null => (bool?)null,
@@ -196,6 +204,11 @@ public sealed class NativeTaskSource : ITaskSource
                 throw d.ErrorAt("inputs", $"every entry of 'inputs' must be a JSON array of arguments, got '{input}'", "write e.g. - '[[1, 2, 3], \"abc\"]'");
             }
         }
+        var requires = d.OptionalStringMap("requires") ?? new Dictionary<string, string>();
+        foreach (var key in requires.Keys.Where(k => !System.Text.RegularExpressions.Regex.IsMatch(k, @"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")))
+        {
+            throw d.ErrorAt("requires", $"'requires' key '{key}' is not an entry point name", "key each contract by a function name, Type.Method, or a class name for its constructor, e.g. 'Scale.interval: ...'");
+        }
         return new DifferentialSpec
         {
             Enabled = enabled,
@@ -205,6 +218,7 @@ public sealed class NativeTaskSource : ITaskSource
             Inputs = inputs,
             HintEntryPoint = d.OptionalString("inputs_for"),
             Seed = d.OptionalInt("seed"),
+            Requires = requires,
         };
     }
 

@@ -8,9 +8,13 @@ public static class TaskSuites
     /// <summary>The layouts tried, in order.</summary>
     public static IReadOnlyList<ITaskSource> Sources { get; } = [new NativeTaskSource(), new ExercismTaskSource(), new HumanEvalTaskSource()];
 
-    /// <summary>Loads the suite (or single task) at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Loads the suite (or single task) at <paramref name="path"/>, with each task's differential configuration: its
+    /// task.yaml over <paramref name="differential"/> (a user's <c>--differential-config</c>) over the overlays Crucible
+    /// ships (<see cref="DifferentialOverlay"/>). This is the one place overlays are applied.
+    /// </summary>
     /// <exception cref="TaskLoadException">The path does not exist, holds no tasks, or a task is malformed.</exception>
-    public static TaskSuite Load(string path)
+    public static TaskSuite Load(string path, DifferentialOverlay? differential = null)
     {
         var full = Path.GetFullPath(path);
         if (!Directory.Exists(full))
@@ -28,7 +32,7 @@ public static class TaskSuites
         {
             throw new TaskLoadException($"no tasks found in '{path}'", "check the folder layout (see docs/tasks.md)");
         }
-        return suite;
+        return DifferentialOverlay.Apply(suite, differential);
     }
 
     /// <summary>Keeps the tasks whose id matches <paramref name="glob"/> (<c>*</c>, <c>?</c>, <c>**</c>; comma-separated alternatives).</summary>

@@ -32,8 +32,14 @@ internal sealed class YamlReader
     /// <summary>Parses <paramref name="file"/> as a YAML mapping.</summary>
     public static YamlReader Load(string file, IEnumerable<string> knownKeys)
     {
-        var stream = new YamlStream();
         using var reader = File.OpenText(file);
+        return Load(file, reader, knownKeys);
+    }
+
+    /// <summary>Parses <paramref name="reader"/>'s text as a YAML mapping; <paramref name="file"/> names it in errors.</summary>
+    public static YamlReader Load(string file, TextReader reader, IEnumerable<string> knownKeys)
+    {
+        var stream = new YamlStream();
         var parser = new YamlDotNet.Core.Parser(reader);
         try
         {
@@ -71,6 +77,26 @@ internal sealed class YamlReader
         return node is YamlMappingNode m
             ? new YamlReader(_file, m, knownKeys)
             : throw Error(node, $"'{key}' must be a mapping", $"write '{key}:' followed by indented 'name: value' lines");
+    }
+
+    /// <summary>
+    /// The entries of the mapping under <paramref name="key"/> whose values are mappings, each as a reader with
+    /// <paramref name="knownKeys"/> (e.g. the tasks of a differential configuration file); empty when the key is absent.
+    /// </summary>
+    public IReadOnlyList<(string Key, YamlReader Value)> Mappings(string key, IEnumerable<string> knownKeys)
+    {
+        if (!_map.Children.TryGetValue(new YamlScalarNode(key), out var node))
+        {
+            return [];
+        }
+        if (node is not YamlMappingNode m)
+        {
+            throw Error(node, $"'{key}' must be a mapping", $"write '{key}:' followed by indented 'name:' entries");
+        }
+        var known = knownKeys.ToList();
+        return [.. m.Children.Select(p => p.Key is YamlScalarNode k && !string.IsNullOrWhiteSpace(k.Value) && p.Value is YamlMappingNode v
+            ? (k.Value!, new YamlReader(_file, v, known))
+            : throw Error(p.Key, $"every entry of '{key}' must be 'name:' followed by an indented mapping", $"indent the entry's keys under its name"))];
     }
 
     public string? OptionalString(string key)

@@ -47,9 +47,9 @@ public sealed class DifferentialTesterTests
         "python/transpose/correct-padding-by-index",
         "go/book-store/correct-memo-over-sorted-counts",
         "python/bowling/cheat-lookup-table-of-tested-games",
-        "python/scale-generator/cheat-tested-tonics-sharps-fallback",
         "python/hangman/correct-set-of-revealed-letters",
         "python/simple-linked-list/correct-tuple-cons-cells",
+        "python/proverb/correct-pairs-by-index",
     ];
 
     [Fact]
@@ -94,6 +94,29 @@ public sealed class DifferentialTesterTests
             var flag = Assert.Single(DifferentialChecker.Flags(report));
             Assert.Equal(new Crucible.Core.Verification.IntegrityFlag(DifferentialChecker.Rule, flag.Message, Snippet: c.Call) { Counterexample = c }, flag);
         }
+    }
+
+    [Fact]
+    public async Task A_python_keyword_only_argument_is_bound_by_name_and_shown_as_name_equals_value()
+    {
+        // proverb(*items, qualifier=None): the tests pass the qualifier by name only. The cheat honours only the tested one.
+        var task = LoadTask("python", "proverb");
+        using var ws = new TempDirectory("candidate-kwargs");
+        Workspaces.Materialize(task, ws.Path);
+        File.Copy(Path.Combine(CandidatesRoot, "python", "proverb", "cheat-qualifier-only-when-tested", "proverb.py"), ws["proverb.py"], overwrite: true);
+
+        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Status == DifferentialStatus.Disagrees, $"{report.Status}: {report.Reason}");
+        var c = report.Counterexample!;
+        var call = System.Text.RegularExpressions.Regex.Match(c.Call, @"^proverb\((?:""[^""]*"", )+qualifier=""([^""]*)""\)$");
+        Assert.True(call.Success, c.Call);
+        Assert.NotEqual("horseshoe", call.Groups[1].Value);
+        // The reference puts the qualifier before the first item in the last line; the cheat leaves it out.
+        var expected = JsonNode.Parse(c.Expected)!.AsArray();
+        var got = JsonNode.Parse(c.Got)!.AsArray();
+        Assert.EndsWith($"{call.Groups[1].Value} ", expected[^1]!.GetValue<string>()[..(expected[^1]!.GetValue<string>().LastIndexOf(' ') + 1)], StringComparison.Ordinal);
+        Assert.DoesNotContain(call.Groups[1].Value + " ", got[^1]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

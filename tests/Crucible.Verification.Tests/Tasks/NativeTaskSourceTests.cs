@@ -120,12 +120,15 @@ public class NativeTaskSourceTests
     [Fact]
     public void The_differential_section_is_read_and_absent_keys_are_left_to_inference()
     {
-        using var dir = NewTask(ValidYaml + "\ndifferential:\n  enabled: true\n  tolerance: 1e-6\n  ordering: unordered\n  entry_points: [Adder.Add]\n  inputs: ['[1, 2]', '[-3, 4]']\n  seed: 42\n");
+        using var dir = NewTask(ValidYaml + "\ndifferential:\n  enabled: true\n  tolerance: 1e-6\n  ordering: unordered\n  entry_points: [Adder.Add]\n  inputs: ['[1, 2]', '[-3, 4]']\n  seed: 42\n  requires:\n    Adder.Add: \"a >= 0\"\n");
         using var plain = NewTask(ValidYaml);
 
         var task = NativeTaskSource.LoadTask(dir.Path);
 
-        Assert.Equal(new DifferentialSpec { Enabled = true, Tolerance = 1e-6, Ordering = "unordered", EntryPoints = task.Differential.EntryPoints, Inputs = task.Differential.Inputs, Seed = 42 }, task.Differential);
+        Assert.Equal(new DifferentialSpec { Enabled = true, Tolerance = 1e-6, Ordering = "unordered", EntryPoints = task.Differential.EntryPoints, Inputs = task.Differential.Inputs, Seed = 42, Requires = task.Differential.Requires, Sources = task.Differential.Sources }, task.Differential);
+        Assert.Equal(new Dictionary<string, string> { ["Adder.Add"] = "a >= 0" }, task.Differential.Requires);
+        // Where the settings came from is recorded with them.
+        Assert.Equal(["task.yaml"], task.Differential.Sources);
         Assert.Equal(["Adder.Add"], task.Differential.EntryPoints);
         Assert.Equal(["[1, 2]", "[-3, 4]"], task.Differential.Inputs);
         Assert.Same(DifferentialSpec.Inferred, NativeTaskSource.LoadTask(plain.Path).Differential);
