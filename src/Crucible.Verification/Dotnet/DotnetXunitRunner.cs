@@ -156,7 +156,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
         if (context.Options.CSharpFastPath)
         {
             var request = new CompileRequest(
-                template, [.. sourceFiles.Select(f => (f, context.InSandbox(f)))], assembly, context.InSandbox(assembly),
+                CompileBasis.Of(template), [.. sourceFiles.Select(f => (f, context.InSandbox(f)))], assembly, context.InSandbox(assembly),
                 context.Task.Limits.BuildTimeout, context.Task.Limits.Resources.MemoryBytes);
             try
             {
