@@ -29,6 +29,13 @@ public sealed record PrestartPolicy
     /// </summary>
     public int PoolSize { get; init; } = 1;
 
+    /// <summary>
+    /// This policy with <see cref="PoolSize"/> set to <paramref name="verificationsAtOnce"/> (at least 1): what a verifier
+    /// that grades that many attempts at once needs for each of them to find a runner ready. The CLI builds its verifiers
+    /// with it from <c>--jobs</c>.
+    /// </summary>
+    public PrestartPolicy ForConcurrency(int verificationsAtOnce) => this with { PoolSize = Math.Max(1, verificationsAtOnce) };
+
     /// <summary>A spare runner not handed a candidate within this time is killed (it holds memory). Default: 30 seconds.</summary>
     public TimeSpan IdleLifetime { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -171,6 +171,42 @@ public sealed class PrestartedRunnerTests(VerifierFixture f) : IClassFixture<Ver
     }
 
     [Fact]
+    public async Task With_the_pool_sized_to_the_concurrency_each_simultaneous_verification_runs_in_a_runner_started_before_it_and_disposal_leaves_nothing()
+    {
+        const int jobs = 2;
+        using var work = new TempDirectory("prestart-pool");
+        var verifier = new Verifier(f.Verifier.Options with
+        {
+            WorkDirectory = work.Path,
+            KeepWorkspaces = true,
+            // As the CLI builds it for --jobs 2; a long idle lifetime so no spare expires on a loaded machine.
+            CSharpPrestart = PrestartPolicy.Default.ForConcurrency(jobs) with { IdleLifetime = TimeSpan.FromMinutes(10) },
+        });
+        Assert.Equal(jobs, verifier.Options.CSharpPrestart.PoolSize);
+        // From a template's second verification on, the pool keeps `jobs` spares: their folders hold no report yet.
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal((VerdictStatus.Passed, DotnetXunitRunner.PrestartedPath), Pair(await Grade(verifier, Slugify, Snoop)));
+        }
+        var spares = Directory.EnumerateDirectories(work.Path).Where(d => Reports(d).Count == 0).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(jobs, spares.Count);
+
+        var verdicts = await Task.WhenAll(Enumerable.Range(0, jobs).Select(_ => Task.Run(() => Grade(verifier, Slugify, Snoop))));
+
+        Assert.All(verdicts, v => Assert.Equal((VerdictStatus.Passed, DotnetXunitRunner.PrestartedPath), Pair(v)));
+        // Each spare started before the batch ran exactly one of its candidates, as the first program of its process.
+        Assert.All(spares, d => Assert.Matches("^starts=1;seen=;", Assert.Single(Reports(d))));
+        await verifier.DisposeAsync();
+        Assert.Empty(Sandboxes(work.Path));
+        // Kept: the folders of the four verifications; the spares started for the next batch are gone with their folders.
+        Assert.Equal(2 + jobs, Directory.EnumerateDirectories(work.Path).Count());
+        Assert.All(Directory.EnumerateDirectories(work.Path), d => Assert.Single(Reports(d)));
+
+        static (VerdictStatus, string?) Pair(Verdict v) => (v.Status, v.VerificationPath);
+        static List<string> Reports(string folder) => [.. Directory.EnumerateFiles(folder, "snoop-report.txt", SearchOption.AllDirectories).Select(File.ReadAllText)];
+    }
+
+    [Fact]
     public async Task A_spare_that_expired_idle_leaves_no_folder_once_the_verifier_is_disposed_after_grading_another_template()
     {
         using var work = new TempDirectory("prestart-expired");
