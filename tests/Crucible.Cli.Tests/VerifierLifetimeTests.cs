@@ -34,7 +34,8 @@ public sealed class VerifierLifetimeTests : IDisposable
         // Everything else is the documented default (the lists compared by value: the record compares them by reference).
         var defaults = new VerifierOptions { Sandbox = sandbox };
         var options = CliSetup.DefaultVerifierOptions(sandbox, 4);
-        Assert.Equal((defaults.CSharpGenerators, defaults.LocalPackageSources), (options.CSharpGenerators, options.LocalPackageSources));
+        Assert.Equal(defaults.CSharpGenerators, options.CSharpGenerators);
+        Assert.Equal(defaults.LocalPackageSources, options.LocalPackageSources);
         Assert.Equal(
             defaults with { CSharpPrestart = PrestartPolicy.Default with { PoolSize = 4 } },
             options with { CSharpGenerators = defaults.CSharpGenerators, LocalPackageSources = defaults.LocalPackageSources });
