@@ -85,7 +85,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
             return null;
         }
         var (template, _) = await _caches.For(options).GetAsync(ProfileOf(task), cancellationToken).ConfigureAwait(false);
-        if (template is null || PrestartArtifacts.For(template) is not ({ } artifacts, _))
+        if (template is null || await PrestartArtifacts.ForAsync(template, options.CSharpPrestart).ConfigureAwait(false) is not ({ } artifacts, _))
         {
             return null;
         }

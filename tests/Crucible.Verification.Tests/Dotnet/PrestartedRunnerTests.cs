@@ -87,7 +87,7 @@ public sealed class PrestartedRunnerTests(VerifierFixture f) : IClassFixture<Ver
         }
         var compiled = Assert.Single(Directory.EnumerateFiles(work.Path, DotnetTemplate.AssemblyName + ".dll", SearchOption.AllDirectories));
         var template = (await new DotnetTemplateCache(options).GetAsync(DotnetXunitRunner.ProfileOf(Slugify), TestContext.Current.CancellationToken)).Template!;
-        await using var runner = PrestartedRunner.Start(Slugify, options, template, PrestartArtifacts.For(template).Artifacts!, PrestartPolicy.Default);
+        await using var runner = PrestartedRunner.Start(Slugify, options, template, (await PrestartArtifacts.ForAsync(template, PrestartPolicy.Default)).Artifacts!, PrestartPolicy.Default);
         Assert.True(runner.TryTake());
         Assert.False(runner.TryTake());
         File.Copy(compiled, Path.Combine(runner.OutDir, DotnetTemplate.AssemblyName + ".dll"));
@@ -113,7 +113,7 @@ public sealed class PrestartedRunnerTests(VerifierFixture f) : IClassFixture<Ver
         using var work = new TempDirectory("prestart-work");
         var options = f.Verifier.Options with { WorkDirectory = work.Path };
         var template = (await new DotnetTemplateCache(options).GetAsync(DotnetXunitRunner.ProfileOf(Slugify), TestContext.Current.CancellationToken)).Template!;
-        await using var runner = PrestartedRunner.Start(Slugify, options, template, PrestartArtifacts.For(template).Artifacts!, PrestartPolicy.Default);
+        await using var runner = PrestartedRunner.Start(Slugify, options, template, (await PrestartArtifacts.ForAsync(template, PrestartPolicy.Default)).Artifacts!, PrestartPolicy.Default);
         Assert.True(runner.TryTake());
 
         // Kill the sandbox from outside (as the OOM killer would): its bwrap command line names the runner's folder.
