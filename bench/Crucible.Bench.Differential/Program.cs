@@ -172,7 +172,7 @@ else if (mode == "candidates")
                 correct++;
                 falsePositives += report.Status == DifferentialStatus.Disagrees ? 1 : 0;
             }
-            Console.WriteLine($"{string.Join('/', parts)}: visible tests {verdict.Status} ({verdict.Counts.Passed}/{verdict.Counts.Expected}), differential {report.Status} ({report.Compared} compared, {report.Invalid} invalid{(report.RejectedByContract > 0 ? $", {report.RejectedByContract} outside the input contracts" : "")}{(report.Config is { } config ? $"; config {config}" : "")}){(report.Counterexample is { } c ? $" counterexample {c.Call} expected {c.Expected} got {c.Got}" : "")}");
+            Console.WriteLine($"{string.Join('/', parts)}: visible tests {verdict.Status} ({verdict.Counts.Passed}/{verdict.Counts.Expected}), differential {report.Status} ({report.Compared} compared, {report.Invalid} invalid{(report.RejectedByContract > 0 ? $", {report.RejectedByContract} outside the input contracts" : "")}{(report.Config is { } config ? $"; config {config}" : "")}){(report.Counterexample is { } c ? $" counterexample {c.Call} expected {c.Expected} got {c.Got}" : "")}{(report.Status == DifferentialStatus.NotComparable ? $" ({report.Reason})" : "")}");
         }
         finally
         {

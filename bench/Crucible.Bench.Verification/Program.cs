@@ -54,7 +54,7 @@ var warmOptions = new VerifierOptions { Sandbox = sandbox };
 // Three paths over the same tasks: the compiler process and a fresh test process (current), the compile service and a
 // fresh test process (fresh), the compile service and a pre-started test process (the default), its pool sized to the jobs.
 await using var warm = new Verifier(warmOptions);
-await using var warmJobs2 = new Verifier(warmOptions with { CSharpPrestart = PrestartPolicy.Default with { PoolSize = 2 } });
+await using var warmJobs2 = new Verifier(warmOptions with { CSharpPrestart = PrestartPolicy.Default.ForConcurrency(2) });
 await using var fresh = new Verifier(warmOptions with { CSharpPrestart = PrestartPolicy.Default with { Enabled = false } });
 var current = new Verifier(warmOptions with { CSharpFastPath = false });
 
@@ -241,7 +241,7 @@ async Task<int> Equivalence()
     var suite = TaskSuites.Load(dir).Tasks.OrderBy(t => t.Id, StringComparer.Ordinal).Skip(ArgInt("--skip", 0)).Take(limit).ToList();
     var box = new BubblewrapSandbox();
     box.EnsureAvailable();
-    var options = new VerifierOptions { Sandbox = box, CSharpPrestart = PrestartPolicy.Default with { PoolSize = jobs } };
+    var options = new VerifierOptions { Sandbox = box, CSharpPrestart = PrestartPolicy.Default.ForConcurrency(jobs) };
     await using var fast = new Verifier(options);
     var process = new Verifier(options with { CSharpFastPath = false });
     var work = Path.Combine(Path.GetTempPath(), $"crucible-equivalence-{Guid.NewGuid():N}");

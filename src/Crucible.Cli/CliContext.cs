@@ -79,8 +79,22 @@ internal sealed record CliSetup
     /// <summary>Creates the sandbox, given <c>--no-sandbox</c>. Default: bubblewrap, checked once, or the unsandboxed runner when asked.</summary>
     public Func<bool, ISandbox> SandboxFactory { get; init; } = SandboxSelection.Create;
 
-    /// <summary>Creates a verifier over a sandbox. Default: <see cref="Verifier"/> with default options.</summary>
-    public Func<ISandbox, IVerifier> VerifierFactory { get; init; } = sandbox => new Verifier(new VerifierOptions { Sandbox = sandbox });
+    /// <summary>
+    /// Creates a verifier over a sandbox for a command that grades up to the given number of attempts at once (<c>--jobs</c>
+    /// of <c>eval</c>, <c>harvest</c> and <c>tasks check</c>, <c>--slots</c> of <c>worker</c>; 1 elsewhere). The context disposes
+    /// every verifier it created at the end of the command. Default: <see cref="Verifier"/> with <see cref="DefaultVerifierOptions"/>.
+    /// </summary>
+    public Func<ISandbox, int, IVerifier> VerifierFactory { get; init; } = (sandbox, concurrency) => new Verifier(DefaultVerifierOptions(sandbox, concurrency));
+
+    /// <summary>
+    /// The default verifier's options: the documented defaults, with as many pre-started C# test processes kept spare as
+    /// attempts are graded at once (<see cref="Crucible.Verification.Dotnet.PrestartPolicy.ForConcurrency"/>).
+    /// </summary>
+    public static VerifierOptions DefaultVerifierOptions(ISandbox sandbox, int concurrency) => new()
+    {
+        Sandbox = sandbox,
+        CSharpPrestart = Crucible.Verification.Dotnet.PrestartPolicy.Default.ForConcurrency(concurrency),
+    };
 
     /// <summary>
     /// The reward-hacking checks attached to evaluation verdicts, given the sandbox. Default: the constitution's
@@ -116,11 +130,19 @@ internal sealed class CliContext : IDisposable
     private readonly Lazy<JsonElement> _settingsDocument;
     private readonly Lazy<ModelClientFactory> _models;
     private readonly Lazy<PromptReader> _prompt;
+    // Shared with the contexts derived from this one (WithResponseCache), so the command's action disposes them all.
+    private readonly OwnedVerifiers _verifiers;
 
     /// <summary>Creates the context of <paramref name="setup"/>; nothing is loaded until it is used.</summary>
     public CliContext(CliSetup setup)
+        : this(setup, new OwnedVerifiers())
+    {
+    }
+
+    private CliContext(CliSetup setup, OwnedVerifiers verifiers)
     {
         Setup = setup ?? throw new ArgumentNullException(nameof(setup));
+        _verifiers = verifiers;
         _settings = new(() => SettingsLoader.Load(Setup.Home, WorkingDirectory));
         _settingsDocument = new(() => JsonSerializer.SerializeToElement(_settings.Value.Sections));
         _prompt = new(() =>
@@ -230,7 +252,7 @@ internal sealed class CliContext : IDisposable
     public ModelClientFactory Models => _models.Value;
 
     /// <summary>A new context like this one with <c>--cache</c> on or off; its services are created afresh and the caller disposes it.</summary>
-    public CliContext WithResponseCache(bool cache) => new(Setup with { CacheResponses = cache });
+    public CliContext WithResponseCache(bool cache) => new(Setup with { CacheResponses = cache }, _verifiers);
 
     /// <summary>Resolves a path the user gave against the working folder.</summary>
     public string FullPath(string path) => Path.GetFullPath(path, WorkingDirectory);
@@ -262,8 +284,17 @@ internal sealed class CliContext : IDisposable
     /// <exception cref="SandboxUnavailableException">bubblewrap or namespaces are missing; the message names the fix.</exception>
     public ISandbox CreateSandbox(bool noSandbox) => Setup.SandboxFactory(noSandbox);
 
-    /// <summary>A verifier over <paramref name="sandbox"/>.</summary>
-    public IVerifier CreateVerifier(ISandbox sandbox) => Setup.VerifierFactory(sandbox);
+    /// <summary>
+    /// A verifier over <paramref name="sandbox"/> for up to <paramref name="concurrency"/> attempts graded at once. It lives
+    /// until the end of the command: the action set by <see cref="SetAction"/> disposes it (stopping its pre-started test
+    /// processes and removing their folders) however the command ends.
+    /// </summary>
+    public IVerifier CreateVerifier(ISandbox sandbox, int concurrency = 1)
+    {
+        var verifier = Setup.VerifierFactory(sandbox, Math.Max(1, concurrency));
+        _verifiers.Add(verifier);
+        return verifier;
+    }
 
     /// <summary>
     /// The verifier that dispatches to <c>crucible worker</c> processes through <paramref name="endpoints"/> (for
@@ -325,8 +356,46 @@ internal sealed class CliContext : IDisposable
         command.SetAction(async (parse, ct) =>
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, Setup.Cancellation, Setup.Interrupts.Token);
-            return await action(parse, linked.Token).ConfigureAwait(false);
+            try
+            {
+                return await action(parse, linked.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await _verifiers.DisposeAllAsync().ConfigureAwait(false);
+            }
         });
+    }
+
+    /// <summary>The verifiers created through this context and the ones derived from it, disposed at the end of the command.</summary>
+    private sealed class OwnedVerifiers
+    {
+        private readonly List<IAsyncDisposable> _owned = [];
+
+        public void Add(IVerifier verifier)
+        {
+            if (verifier is IAsyncDisposable disposable)
+            {
+                lock (_owned)
+                {
+                    _owned.Add(disposable);
+                }
+            }
+        }
+
+        public async Task DisposeAllAsync()
+        {
+            List<IAsyncDisposable> owned;
+            lock (_owned)
+            {
+                owned = [.. _owned];
+                _owned.Clear();
+            }
+            foreach (var verifier in owned)
+            {
+                await verifier.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -81,7 +81,7 @@ internal static class EvalCommand
         // Progress and status go to stderr whatever the output format: --json keeps stdout clean, not the terminal silent.
         context.Err.MarkupLine($"[bold]run {run.Id}[/]{(prepared.Resumed ? " (resumed)" : "")}: {suite.Tasks.Count} task(s) x {settings.Samples} sample(s) x {settings.Repeat} with solver [bold]{Markup.Escape(settings.Solver)}[/], {settings.Jobs} job(s), sandbox {sandbox.Name}{(endpoints is null ? "" : $", graded by workers at {Markup.Escape(endpoints.BrokerForDisplay)}")}");
         Task<EvalSummary> Go(IProgress<EvalProgress> progress) =>
-            launcher.RunAsync(prepared, solver, remote ?? context.CreateVerifier(sandbox), context.CreateIntegrityChecker(sandbox, differential: !settings.NoDifferential), sandbox.Name, progress, ct);
+            launcher.RunAsync(prepared, solver, remote ?? context.CreateVerifier(sandbox, settings.Jobs), context.CreateIntegrityChecker(sandbox, differential: !settings.NoDifferential), sandbox.Name, progress, ct);
         EvalSummary summary;
         if (context.ErrIsTerminal)
         {

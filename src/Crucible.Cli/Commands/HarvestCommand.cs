@@ -105,7 +105,7 @@ internal static class HarvestCommand
             var batchState = Path.Combine(options.OutputDirectory, Harvester.StateFolder, "batch");
             using var reviser = !doRevise ? null : doBatch ? Batched(context, modelSpec!, batchState, poll) : context.CreateChatClient(modelSpec!);
             using var judgeClient = !doLabel ? null : doBatch ? Batched(context, judgeSpec!, batchState, poll) : context.CreateChatClient(judgeSpec!);
-            var harvester = new Harvester(options, harvestContext, sandbox is null ? null : context.CreateVerifier(sandbox), reviser, judgeClient, sandbox is null ? null : context.CreateIntegrityChecker(sandbox));
+            var harvester = new Harvester(options, harvestContext, sandbox is null ? null : context.CreateVerifier(sandbox, options.Jobs), reviser, judgeClient, sandbox is null ? null : context.CreateIntegrityChecker(sandbox));
             context.Err.MarkupLine($"[bold]harvest[/]: {attempts.Count} attempt(s) into {Markup.Escape(options.OutputDirectory)}");
             var summary = await harvester.RunAsync(attempts, new SyncProgress<string>(m => context.Err.WriteLine(m)), ct);
             if (parse.GetValue(json))

@@ -78,7 +78,7 @@ internal static class TasksCommand
                 throw new Core.BadInputException("--repeat and --jobs must be at least 1", "pass a positive number");
             }
             var s = TaskSuites.Filter(TaskSuites.Load(context.FullPath(parse.GetValue(suite)!)), parse.GetValue(filter));
-            var checker = new TaskChecker(context.CreateVerifier(context.CreateSandbox(parse.GetValue(noSandbox))));
+            var checker = new TaskChecker(context.CreateVerifier(context.CreateSandbox(parse.GetValue(noSandbox)), parse.GetValue(jobs)));
             var done = 0;
             var progress = new SyncProgress<TaskCheck>(c =>
             {

@@ -35,7 +35,7 @@ internal static class WorkerCommand
             var host = new WorkerHost(new WorkerOptions
             {
                 Endpoints = endpoints,
-                Verifier = context.CreateVerifier(sandbox),
+                Verifier = context.CreateVerifier(sandbox, slotCount),
                 Slots = slotCount,
                 Log = line =>
                 {

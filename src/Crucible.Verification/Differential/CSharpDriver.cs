@@ -12,10 +12,10 @@ namespace Crucible.Verification.Differential;
 /// <summary>
 /// The C# driver: reads the public static methods of the reference (Roslyn syntax), harvests the
 /// literal arguments the tests pass to them (locals with literal initialisers and <c>InlineData</c>
-/// rows included), compiles the solution together with <c>Driver.cs</c> in process, and runs the
+/// rows included), compiles the solution together with <c>Driver.cs</c> in the warm compile service, and runs the
 /// program with <c>dotnet</c> in the sandbox, where it calls the methods by reflection.
 /// </summary>
-internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) : ILanguageDriver
+internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits, Dotnet.ICSharpCompileService compiler) : ILanguageDriver
 {
     private const string ProgramName = "crucible-differential";
     private static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Preview);
@@ -25,13 +25,17 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
         return new StreamReader(stream).ReadToEnd();
     });
 
-    // Binding the runtime's assemblies once per process keeps each compile well under a second.
-    private static readonly Lazy<CSharpCompilation> BaseCompilation = new(() => CSharpCompilation.Create(
-        ProgramName,
-        [],
-        [.. Directory.EnumerateFiles(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "*.dll")
-            .Where(IsManaged).Select(p => MetadataReference.CreateFromFile(p))],
-        new CSharpCompilationOptions(OutputKind.ConsoleApplication, mainTypeName: "CrucibleDifferentialDriver.DriverProgram", allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable)));
+    // The driver program's compiler arguments: the runtime's assemblies, a console program with the driver's entry point.
+    // One key per runtime, so the compile service loads the references once and keeps them warm.
+    private static readonly Lazy<Dotnet.CompileBasis> DriverBasis = new(() =>
+    {
+        var runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        return new Dotnet.CompileBasis("differential-driver|" + runtime, runtime, null,
+        [
+            "/nostdlib+", "/target:exe", "/main:CrucibleDifferentialDriver.DriverProgram", "/unsafe+", "/nullable:enable", "/langversion:preview", $"/out:{ProgramName}.dll",
+            .. Directory.EnumerateFiles(runtime, "*.dll").Where(IsManaged).Order(StringComparer.Ordinal).Select(p => $"/reference:\"{p}\""),
+        ], null);
+    });
 
     private const string ImplicitUsings = """
         global using System;
@@ -436,45 +440,44 @@ internal sealed class CSharpDriver(ISandbox sandbox, DifferentialLimits limits) 
             .Where(f => !Tasks.NativeTaskSource.IsBuildOutput(Path.GetRelativePath(dir, f).Replace('\\', '/')))
             .Order(StringComparer.Ordinal);
 
-    public Task<string?> PrepareAsync(string dir, CancellationToken ct)
+    public async Task<string?> PrepareAsync(string dir, CancellationToken ct)
     {
-        // The fast path's screen for shapes that make Roslyn recurse deeply: this compile runs in the harness process too.
-        foreach (var file in SourceFiles(dir))
-        {
-            if (Dotnet.RoslynCompileService.Screen(File.ReadAllText(file), Dotnet.CompileServiceLimits.Default) is { } shape)
-            {
-                return Task.FromResult<string?>($"{Path.GetFileName(file)}: {shape}");
-            }
-        }
-        var trees = SourceFiles(dir).Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), ParseOptions, Path.GetRelativePath(dir, f), cancellationToken: ct)).ToList();
-        trees.Add(CSharpSyntaxTree.ParseText(DriverSource.Value, ParseOptions, "<crucible-driver>.cs", cancellationToken: ct));
+        // The solution's files, listed before the driver's own are written beside them.
+        var sources = SourceFiles(dir).Select(f => (f, Path.GetRelativePath(dir, f))).ToList();
+        var bin = Path.Combine(dir, ".crucible-bin");
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "Driver.cs"), DriverSource.Value);
+        sources.Add((Path.Combine(bin, "Driver.cs"), "<crucible-driver>.cs"));
         var contracts = ContractSource(dir);
         if (contracts is { } contractSource)
         {
-            trees.Add(CSharpSyntaxTree.ParseText(contractSource.Source, ParseOptions, ContractFile, cancellationToken: ct));
+            File.WriteAllText(Path.Combine(bin, "Contracts.cs"), contractSource.Source);
+            sources.Add((Path.Combine(bin, "Contracts.cs"), ContractFile));
         }
         var projects = Directory.EnumerateFiles(dir, "*.csproj", SearchOption.TopDirectoryOnly).Select(File.ReadAllText).ToList();
         if (projects.Count == 0 || projects.Any(p => p.Contains("<ImplicitUsings>enable</ImplicitUsings>", StringComparison.OrdinalIgnoreCase)))
         {
-            trees.Add(CSharpSyntaxTree.ParseText(ImplicitUsings, ParseOptions, "<implicit-usings>.cs", cancellationToken: ct));
+            File.WriteAllText(Path.Combine(bin, "ImplicitUsings.cs"), ImplicitUsings);
+            sources.Add((Path.Combine(bin, "ImplicitUsings.cs"), "<implicit-usings>.cs"));
         }
-        var compilation = BaseCompilation.Value.AddSyntaxTrees(trees);
-        var bin = Path.Combine(dir, ".crucible-bin");
-        Directory.CreateDirectory(bin);
-        using (var dll = File.Create(Path.Combine(bin, ProgramName + ".dll")))
+        // The same compile service as graded attempts: the hostile-source screen, the compile watchdog and its time and memory
+        // limits. Whatever stops the compile (a shape the service refuses, a limit, compiler errors) is the reason it does not build.
+        var dll = Path.Combine(bin, ProgramName + ".dll");
+        var compiled = await compiler.CompileAsync(new Dotnet.CompileRequest(DriverBasis.Value, sources, dll, dll, limits.CompileTimeout, limits.MemoryBytes), ct).ConfigureAwait(false);
+        if (compiled.Kind != Dotnet.CompileResultKind.Compiled)
         {
-            var emit = compilation.Emit(dll, cancellationToken: ct);
-            if (!emit.Success)
-            {
-                var errors = emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).Select(d => d.ToString()).ToList();
-                ThrowOnContractErrors(contracts, errors);
-                return Task.FromResult<string?>(string.Join(" | ", errors));
-            }
+            return compiled.Reason ?? $"the compile stopped at the {compiled.Limit} limit";
+        }
+        if (!compiled.Succeeded)
+        {
+            var errors = compiled.Diagnostics.Where(d => d.Contains(": error ", StringComparison.Ordinal)).Take(3).ToList();
+            ThrowOnContractErrors(contracts, errors);
+            return string.Join(" | ", errors);
         }
         var version = System.Environment.Version;
         File.WriteAllText(Path.Combine(bin, ProgramName + ".runtimeconfig.json"),
             "{\"runtimeOptions\":{\"tfm\":\"net" + version.Major + "." + version.Minor + "\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + version.Major + "." + version.Minor + "." + version.Build + "\"}}}");
-        return Task.FromResult<string?>(null);
+        return null;
     }
 
     public Task<DriverRun> RunAsync(string dir, JsonArray cases, CancellationToken ct) =>

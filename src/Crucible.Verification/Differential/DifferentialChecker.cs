@@ -18,7 +18,10 @@ public sealed class DifferentialChecker : IIntegrityChecker
     private readonly DifferentialTester _tester;
 
     /// <summary>A checker that runs its drivers in <paramref name="sandbox"/>.</summary>
-    public DifferentialChecker(ISandbox sandbox, DifferentialLimits? limits = null) => _tester = new DifferentialTester(sandbox, limits);
+    /// <param name="sandbox">Where the driver processes run.</param>
+    /// <param name="limits">Limits; default <see cref="DifferentialLimits.Default"/>.</param>
+    /// <param name="compiler">The compile service of the C# driver; default: the tester's own (see <see cref="DifferentialTester"/>).</param>
+    public DifferentialChecker(ISandbox sandbox, DifferentialLimits? limits = null, Dotnet.ICSharpCompileService? compiler = null) => _tester = new DifferentialTester(sandbox, limits, compiler);
 
     /// <summary>The report of the last comparison, for callers that show more than the flag (null before the first).</summary>
     public DifferentialReport? LastReport { get; private set; }

@@ -4,7 +4,7 @@ namespace Crucible.Verification.Differential;
 
 /// <summary>
 /// Limits and defaults of differential testing. Defaults: at most 120 cases per task, 2 seconds per
-/// case, 60 seconds and 1 GiB per driver process, 64 processes, generator seed 1729, a float
+/// case, 60 seconds and 1 GiB per driver process, 2 minutes per driver compile, 64 processes, generator seed 1729, a float
 /// tolerance of 1e-9 (relative or absolute), 12 type-generated argument tuples or call sequences per entry
 /// point, 24 calls per generated sequence, and 8 driver restarts after inputs that time out. A task's <c>differential:</c> section overrides the
 /// seed and the tolerance.
@@ -22,6 +22,14 @@ public sealed record DifferentialLimits
 
     /// <summary>Wall time of one driver process (harvest, reference run or candidate run).</summary>
     public TimeSpan ProcessTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Wall time of one driver compile (the reference's or the candidate's sources with the driver program, in the compile
+    /// service); a compile that takes longer is stopped and the side does not build. Its memory limit is <see cref="MemoryBytes"/>.
+    /// Generous, because a legitimate first compile (the runtime's references bound cold) takes seconds, and many times that on
+    /// a saturated machine; a hostile source that makes the compiler spin is stopped here instead of never. Default: 2 minutes.
+    /// </summary>
+    public TimeSpan CompileTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Memory of one driver process tree, in bytes.</summary>
     public long MemoryBytes { get; init; } = 1L << 30;

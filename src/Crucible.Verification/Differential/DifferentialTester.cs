@@ -21,12 +21,20 @@ public sealed class DifferentialTester
 {
     private readonly ISandbox _sandbox;
     private readonly DifferentialLimits _limits;
+    private readonly Dotnet.ICSharpCompileService _compiler;
 
     /// <summary>A tester that runs drivers in <paramref name="sandbox"/> under <paramref name="limits"/> (default <see cref="DifferentialLimits.Default"/>).</summary>
-    public DifferentialTester(ISandbox sandbox, DifferentialLimits? limits = null)
+    /// <param name="sandbox">Where the driver processes run.</param>
+    /// <param name="limits">Limits; default <see cref="DifferentialLimits.Default"/>.</param>
+    /// <param name="compiler">
+    /// The compile service the C# driver compiles in. Default: a <see cref="Dotnet.RoslynCompileService"/> of this tester's own,
+    /// so a hostile compile that retires its service costs only this tester.
+    /// </param>
+    public DifferentialTester(ISandbox sandbox, DifferentialLimits? limits = null, Dotnet.ICSharpCompileService? compiler = null)
     {
         _sandbox = sandbox;
         _limits = limits ?? DifferentialLimits.Default;
+        _compiler = compiler ?? new Dotnet.RoslynCompileService();
     }
 
     /// <summary>The limits in force.</summary>
@@ -70,7 +78,7 @@ public sealed class DifferentialTester
         {
             "python" => new PythonDriver(_sandbox, _limits),
             "go" => new GoDriver(_sandbox, _limits),
-            _ => new CSharpDriver(_sandbox, _limits),
+            _ => new CSharpDriver(_sandbox, _limits, _compiler),
         };
         var referenceDir = Prepare(task, null);
         var candidateDir = candidatePath is null ? null : Prepare(task, candidatePath);

@@ -61,14 +61,34 @@ public sealed record CompileServiceLimits
     public TimeSpan WatchdogInterval { get; init; } = TimeSpan.FromMilliseconds(20);
 }
 
-/// <summary>One compile for the service: the template, the sources (host path and the path diagnostics name), the outputs.</summary>
-/// <param name="Template">The harness template whose compiler arguments (references, switches, generated sources) apply.</param>
+/// <summary>
+/// What a compile is set up from: compiler command-line arguments as the command-line compiler takes them (references,
+/// switches, generated sources; never the graded sources). The service parses them and loads the references once per
+/// <see cref="Key"/>, and keeps that set-up warm for every later compile with the same key.
+/// </summary>
+/// <param name="Key">Identifies the set-up: compiles with the same key share it, so the arguments behind one key never change.</param>
+/// <param name="BaseDirectory">The folder relative paths in the arguments are resolved from.</param>
+/// <param name="ResponseFile">A response file with the first arguments (a template's <c>compile.rsp</c>), read when the key is first used; null when <paramref name="Arguments"/> hold them all.</param>
+/// <param name="Arguments">Arguments after the response file's.</param>
+/// <param name="SdkDirectory">The SDK folder of the compiler the arguments were written for (where it looks for default references), if any.</param>
+public sealed record CompileBasis(string Key, string BaseDirectory, string? ResponseFile, IReadOnlyList<string> Arguments, string? SdkDirectory)
+{
+    /// <summary>The compiler arguments MSBuild produced for a harness template, with its output named as the compiler process names it.</summary>
+    public static CompileBasis Of(DotnetTemplate template) => new(
+        template.Directory, template.Directory, template.CompileRsp,
+        // A placeholder output so the arguments name the assembly as the compiler process's /out does.
+        [$"/out:{Path.Combine(template.Directory, DotnetTemplate.AssemblyName + ".dll")}"],
+        Path.GetDirectoryName(template.CompilerDll));
+}
+
+/// <summary>One compile for the service: the compiler arguments it is set up from, the sources (host path and the path diagnostics name), the outputs.</summary>
+/// <param name="Basis">The compiler arguments (references, switches, generated sources) that apply: a harness template's (<see cref="CompileBasis.Of"/>) or a harness program's.</param>
 /// <param name="Sources">Host path of each source and the path it is reported under (its path inside the sandbox, as the compiler process sees it).</param>
 /// <param name="OutputAssembly">Host path of the assembly to write.</param>
 /// <param name="ReportedOutputAssembly">The assembly's path inside the sandbox (recorded in the debug directory, as the compiler process records it).</param>
 /// <param name="Timeout">Compile time limit (the task's build timeout).</param>
 /// <param name="MemoryBytes">The task's memory limit, if any.</param>
-public sealed record CompileRequest(DotnetTemplate Template, IReadOnlyList<(string HostPath, string ReportedPath)> Sources, string OutputAssembly, string ReportedOutputAssembly, TimeSpan Timeout, long? MemoryBytes);
+public sealed record CompileRequest(CompileBasis Basis, IReadOnlyList<(string HostPath, string ReportedPath)> Sources, string OutputAssembly, string ReportedOutputAssembly, TimeSpan Timeout, long? MemoryBytes);
 
 /// <summary>What the compile service did with a <see cref="CompileRequest"/>.</summary>
 public enum CompileResultKind
@@ -106,6 +126,9 @@ public interface ICSharpCompileService
 /// loaded once; each attempt then only parses, binds and emits its own sources. Candidate source is data:
 /// no analyzer or generator is ever taken from it (only the template's, which the harness built from
 /// harness-written project files). See docs/verification.md, "Fast path", for the threat model.
+/// It is the harness's one in-process Roslyn pipeline: the graded test assembly, the differential driver
+/// (reference or candidate plus the driver program) and the pre-started runner's host all compile here, under
+/// the same screen, watchdog and limits.
 /// </summary>
 public sealed partial class RoslynCompileService : ICSharpCompileService
 {
@@ -154,7 +177,7 @@ public sealed partial class RoslynCompileService : ICSharpCompileService
         Setup setup;
         try
         {
-            setup = _setups.GetOrAdd(request.Template.Directory, _ => new Lazy<Setup>(() => Setup.Load(request.Template, _generators))).Value;
+            setup = _setups.GetOrAdd(request.Basis.Key, _ => new Lazy<Setup>(() => Setup.Load(request.Basis, _generators))).Value;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -397,12 +420,12 @@ public sealed partial class RoslynCompileService : ICSharpCompileService
     /// <summary>A template's parsed compiler arguments, references, generated sources and generators.</summary>
     private sealed record Setup(CSharpCommandLineArguments Arguments, CSharpCompilationOptions Options, ImmutableArray<MetadataReference> References, ImmutableArray<SyntaxTree> GeneratedTrees, ImmutableArray<ISourceGenerator> Generators, string? Unsupported)
     {
-        public static Setup Load(DotnetTemplate template, IReadOnlyList<string> generatorNames)
+        public static Setup Load(CompileBasis basis, IReadOnlyList<string> generatorNames)
         {
-            var lines = File.ReadAllLines(template.CompileRsp).Select(l => l.Trim()).Where(l => l.Length > 0)
-                // A placeholder output so the arguments name the assembly as the compiler process's /out does.
-                .Append($"/out:{Path.Combine(template.Directory, DotnetTemplate.AssemblyName + ".dll")}").ToList();
-            var args = CSharpCommandLineParser.Default.Parse(lines, template.Directory, Path.GetDirectoryName(template.CompilerDll));
+            var lines = (basis.ResponseFile is { } rsp ? File.ReadAllLines(rsp) : []).Concat(basis.Arguments)
+                .Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            var baseDirectory = basis.BaseDirectory;
+            var args = CSharpCommandLineParser.Default.Parse(lines, baseDirectory, basis.SdkDirectory);
             var errors = args.Errors.Where(e => e.Severity == DiagnosticSeverity.Error).ToList();
             if (errors.Count > 0)
             {
@@ -418,7 +441,7 @@ public sealed partial class RoslynCompileService : ICSharpCompileService
                 }
             }
             var references = args.MetadataReferences
-                .Select(r => (MetadataReference)MetadataReference.CreateFromFile(Path.IsPathRooted(r.Reference) ? r.Reference : Path.Combine(template.Directory, r.Reference), r.Properties))
+                .Select(r => (MetadataReference)MetadataReference.CreateFromFile(Path.IsPathRooted(r.Reference) ? r.Reference : Path.Combine(baseDirectory, r.Reference), r.Properties))
                 .ToImmutableArray();
             var generated = args.SourceFiles
                 .Select(f => CSharpSyntaxTree.ParseText(SourceText.From(File.ReadAllText(f.Path), Encoding.UTF8, SourceHashAlgorithm.Sha256), args.ParseOptions, f.Path))
@@ -427,12 +450,12 @@ public sealed partial class RoslynCompileService : ICSharpCompileService
             var loader = new HarnessAnalyzerLoader();
             var generators = args.AnalyzerReferences
                 .Where(a => generatorNames.Contains(Path.GetFileName(a.FilePath), StringComparer.OrdinalIgnoreCase))
-                .SelectMany(a => new AnalyzerFileReference(Path.GetFullPath(a.FilePath, template.Directory), loader).GetGenerators(LanguageNames.CSharp))
+                .SelectMany(a => new AnalyzerFileReference(Path.GetFullPath(a.FilePath, baseDirectory), loader).GetGenerators(LanguageNames.CSharp))
                 .ToImmutableArray();
             var options = args.CompilationOptions
                 .WithConcurrentBuild(false)
-                .WithSourceReferenceResolver(new SourceFileResolver([], template.Directory))
-                .WithXmlReferenceResolver(new XmlFileResolver(template.Directory))
+                .WithSourceReferenceResolver(new SourceFileResolver([], baseDirectory))
+                .WithXmlReferenceResolver(new XmlFileResolver(baseDirectory))
                 .WithMetadataReferenceResolver(null)
                 .WithStrongNameProvider(new DesktopStrongNameProvider())
                 .WithAssemblyIdentityComparer(DesktopAssemblyIdentityComparer.Default);

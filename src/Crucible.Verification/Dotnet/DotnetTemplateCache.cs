@@ -15,7 +15,8 @@ namespace Crucible.Verification.Dotnet;
 /// <param name="BinDirectory">Build output whose runtime files (deps.json, runtimeconfig.json, package assemblies) each graded run copies.</param>
 /// <param name="Adjustments">Package substitutions made while restoring it.</param>
 /// <param name="ReadyToRun">Whether the runtime files in <paramref name="BinDirectory"/> carry ReadyToRun code (see <see cref="VerifierOptions.CSharpReadyToRun"/>).</param>
-public sealed record DotnetTemplate(string Directory, string CompilerDll, string CompileRsp, string BinDirectory, IReadOnlyList<string> Adjustments, bool ReadyToRun = false)
+/// <param name="PlainBuildReason">Why the template was built the plain way although ReadyToRun was asked for (its publish failed here, e.g. no crossgen package), else null.</param>
+public sealed record DotnetTemplate(string Directory, string CompilerDll, string CompileRsp, string BinDirectory, IReadOnlyList<string> Adjustments, bool ReadyToRun = false, string? PlainBuildReason = null)
 {
     /// <summary>The assembly name of every graded test program.</summary>
     public const string AssemblyName = "CrucibleTests";
@@ -66,6 +67,7 @@ public sealed partial class DotnetTemplateCache
         Directory.CreateDirectory(dir);
         var packages = new SortedDictionary<string, string>(DotnetProjectProfile.FrameworkPackages.Concat(profile.Packages).ToDictionary(), StringComparer.OrdinalIgnoreCase);
         List<string> adjustments = [];
+        string? plainBuildReason = null;
         SandboxResult? result = null;
         for (var round = 0; round <= MaxSubstitutionRounds; round++)
         {
@@ -89,6 +91,8 @@ public sealed partial class DotnetTemplateCache
                 // ReadyToRun only saves start-up time: when its publish fails (no crossgen package here, an unknown
                 // runtime identifier), the template is built the plain way, which every verification supports.
                 readyToRun = false;
+                var firstError = ErrorLinePattern().Matches(output).Select(m => Regex.Replace(m.Value.Trim(), @"\s*\[[^\]]*\.csproj\]$", "")).FirstOrDefault();
+                plainBuildReason = $"the ReadyToRun publish failed here ({firstError ?? $"exit code {result.ExitCode}"}); the runtime files are the plain build's";
                 Workspaces.DeleteTree(Path.Combine(dir, "obj"));
                 continue;
             }
@@ -134,7 +138,7 @@ public sealed partial class DotnetTemplateCache
         }
         var rsp = Path.Combine(dir, "compile.rsp");
         File.WriteAllLines(rsp, CompilerArguments(args, dir));
-        var template = new DotnetTemplate(dir, compiler, rsp, bin, adjustments, readyToRun);
+        var template = new DotnetTemplate(dir, compiler, rsp, bin, adjustments, readyToRun, plainBuildReason);
         File.WriteAllText(readyFile, JsonSerializer.Serialize(template));
         return (template, null);
     }

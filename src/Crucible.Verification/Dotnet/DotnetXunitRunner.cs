@@ -85,7 +85,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
             return null;
         }
         var (template, _) = await _caches.For(options).GetAsync(ProfileOf(task), cancellationToken).ConfigureAwait(false);
-        if (template is null || PrestartArtifacts.For(template) is not ({ } artifacts, _))
+        if (template is null || await PrestartArtifacts.ForAsync(template, options.CSharpPrestart).ConfigureAwait(false) is not ({ } artifacts, _))
         {
             return null;
         }
@@ -156,7 +156,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
         if (context.Options.CSharpFastPath)
         {
             var request = new CompileRequest(
-                template, [.. sourceFiles.Select(f => (f, context.InSandbox(f)))], assembly, context.InSandbox(assembly),
+                CompileBasis.Of(template), [.. sourceFiles.Select(f => (f, context.InSandbox(f)))], assembly, context.InSandbox(assembly),
                 context.Task.Limits.BuildTimeout, context.Task.Limits.Resources.MemoryBytes);
             try
             {

@@ -5,8 +5,6 @@ using System.Text;
 using Crucible.Core.Sandbox;
 using Crucible.Core.Tasks;
 using Crucible.Verification.Grading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace Crucible.Verification.Dotnet;
 
@@ -29,6 +27,19 @@ public sealed record PrestartPolicy
     /// </summary>
     public int PoolSize { get; init; } = 1;
 
+    /// <summary>
+    /// This policy with <see cref="PoolSize"/> set to <paramref name="verificationsAtOnce"/> (at least 1): what a verifier
+    /// that grades that many attempts at once needs for each of them to find a runner ready. The CLI builds its verifiers
+    /// with it from <c>--jobs</c>.
+    /// </summary>
+    public PrestartPolicy ForConcurrency(int verificationsAtOnce) => this with { PoolSize = Math.Max(1, verificationsAtOnce) };
+
+    /// <summary>
+    /// Time the harness gives the compile of its runner host program and warm-up placeholder (once per test template, in the
+    /// compile service). Default: 2 minutes.
+    /// </summary>
+    public TimeSpan HostBuildTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>A spare runner not handed a candidate within this time is killed (it holds memory). Default: 30 seconds.</summary>
     public TimeSpan IdleLifetime { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -47,16 +58,21 @@ internal sealed record PrestartArtifacts(string Host, string Warmup)
 {
     public const string HostName = "CrucibleRunnerHost";
     public const string WarmupName = "CrucibleWarmup";
-    private static readonly ConcurrentDictionary<string, Lazy<(PrestartArtifacts?, string?)>> Built = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<Task<(PrestartArtifacts?, string?)>>> Built = new(StringComparer.Ordinal);
+
+    // The harness's own sources compile in the one Roslyn pipeline, on a service of their own: never the verifier's, whose
+    // state (a test double, a service retired by a hostile compile) belongs to graded attempts and must not decide whether
+    // runners can be pre-started.
+    private static readonly RoslynCompileService Compiler = new();
 
     /// <summary>Returns the artifacts of <paramref name="template"/>, compiling them the first time; or why they cannot be built.</summary>
-    public static (PrestartArtifacts? Artifacts, string? Error) For(DotnetTemplate template) =>
-        Built.GetOrAdd(template.Directory, _ => new Lazy<(PrestartArtifacts?, string?)>(() => Build(template))).Value;
+    public static Task<(PrestartArtifacts? Artifacts, string? Error)> ForAsync(DotnetTemplate template, PrestartPolicy policy) =>
+        Built.GetOrAdd(template.Directory, _ => new Lazy<Task<(PrestartArtifacts?, string?)>>(() => BuildAsync(template, policy))).Value;
 
-    private static (PrestartArtifacts?, string?) Build(DotnetTemplate template)
+    private static async Task<(PrestartArtifacts?, string?)> BuildAsync(DotnetTemplate template, PrestartPolicy policy)
     {
         using var stream = typeof(PrestartArtifacts).Assembly.GetManifestResourceStream("prestarted-host.cs")!;
-        var hostSource = new StreamReader(stream).ReadToEnd();
+        var hostSource = await new StreamReader(stream).ReadToEndAsync().ConfigureAwait(false);
         // Named by the host's source: a changed host never runs from an older build.
         var dir = Path.Combine(template.Directory, "prestart-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(hostSource)))[..12]);
         var host = Path.Combine(dir, HostName + ".dll");
@@ -67,17 +83,20 @@ internal sealed record PrestartArtifacts(string Host, string Warmup)
         }
         try
         {
-            var references = File.ReadAllLines(template.CompileRsp)
-                .Where(l => l.StartsWith("/reference:", StringComparison.Ordinal))
-                .Select(l => l["/reference:".Length..].Trim('"'))
-                .Where(File.Exists)
-                .Select(p => MetadataReference.CreateFromFile(p))
-                .ToList();
+            // Only the template's references: its generated sources (an xunit entry point among them) are not the host's.
+            string[] common =
+            [
+                "/nostdlib+", "/nullable:enable", "/optimize+", "/langversion:latest",
+                .. File.ReadAllLines(template.CompileRsp)
+                    .Where(l => l.StartsWith("/reference:", StringComparison.Ordinal))
+                    .Select(l => l["/reference:".Length..].Trim('"'))
+                    .Where(File.Exists)
+                    .Select(p => $"/reference:\"{p}\""),
+            ];
             var placeholder = "public sealed class CrucibleWarmupTests { [global::Xunit.Fact] public void Warm() => global::Xunit.Assert.True(true); }";
             Directory.CreateDirectory(dir);
-            // Each file is written beside its final name and moved, so a concurrent process never reads half a file.
-            Emit(HostName, hostSource, OutputKind.ConsoleApplication, references, host);
-            Emit(WarmupName, placeholder, OutputKind.DynamicallyLinkedLibrary, references, warmup);
+            await EmitAsync(new CompileBasis($"prestart-host|{dir}", dir, null, [.. common, "/target:exe", $"/out:{HostName}.dll"], null), hostSource, host, policy).ConfigureAwait(false);
+            await EmitAsync(new CompileBasis($"prestart-warmup|{dir}", dir, null, [.. common, "/target:library", $"/out:{WarmupName}.dll"], null), placeholder, warmup, policy).ConfigureAwait(false);
             return (new PrestartArtifacts(host, warmup), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -86,19 +105,25 @@ internal sealed record PrestartArtifacts(string Host, string Warmup)
         }
     }
 
-    private static void Emit(string name, string source, OutputKind kind, IReadOnlyList<MetadataReference> references, string path)
+    private static async Task EmitAsync(CompileBasis basis, string source, string path, PrestartPolicy policy)
     {
-        var compilation = CSharpCompilation.Create(name, [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))], references,
-            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
-        using var pe = new MemoryStream();
-        var result = compilation.Emit(pe);
-        if (!result.Success)
+        // Source and assembly are written beside the final name and the assembly moved, so a concurrent process never reads half a file.
+        var temp = path + "." + Canaries.RandomHex(4);
+        await File.WriteAllTextAsync(temp + ".cs", source).ConfigureAwait(false);
+        try
         {
-            throw new InvalidOperationException(string.Join("; ", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3)));
+            var result = await Compiler.CompileAsync(new CompileRequest(basis, [(temp + ".cs", Path.GetFileName(path) + ".cs")], temp + ".tmp", temp + ".tmp", policy.HostBuildTimeout, null), CancellationToken.None).ConfigureAwait(false);
+            if (result is not { Kind: CompileResultKind.Compiled, Succeeded: true })
+            {
+                throw new InvalidOperationException(result.Reason ?? string.Join("; ", result.Diagnostics.Where(d => d.Contains(": error ", StringComparison.Ordinal)).Take(3)));
+            }
+            File.Move(temp + ".tmp", path, overwrite: true);
         }
-        var temp = path + "." + Canaries.RandomHex(4) + ".tmp";
-        File.WriteAllBytes(temp, pe.ToArray());
-        File.Move(temp, path, overwrite: true);
+        finally
+        {
+            File.Delete(temp + ".cs");
+            File.Delete(temp + ".tmp");
+        }
     }
 }
 

@@ -87,7 +87,7 @@ public sealed class PrestartedRunnerTests(VerifierFixture f) : IClassFixture<Ver
         }
         var compiled = Assert.Single(Directory.EnumerateFiles(work.Path, DotnetTemplate.AssemblyName + ".dll", SearchOption.AllDirectories));
         var template = (await new DotnetTemplateCache(options).GetAsync(DotnetXunitRunner.ProfileOf(Slugify), TestContext.Current.CancellationToken)).Template!;
-        await using var runner = PrestartedRunner.Start(Slugify, options, template, PrestartArtifacts.For(template).Artifacts!, PrestartPolicy.Default);
+        await using var runner = PrestartedRunner.Start(Slugify, options, template, (await PrestartArtifacts.ForAsync(template, PrestartPolicy.Default)).Artifacts!, PrestartPolicy.Default);
         Assert.True(runner.TryTake());
         Assert.False(runner.TryTake());
         File.Copy(compiled, Path.Combine(runner.OutDir, DotnetTemplate.AssemblyName + ".dll"));
@@ -113,7 +113,7 @@ public sealed class PrestartedRunnerTests(VerifierFixture f) : IClassFixture<Ver
         using var work = new TempDirectory("prestart-work");
         var options = f.Verifier.Options with { WorkDirectory = work.Path };
         var template = (await new DotnetTemplateCache(options).GetAsync(DotnetXunitRunner.ProfileOf(Slugify), TestContext.Current.CancellationToken)).Template!;
-        await using var runner = PrestartedRunner.Start(Slugify, options, template, PrestartArtifacts.For(template).Artifacts!, PrestartPolicy.Default);
+        await using var runner = PrestartedRunner.Start(Slugify, options, template, (await PrestartArtifacts.ForAsync(template, PrestartPolicy.Default)).Artifacts!, PrestartPolicy.Default);
         Assert.True(runner.TryTake());
 
         // Kill the sandbox from outside (as the OOM killer would): its bwrap command line names the runner's folder.
@@ -168,6 +168,42 @@ public sealed class PrestartedRunnerTests(VerifierFixture f) : IClassFixture<Ver
         Assert.Empty(ProcessTree.StillRunning(spares));
         Assert.Empty(Sandboxes(work.Path));
         Assert.Empty(Directory.EnumerateFileSystemEntries(work.Path));
+    }
+
+    [Fact]
+    public async Task With_the_pool_sized_to_the_concurrency_each_simultaneous_verification_runs_in_a_runner_started_before_it_and_disposal_leaves_nothing()
+    {
+        const int jobs = 2;
+        using var work = new TempDirectory("prestart-pool");
+        var verifier = new Verifier(f.Verifier.Options with
+        {
+            WorkDirectory = work.Path,
+            KeepWorkspaces = true,
+            // As the CLI builds it for --jobs 2; a long idle lifetime so no spare expires on a loaded machine.
+            CSharpPrestart = PrestartPolicy.Default.ForConcurrency(jobs) with { IdleLifetime = TimeSpan.FromMinutes(10) },
+        });
+        Assert.Equal(jobs, verifier.Options.CSharpPrestart.PoolSize);
+        // From a template's second verification on, the pool keeps `jobs` spares: their folders hold no report yet.
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal((VerdictStatus.Passed, DotnetXunitRunner.PrestartedPath), Pair(await Grade(verifier, Slugify, Snoop)));
+        }
+        var spares = Directory.EnumerateDirectories(work.Path).Where(d => Reports(d).Count == 0).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(jobs, spares.Count);
+
+        var verdicts = await Task.WhenAll(Enumerable.Range(0, jobs).Select(_ => Task.Run(() => Grade(verifier, Slugify, Snoop))));
+
+        Assert.All(verdicts, v => Assert.Equal((VerdictStatus.Passed, DotnetXunitRunner.PrestartedPath), Pair(v)));
+        // Each spare started before the batch ran exactly one of its candidates, as the first program of its process.
+        Assert.All(spares, d => Assert.Matches("^starts=1;seen=;", Assert.Single(Reports(d))));
+        await verifier.DisposeAsync();
+        Assert.Empty(Sandboxes(work.Path));
+        // Kept: the folders of the four verifications; the spares started for the next batch are gone with their folders.
+        Assert.Equal(2 + jobs, Directory.EnumerateDirectories(work.Path).Count());
+        Assert.All(Directory.EnumerateDirectories(work.Path), d => Assert.Single(Reports(d)));
+
+        static (VerdictStatus, string?) Pair(Verdict v) => (v.Status, v.VerificationPath);
+        static List<string> Reports(string folder) => [.. Directory.EnumerateFiles(folder, "snoop-report.txt", SearchOption.AllDirectories).Select(File.ReadAllText)];
     }
 
     [Fact]
