@@ -114,7 +114,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
         }
         if (template is null)
         {
-            return new RunOutcome { Build = new BuildOutcome(false, TimeSpan.Zero, error ?? ""), CleanExitCode = TestFailedExit, HarnessError = error };
+            return new RunOutcome { Build = new BuildOutcome(false, TimeSpan.Zero, error ?? ""), CleanExitCode = RunOutcomes.TestFailedExit, HarnessError = error };
         }
 
         var harness = context.HarnessDir;
@@ -199,7 +199,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
         { Diagnostics = diagnostics };
         if (!built)
         {
-            return RunOutcomes.BuildFailed(build, compileLimits, TestFailedExit) with { Adjustments = template.Adjustments, Path = path, FallbackReason = fallback };
+            return RunOutcomes.BuildFailed(build, compileLimits) with { Adjustments = template.Adjustments, Path = path, FallbackReason = fallback };
         }
 
         var trx = Path.Combine(resultsDir, $"{Canaries.RandomHex(6)}.trx");
@@ -229,7 +229,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
             cancellationToken).ConfigureAwait(false);
         runSpan?.Dispose();
 
-        return RunOutcomes.FromTestRun(context, build, run, TestFailedExit, () => TestResultFiles.ReadTrx(trx)) with
+        return RunOutcomes.FromTestRun(context, build, run, () => TestResultFiles.ReadTrx(trx)) with
         {
             LimitHits = [.. compileLimits.Where(l => l == LimitKind.Output), .. run.LimitsHit],
             Adjustments = template.Adjustments,
@@ -237,9 +237,6 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
             FallbackReason = fallback,
         };
     }
-
-    /// <summary>xunit v3's exit code when a test failed (the must-fail canary always does).</summary>
-    private const int TestFailedExit = 1;
 
     /// <summary>
     /// Copies the template's runtime files (deps.json, runtimeconfig.json, package assemblies), never links them: the graded

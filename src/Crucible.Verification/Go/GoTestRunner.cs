@@ -89,7 +89,7 @@ public sealed partial class GoTestRunner : ITestRunner
         var build = new BuildOutcome(compile.Succeeded, clock.Elapsed, compileLog, compile.Succeeded ? 0 : Math.Max(1, Regex.Matches(compileLog, @"\.go:\d+:\d+:").Count));
         if (!build.Succeeded)
         {
-            return RunOutcomes.BuildFailed(build, compile.LimitsHit, TestFailedExit);
+            return RunOutcomes.BuildFailed(build, compile.LimitsHit);
         }
 
         Directory.CreateDirectory(context.HarnessDir);
@@ -99,12 +99,9 @@ public sealed partial class GoTestRunner : ITestRunner
             Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env), cancellationToken).ConfigureAwait(false);
 
         // Subtests ("Parent/Sub") fold into their parent; package-level events are not tests.
-        return RunOutcomes.FromTestRun(context, build, run, TestFailedExit, () =>
+        return RunOutcomes.FromTestRun(context, build, run, () =>
             [.. TestResultFiles.ReadGoTestJson(events).Where(r => !r.Name.Contains('/', StringComparison.Ordinal) && !r.Name.StartsWith("package:", StringComparison.Ordinal))]);
     }
-
-    /// <summary><c>go test</c>'s exit code when a test failed (the must-fail canary always does).</summary>
-    private const int TestFailedExit = 1;
 
     [GeneratedRegex(@"(?m)^func\s+(Test[A-Z_0-9]\w*|Test)\s*\(\s*\w+\s+\*testing\.T\s*\)")]
     private static partial Regex TestFuncPattern();

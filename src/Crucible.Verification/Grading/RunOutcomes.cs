@@ -10,12 +10,17 @@ namespace Crucible.Verification.Grading;
 /// </summary>
 internal static class RunOutcomes
 {
+    /// <summary>
+    /// The exit code of a clean run (see <see cref="RunOutcome.CleanExitCode"/>): xunit v3, pytest and <c>go test</c> all exit with 1
+    /// when a test failed, and the must-fail canary always does.
+    /// </summary>
+    public const int TestFailedExit = 1;
+
     /// <summary>A build that failed: no test process ran, so there are no results and no exit code.</summary>
     /// <param name="build">The failed build.</param>
     /// <param name="limitHits">The limits the build hit.</param>
-    /// <param name="cleanExitCode">The test framework's "some test failed" exit code (see <see cref="RunOutcome.CleanExitCode"/>).</param>
-    public static RunOutcome BuildFailed(BuildOutcome build, IReadOnlyList<LimitKind> limitHits, int cleanExitCode) =>
-        new() { Build = build, CleanExitCode = cleanExitCode, LimitHits = limitHits };
+    public static RunOutcome BuildFailed(BuildOutcome build, IReadOnlyList<LimitKind> limitHits) =>
+        new() { Build = build, CleanExitCode = TestFailedExit, LimitHits = limitHits };
 
     /// <summary>
     /// A test process that ran: its results are what <paramref name="readResults"/> reads from the result file. A file that
@@ -25,9 +30,8 @@ internal static class RunOutcomes
     /// <param name="context">The run.</param>
     /// <param name="build">The build that succeeded.</param>
     /// <param name="run">The test process.</param>
-    /// <param name="cleanExitCode">The test framework's "some test failed" exit code (see <see cref="RunOutcome.CleanExitCode"/>).</param>
     /// <param name="readResults">Reads (and filters) the result file.</param>
-    public static RunOutcome FromTestRun(RunContext context, BuildOutcome build, SandboxResult run, int cleanExitCode, Func<IReadOnlyList<RawTestResult>> readResults)
+    public static RunOutcome FromTestRun(RunContext context, BuildOutcome build, SandboxResult run, Func<IReadOnlyList<RawTestResult>> readResults)
     {
         IReadOnlyList<RawTestResult>? results = null;
         string? error = null;
@@ -46,7 +50,7 @@ internal static class RunOutcomes
             Results = results,
             ResultsError = error,
             ExitCode = run.ExitCode,
-            CleanExitCode = cleanExitCode,
+            CleanExitCode = TestFailedExit,
             TestLog = context.WithoutMountDir(run.Stdout.Text + run.Stderr.Text),
             LimitHits = run.LimitsHit,
         };

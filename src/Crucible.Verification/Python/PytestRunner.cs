@@ -114,15 +114,12 @@ public sealed partial class PytestRunner : ITestRunner
         {
             // A candidate that exits with this code itself only turns its own run into a build failure.
             var failed = new BuildOutcome(false, clock.Elapsed, context.WithoutMountDir(run.Stdout.Text + run.Stderr.Text), 1);
-            return RunOutcomes.BuildFailed(failed, run.LimitsHit, TestFailedExit);
+            return RunOutcomes.BuildFailed(failed, run.LimitsHit);
         }
         var build = new BuildOutcome(true, TimeSpan.Zero, "", 0);
 
-        return RunOutcomes.FromTestRun(context, build, run, TestFailedExit, () => WithoutCollectionErrors(TestResultFiles.ReadJUnit(junit), context.Task));
+        return RunOutcomes.FromTestRun(context, build, run, () => WithoutCollectionErrors(TestResultFiles.ReadJUnit(junit), context.Task));
     }
-
-    /// <summary>pytest's exit code when a test failed (the must-fail canary always does).</summary>
-    private const int TestFailedExit = 1;
 
     /// <summary>The driver's exit code when an editable file does not compile (pytest's own codes are 0 to 5).</summary>
     internal const int BuildFailedExit = 97;

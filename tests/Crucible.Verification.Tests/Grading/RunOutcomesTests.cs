@@ -38,7 +38,7 @@ public sealed class RunOutcomesTests : IDisposable
     {
         var run = Run(0, $"ok {MountDir}/test_a.py\n", "", LimitKind.Output);
 
-        var outcome = RunOutcomes.FromTestRun(_context, _build, run, 1, () => TestResultFiles.ReadJUnit(Path.Combine(_grading.Path, "results.xml")));
+        var outcome = RunOutcomes.FromTestRun(_context, _build, run, () => TestResultFiles.ReadJUnit(Path.Combine(_grading.Path, "results.xml")));
 
         Assert.Equal(
             new RunOutcome
@@ -63,7 +63,7 @@ public sealed class RunOutcomesTests : IDisposable
         var run = Run(1, $"{MountDir}/test_a.py::test_one PASSED\n", $"warning in {MountDir}/conftest.py\n");
         IReadOnlyList<RawTestResult>? read = null;
 
-        var outcome = RunOutcomes.FromTestRun(_context, _build, run, 1, () => read = TestResultFiles.ReadJUnit(file));
+        var outcome = RunOutcomes.FromTestRun(_context, _build, run, () => read = TestResultFiles.ReadJUnit(file));
 
         Assert.Equal(new RawTestResult("test_a.test_one", TestOutcomeKind.Passed, TimeSpan.FromSeconds(0.5), null) { ClassName = "test_a" }, Assert.Single(read!));
         Assert.Equal(
@@ -85,6 +85,6 @@ public sealed class RunOutcomesTests : IDisposable
         var failed = new BuildOutcome(false, TimeSpan.FromSeconds(1), "error", 1);
         LimitKind[] limits = [LimitKind.WallTime];
 
-        Assert.Equal(new RunOutcome { Build = failed, CleanExitCode = 1, LimitHits = limits }, RunOutcomes.BuildFailed(failed, limits, 1));
+        Assert.Equal(new RunOutcome { Build = failed, CleanExitCode = 1, LimitHits = limits }, RunOutcomes.BuildFailed(failed, limits));
     }
 }
