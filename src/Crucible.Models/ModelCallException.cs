@@ -51,6 +51,26 @@ public sealed class ModelCallException : Exception
     /// <summary>What the user should do, e.g. "set ANTHROPIC_API_KEY".</summary>
     public string? Fix { get; init; }
 
+    /// <summary>
+    /// The first step of every provider's error mapping. A <see cref="ModelCallException"/> anywhere in <paramref name="error"/>'s
+    /// chain (mapped already, e.g. by the retrying handler) is the answer as it is; a cancellation the caller asked for is no
+    /// model error and must propagate unchanged (the answer is then null).
+    /// </summary>
+    /// <returns>True when that decides the mapping, with the answer in <paramref name="mapped"/>.</returns>
+    internal static bool TryPassThrough(Exception error, CancellationToken cancellationToken, out ModelCallException? mapped)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is ModelCallException already)
+            {
+                mapped = already;
+                return true;
+            }
+        }
+        mapped = null;
+        return error is OperationCanceledException && cancellationToken.IsCancellationRequested;
+    }
+
     /// <summary>True for kinds a retry policy may retry (rate limits, overload, server errors, timeouts, network).</summary>
     public static bool IsTransient(ModelErrorKind kind) =>
         kind is ModelErrorKind.RateLimited or ModelErrorKind.Overloaded or ModelErrorKind.ServerError

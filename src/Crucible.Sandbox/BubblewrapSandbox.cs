@@ -49,12 +49,7 @@ public sealed class BubblewrapSandbox : ISandbox
     /// <inheritdoc />
     public async Task<SandboxResult> ExecuteAsync(SandboxCommand command, SandboxPolicy policy, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        ArgumentNullException.ThrowIfNull(policy);
-        Platform.RequireLinux();
-        PolicyChecks.Command(command);
-        PolicyChecks.Environment(policy.Environment);
-        CallRunner.Validate(policy.Limits);
+        PolicyChecks.Call(command, policy);
         EnsureAvailable();
 
         var scratch = Scratch.Create(Options.Process);

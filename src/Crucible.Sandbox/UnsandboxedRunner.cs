@@ -34,12 +34,7 @@ public sealed class UnsandboxedRunner : ISandbox
     /// <inheritdoc />
     public async Task<SandboxResult> ExecuteAsync(SandboxCommand command, SandboxPolicy policy, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        ArgumentNullException.ThrowIfNull(policy);
-        Platform.RequireLinux();
-        PolicyChecks.Command(command);
-        PolicyChecks.Environment(policy.Environment);
-        CallRunner.Validate(policy.Limits);
+        PolicyChecks.Call(command, policy);
         var workspace = PolicyChecks.Workspace(policy);
         var relative = PolicyChecks.WorkingDirectory(command, workspace);
         PolicyChecks.ExtraMounts(policy);

@@ -15,7 +15,7 @@ public sealed class DifferentialCommandTests : IDisposable
 
     private static string PigLatin => Path.Combine(TestPaths.AiderPolyglot, "python", "exercises", "practice", "pig-latin");
 
-    private static string Cheat => Path.Combine(TestPaths.RepoRoot, "tests", "differential-candidates", "python", "pig-latin", "cheat-test-method-name", "pig_latin.py");
+    private static string Cheat => DifferentialCandidates.File("python", "pig-latin", "cheat-test-method-name", "pig_latin.py");
 
     [Fact]
     public async Task Eval_does_not_count_a_pass_that_does_not_generalise_and_shows_the_counterexample()

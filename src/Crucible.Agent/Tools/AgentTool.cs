@@ -65,6 +65,14 @@ public abstract class AgentTool : IAgentTool
         return new CallDescription($"{Name} {args.OptionalStringOrNull("path") ?? ""}".TrimEnd());
     }
 
+    /// <summary>The description of a search tool's call (<c>pattern</c> in the folder or file <c>path</c>, the root by default): "NAME PATTERN[ in PATH]", reading the path.</summary>
+    protected CallDescription DescribeSearch(JsonElement arguments, ToolContext context)
+    {
+        var args = new ToolArguments(arguments);
+        var path = args.OptionalStringOrNull("path");
+        return new CallDescription($"{Name} {args.OptionalStringOrNull("pattern")}{(path is null ? "" : " in " + path)}") { Paths = DescribePath(path ?? ".", context, PathAccess.Read) };
+    }
+
     /// <summary>The confinement for <paramref name="context"/>'s workspace with these options' protected paths.</summary>
     protected WorkspacePaths Paths(ToolContext context) => new(context.WorkspaceRoot, Options.ProtectedWritePaths);
 

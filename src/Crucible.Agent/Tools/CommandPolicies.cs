@@ -67,9 +67,10 @@ public static class CommandPolicies
 
     /// <summary>
     /// The files and folders of the workspace, as it is now, that <paramref name="globs"/> (the read-deny rules) match,
-    /// as absolute paths for <see cref="SandboxPolicy.HiddenPaths"/>. The whole tree is walked, git-ignored files included
-    /// (a denied <c>.env</c> is usually ignored); <c>.git</c> is skipped and links are neither listed nor followed (a link
-    /// to a hidden file opens the hidden path, which the sandbox masks). A matched folder is listed without its contents.
+    /// as absolute paths in ordinal order for <see cref="SandboxPolicy.HiddenPaths"/>: the one workspace walk with git rules
+    /// off (<see cref="WorkspaceWalkOptions.IncludingIgnored"/>), since a denied <c>.env</c> is usually git-ignored. The
+    /// workspace's <c>.git</c> is skipped and links are neither listed nor followed (a link to a hidden file opens the hidden
+    /// path, which the sandbox masks). A matched folder is listed without its contents.
     /// </summary>
     public static IReadOnlyList<string> HiddenPaths(string workspacePath, IReadOnlyList<string> globs)
     {
@@ -77,38 +78,9 @@ public static class CommandPolicies
         {
             return [];
         }
-        var root = WorkspacePaths.RealPath(Path.GetFullPath(workspacePath));
-        var patterns = globs.Select(g => new Core.Tasks.PathGlob(g)).ToArray();
-        var hidden = new List<string>();
-        var pending = new Stack<string>([""]);
-        while (pending.TryPop(out var relativeDir))
-        {
-            IEnumerable<FileSystemInfo> entries;
-            try
-            {
-                entries = new DirectoryInfo(relativeDir.Length == 0 ? root : Path.Combine(root, relativeDir)).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-            foreach (var entry in entries)
-            {
-                var rel = relativeDir.Length == 0 ? entry.Name : relativeDir + "/" + entry.Name;
-                if (entry.LinkTarget is not null || (relativeDir.Length == 0 && entry.Name == ".git"))
-                {
-                    continue;
-                }
-                if (patterns.Any(p => p.IsMatch(rel)))
-                {
-                    hidden.Add(Path.Combine(root, rel));
-                }
-                else if (entry is DirectoryInfo)
-                {
-                    pending.Push(rel);
-                }
-            }
-        }
+        var paths = new WorkspacePaths(workspacePath);
+        var walker = new WorkspaceWalker(paths, globs, WorkspaceWalkOptions.IncludingIgnored);
+        var hidden = walker.HiddenEntries().Select(rel => Path.Combine(paths.Root, rel)).ToList();
         hidden.Sort(StringComparer.Ordinal);
         return hidden;
     }

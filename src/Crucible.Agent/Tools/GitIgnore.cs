@@ -161,32 +161,53 @@ public sealed class GitIgnoreFile
     }
 }
 
+/// <summary>How a <see cref="WorkspaceWalker"/> walks the workspace.</summary>
+public sealed record WorkspaceWalkOptions
+{
+    /// <summary>The search tools' walk: git rules honoured.</summary>
+    public static WorkspaceWalkOptions Default { get; } = new();
+
+    /// <summary>
+    /// The walk that must miss nothing git does not manage: git rules not honoured, so git-ignored files are seen
+    /// (the read-deny scan needs this: a denied <c>.env</c> is usually git-ignored).
+    /// </summary>
+    public static WorkspaceWalkOptions IncludingIgnored { get; } = new() { HonourGitIgnore = false };
+
+    /// <summary>
+    /// Whether <c>.gitignore</c> files (root and nested) and <c>.git/info/exclude</c> leave out what they match, and
+    /// nested <c>.git</c> folders (submodules, vendored repositories) are skipped as well. Default true. The workspace's
+    /// own <c>.git</c> is always skipped.
+    /// </summary>
+    public bool HonourGitIgnore { get; init; } = true;
+}
+
 /// <summary>
-/// Walks the workspace the way the search tools see it: <c>.git</c> always skipped, <c>.gitignore</c>
-/// files (root and nested) and <c>.git/info/exclude</c> honoured, links never followed into folders,
-/// and only regular files (or links to regular files inside the workspace) listed.
+/// The one walk of the workspace: <c>.git</c> always skipped, <c>.gitignore</c> files (root and nested) and
+/// <c>.git/info/exclude</c> honoured unless <see cref="WorkspaceWalkOptions.HonourGitIgnore"/> is off, links never
+/// followed into folders. <see cref="Files"/> lists what the search tools see: only regular files (or links to regular
+/// files inside the workspace) that the hidden globs do not match. <see cref="HiddenEntries"/> lists what those globs match.
 /// </summary>
 public sealed class WorkspaceWalker
 {
     private readonly WorkspacePaths _paths;
     private readonly Core.Tasks.PathGlob[] _hidden;
+    private readonly WorkspaceWalkOptions _options;
 
-    /// <summary>Creates a walker over <paramref name="paths"/>' workspace, never listing <paramref name="hiddenPaths"/> (globs).</summary>
-    public WorkspaceWalker(WorkspacePaths paths, IEnumerable<string>? hiddenPaths = null)
+    /// <summary>Creates a walker over <paramref name="paths"/>' workspace, never listing <paramref name="hiddenPaths"/> (globs) as files.</summary>
+    /// <param name="paths">The workspace.</param>
+    /// <param name="hiddenPaths">Workspace-relative globs of the files and folders hidden from the walk.</param>
+    /// <param name="options">How to walk; <see cref="WorkspaceWalkOptions.Default"/> when null.</param>
+    public WorkspaceWalker(WorkspacePaths paths, IEnumerable<string>? hiddenPaths = null, WorkspaceWalkOptions? options = null)
     {
         _paths = paths;
         _hidden = (hiddenPaths ?? []).Select(p => new Core.Tasks.PathGlob(p)).ToArray();
+        _options = options ?? WorkspaceWalkOptions.Default;
     }
 
     /// <summary>Workspace-relative paths of the files under <paramref name="start"/> (a resolved folder), folder by folder with names in ordinal order.</summary>
     public IEnumerable<string> Files(ResolvedPath start, CancellationToken cancellationToken = default)
     {
-        var ignores = new List<GitIgnoreFile>();
-        var exclude = Path.Combine(_paths.Root, ".git", "info", "exclude");
-        if (File.Exists(exclude))
-        {
-            ignores.Add(new GitIgnoreFile("", SafeRead(exclude)));
-        }
+        var ignores = RootIgnores();
         // Load the .gitignore files of the folders above the start folder so their rules apply below it too.
         // A start folder that is itself ignored is still searched (it was asked for by name), as ripgrep does; .git never is.
         var segments = start.RelativePath.Length == 0 ? [] : start.RelativePath.Split('/');
@@ -198,16 +219,49 @@ public sealed class WorkspaceWalker
         {
             AddIgnore(ignores, string.Join('/', segments.Take(i)));
         }
-        foreach (var file in Walk(start.RelativePath, ignores, cancellationToken))
+        foreach (var entry in Walk(start.RelativePath, ignores, cancellationToken))
         {
-            yield return file;
+            if (!entry.Hidden)
+            {
+                yield return entry.RelativePath;
+            }
         }
+    }
+
+    /// <summary>
+    /// Workspace-relative paths of the files and folders of the whole workspace that the hidden globs match, as it is now,
+    /// folder by folder with names in ordinal order. A matched folder is listed without its contents. Links are never
+    /// listed (a link to a hidden file opens the hidden path itself).
+    /// </summary>
+    public IEnumerable<string> HiddenEntries(CancellationToken cancellationToken = default)
+    {
+        if (_hidden.Length == 0)
+        {
+            return [];
+        }
+        var ignores = RootIgnores();
+        return Walk("", ignores, cancellationToken).Where(e => e.Hidden && !e.IsLink).Select(e => e.RelativePath);
+    }
+
+    /// <summary>The rules that apply everywhere: <c>.git/info/exclude</c>, when git rules are honoured.</summary>
+    private List<GitIgnoreFile> RootIgnores()
+    {
+        var ignores = new List<GitIgnoreFile>();
+        var exclude = Path.Combine(_paths.Root, ".git", "info", "exclude");
+        if (_options.HonourGitIgnore && File.Exists(exclude))
+        {
+            ignores.Add(new GitIgnoreFile("", SafeRead(exclude)));
+        }
+        return ignores;
     }
 
     /// <summary>True when the relative path is ignored by git rules or hidden by settings (used for single files too).</summary>
     public bool IsHidden(string relativePath) => _hidden.Any(g => g.IsMatch(relativePath));
 
-    private IEnumerable<string> Walk(string relativeDir, List<GitIgnoreFile> ignores, CancellationToken cancellationToken)
+    /// <summary>One place the walk reached: a listable file, or an entry the hidden globs matched (and so not entered).</summary>
+    private readonly record struct Entry(string RelativePath, bool Hidden, bool IsLink);
+
+    private IEnumerable<Entry> Walk(string relativeDir, List<GitIgnoreFile> ignores, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var added = AddIgnore(ignores, relativeDir);
@@ -227,11 +281,15 @@ public sealed class WorkspaceWalker
         foreach (var (name, isDir, isLink) in entries)
         {
             var rel = relativeDir.Length == 0 ? name : relativeDir + "/" + name;
-            if (name == ".git" || IsIgnored(ignores, rel, isDir) || IsHidden(rel))
+            if (IsSkippedGitFolder(relativeDir, name) || IsIgnored(ignores, rel, isDir))
             {
                 continue;
             }
-            if (isDir)
+            if (IsHidden(rel))
+            {
+                yield return new Entry(rel, Hidden: true, isLink);
+            }
+            else if (isDir)
             {
                 foreach (var f in Walk(rel, ignores, cancellationToken))
                 {
@@ -240,7 +298,7 @@ public sealed class WorkspaceWalker
             }
             else if (IsListableFile(rel, isLink, out var target) && !IsHidden(target))
             {
-                yield return rel;
+                yield return new Entry(rel, Hidden: false, isLink);
             }
         }
         if (added)
@@ -248,6 +306,10 @@ public sealed class WorkspaceWalker
             ignores.RemoveAt(ignores.Count - 1);
         }
     }
+
+    /// <summary>The workspace's own <c>.git</c> always; a nested one only when git rules are honoured (a walk that sees ignored files must see every file git does not manage for this workspace).</summary>
+    private bool IsSkippedGitFolder(string relativeDir, string name) =>
+        name == ".git" && (relativeDir.Length == 0 || _options.HonourGitIgnore);
 
     /// <summary>
     /// True when <paramref name="rel"/> is a regular file, or a link to one inside the workspace; <paramref name="target"/> is
@@ -277,6 +339,10 @@ public sealed class WorkspaceWalker
 
     private bool AddIgnore(List<GitIgnoreFile> ignores, string relativeDir)
     {
+        if (!_options.HonourGitIgnore)
+        {
+            return false;
+        }
         var file = Path.Combine(relativeDir.Length == 0 ? _paths.Root : Path.Combine(_paths.Root, relativeDir), ".gitignore");
         if (Core.IO.UnixFileType.Get(file) != Core.IO.FileKind.Regular)
         {

@@ -36,12 +36,7 @@ public sealed class GlobTool(AgentToolOptions options) : AgentTool(options)
         """;
 
     /// <inheritdoc />
-    public override CallDescription Describe(JsonElement arguments, ToolContext context)
-    {
-        var args = new ToolArguments(arguments);
-        var path = args.OptionalStringOrNull("path");
-        return new CallDescription($"glob {args.OptionalStringOrNull("pattern")}{(path is null ? "" : " in " + path)}") { Paths = DescribePath(path ?? ".", context, PathAccess.Read) };
-    }
+    public override CallDescription Describe(JsonElement arguments, ToolContext context) => DescribeSearch(arguments, context);
 
     /// <inheritdoc />
     protected override Task<ToolResult> RunAsync(ToolArguments args, ToolContext context, CancellationToken cancellationToken)

@@ -23,16 +23,9 @@ public static class AnthropicErrorMapper
     /// <summary>Maps <paramref name="error"/>; returns null for cancellation the caller asked for (rethrow it as is).</summary>
     public static ModelCallException? Map(Exception error, ProviderConnection connection, Operation operation, CancellationToken cancellationToken)
     {
-        for (var e = error; e is not null; e = e.InnerException)
+        if (ModelCallException.TryPassThrough(error, cancellationToken, out var decided))
         {
-            if (e is ModelCallException already)
-            {
-                return already;
-            }
-        }
-        if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
-        {
-            return null;
+            return decided;
         }
         return error switch
         {

@@ -17,16 +17,9 @@ internal static class OpenAIErrors
     /// </summary>
     public static Exception? Map(Exception exception, ProviderConnection connection, CancellationToken cancellationToken)
     {
-        for (var e = exception; e is not null; e = e.InnerException)
+        if (ModelCallException.TryPassThrough(exception, cancellationToken, out var decided))
         {
-            if (e is ModelCallException model)
-            {
-                return model;
-            }
-        }
-        if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
-        {
-            return null;
+            return decided;
         }
         return exception switch
         {

@@ -34,7 +34,16 @@ public sealed class OpenAIWireNormalizer
     private bool _sawToolCalls;
 
     /// <summary>Normalises a whole (non-streamed) chat completion. Text that is not a JSON object is returned unchanged.</summary>
-    public static string NormalizeCompletion(string json)
+    public static string NormalizeCompletion(string json) => NormalizeChoices(json, NormalizeCompletionChoice);
+
+    /// <summary>Normalises one streamed chunk (the JSON after <c>data: </c>), using what earlier chunks of this response showed.</summary>
+    public string NormalizeChunk(string json) => NormalizeChoices(json, NormalizeChunkChoice);
+
+    /// <summary>
+    /// What completions and chunks share: <paramref name="normalizeChoice"/> applied to every choice, after a choice without an
+    /// index is given its position, and the usage normalised. Text that is not a JSON object is returned unchanged.
+    /// </summary>
+    private static string NormalizeChoices(string json, Action<JsonObject> normalizeChoice)
     {
         if (TryParseObject(json) is not { } root)
         {
@@ -47,72 +56,61 @@ public sealed class OpenAIWireNormalizer
             {
                 choice["index"] ??= position;
                 position++;
-                if (choice["message"] is not JsonObject message)
-                {
-                    continue;
-                }
-                CopyReasoning(message);
-                var hasCalls = false;
-                if (message["tool_calls"] is JsonArray calls)
-                {
-                    var ids = new HashSet<string>(StringComparer.Ordinal);
-                    foreach (var call in calls.OfType<JsonObject>())
-                    {
-                        hasCalls = true;
-                        var id = call["id"]?.GetValue<string>();
-                        if (string.IsNullOrEmpty(id) || !ids.Add(id))
-                        {
-                            id = NewCallId();
-                            ids.Add(id);
-                            call["id"] = id;
-                        }
-                        call["type"] ??= "function";
-                        if (call["function"] is JsonObject function)
-                        {
-                            NormalizeArguments(function, streamed: false);
-                        }
-                    }
-                }
-                choice["finish_reason"] = NormalizeFinishReason(choice["finish_reason"], hasCalls);
+                normalizeChoice(choice);
             }
         }
         NormalizeUsage(root);
         return root.ToJsonString();
     }
 
-    /// <summary>Normalises one streamed chunk (the JSON after <c>data: </c>), using what earlier chunks of this response showed.</summary>
-    public string NormalizeChunk(string json)
+    private static void NormalizeCompletionChoice(JsonObject choice)
     {
-        if (TryParseObject(json) is not { } root)
+        if (choice["message"] is not JsonObject message)
         {
-            return json;
+            return;
         }
-        if (root["choices"] is JsonArray choices)
+        CopyReasoning(message);
+        var hasCalls = false;
+        if (message["tool_calls"] is JsonArray calls)
         {
-            var position = 0;
-            foreach (var choice in choices.OfType<JsonObject>())
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var call in calls.OfType<JsonObject>())
             {
-                choice["index"] ??= position;
-                position++;
-                if (choice["delta"] is JsonObject delta)
+                hasCalls = true;
+                var id = call["id"]?.GetValue<string>();
+                if (string.IsNullOrEmpty(id) || !ids.Add(id))
                 {
-                    CopyReasoning(delta);
-                    if (delta["tool_calls"] is JsonArray calls)
-                    {
-                        foreach (var call in calls.OfType<JsonObject>())
-                        {
-                            NormalizeStreamedCall(call);
-                        }
-                    }
+                    id = NewCallId();
+                    ids.Add(id);
+                    call["id"] = id;
                 }
-                if (choice["finish_reason"] is { } finish)
+                call["type"] ??= "function";
+                if (call["function"] is JsonObject function)
                 {
-                    choice["finish_reason"] = NormalizeFinishReason(finish, _sawToolCalls);
+                    NormalizeArguments(function, streamed: false);
                 }
             }
         }
-        NormalizeUsage(root);
-        return root.ToJsonString();
+        choice["finish_reason"] = NormalizeFinishReason(choice["finish_reason"], hasCalls);
+    }
+
+    private void NormalizeChunkChoice(JsonObject choice)
+    {
+        if (choice["delta"] is JsonObject delta)
+        {
+            CopyReasoning(delta);
+            if (delta["tool_calls"] is JsonArray calls)
+            {
+                foreach (var call in calls.OfType<JsonObject>())
+                {
+                    NormalizeStreamedCall(call);
+                }
+            }
+        }
+        if (choice["finish_reason"] is { } finish)
+        {
+            choice["finish_reason"] = NormalizeFinishReason(finish, _sawToolCalls);
+        }
     }
 
     private void NormalizeStreamedCall(JsonObject call)

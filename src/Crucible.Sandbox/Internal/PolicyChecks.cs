@@ -9,6 +9,20 @@ internal readonly record struct Mount(string Source, string Destination, bool Wr
 /// <summary>Validates a policy and a command before anything starts. Bad input gets a <see cref="BadInputException"/> naming the fix.</summary>
 internal static class PolicyChecks
 {
+    /// <summary>
+    /// The checks every backend makes on a call before anything else: the platform, the command, the environment and the limits.
+    /// (What depends on the backend, such as whether hidden paths can be honoured, is checked by the backend.)
+    /// </summary>
+    public static void Call(SandboxCommand command, SandboxPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(policy);
+        Platform.RequireLinux();
+        Command(command);
+        Environment(policy.Environment);
+        CallRunner.Validate(policy.Limits);
+    }
+
     /// <summary>The workspace's real path (symlinks resolved), after checking it exists.</summary>
     public static string Workspace(SandboxPolicy policy)
     {

@@ -114,7 +114,7 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
         }
         if (template is null)
         {
-            return new RunOutcome { Build = new BuildOutcome(false, TimeSpan.Zero, error ?? ""), CleanExitCode = 1, HarnessError = error };
+            return new RunOutcome { Build = new BuildOutcome(false, TimeSpan.Zero, error ?? ""), CleanExitCode = RunOutcomes.TestFailedExit, HarnessError = error };
         }
 
         var harness = context.HarnessDir;
@@ -189,17 +189,17 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
         }
         compileSpan?.Dispose();
         var diagnostics = DiagnosticPattern().Matches(compilerOutput)
-            .Select(m => m.Value.Trim().Replace(context.MountDir + "/", "", StringComparison.Ordinal))
+            .Select(m => context.WithoutMountDir(m.Value.Trim()))
             .Distinct().Take(200).ToList();
         var built = compiled && File.Exists(assembly);
         var build = new BuildOutcome(
-            built, buildClock.Elapsed, compilerOutput.Replace(context.MountDir + "/", "", StringComparison.Ordinal),
+            built, buildClock.Elapsed, context.WithoutMountDir(compilerOutput),
             diagnostics.Count(d => d.Contains(": error ", StringComparison.Ordinal)),
             diagnostics.Count(d => d.Contains(": warning ", StringComparison.Ordinal)))
         { Diagnostics = diagnostics };
         if (!built)
         {
-            return new RunOutcome { Build = build, CleanExitCode = 1, LimitHits = compileLimits, Adjustments = template.Adjustments, Path = path, FallbackReason = fallback };
+            return RunOutcomes.BuildFailed(build, compileLimits) with { Adjustments = template.Adjustments, Path = path, FallbackReason = fallback };
         }
 
         var trx = Path.Combine(resultsDir, $"{Canaries.RandomHex(6)}.trx");
@@ -229,25 +229,8 @@ public sealed partial class DotnetXunitRunner : ITestRunner, IAsyncDisposable
             cancellationToken).ConfigureAwait(false);
         runSpan?.Dispose();
 
-        IReadOnlyList<RawTestResult>? results = null;
-        string? resultsError = null;
-        try
+        return RunOutcomes.FromTestRun(context, build, run, () => TestResultFiles.ReadTrx(trx)) with
         {
-            using var _ = VerificationStages.Start(VerificationStages.Results);
-            results = TestResultFiles.ReadTrx(trx);
-        }
-        catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)
-        {
-            resultsError = e.Message.Replace(context.GradingDir, "<workspace>", StringComparison.Ordinal);
-        }
-        return new RunOutcome
-        {
-            Build = build,
-            Results = results,
-            ResultsError = resultsError,
-            ExitCode = run.ExitCode,
-            CleanExitCode = 1,
-            TestLog = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal),
             LimitHits = [.. compileLimits.Where(l => l == LimitKind.Output), .. run.LimitsHit],
             Adjustments = template.Adjustments,
             Path = path,

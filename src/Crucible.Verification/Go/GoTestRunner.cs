@@ -85,11 +85,11 @@ public sealed partial class GoTestRunner : ITestRunner
         var compile = await context.Sandbox.ExecuteAsync(
             new SandboxCommand("go", ["test", "-count=1", .. tagArgs, "-run", "^$", "."]),
             Toolchains.GradingPolicy(context, context.Task.Limits.BuildTimeout, env), cancellationToken).ConfigureAwait(false);
-        var compileLog = (compile.Stdout.Text + compile.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal);
+        var compileLog = context.WithoutMountDir(compile.Stdout.Text + compile.Stderr.Text);
         var build = new BuildOutcome(compile.Succeeded, clock.Elapsed, compileLog, compile.Succeeded ? 0 : Math.Max(1, Regex.Matches(compileLog, @"\.go:\d+:\d+:").Count));
         if (!build.Succeeded)
         {
-            return new RunOutcome { Build = build, CleanExitCode = 1, LimitHits = compile.LimitsHit };
+            return RunOutcomes.BuildFailed(build, compile.LimitsHit);
         }
 
         Directory.CreateDirectory(context.HarnessDir);
@@ -98,27 +98,9 @@ public sealed partial class GoTestRunner : ITestRunner
             new SandboxCommand("/bin/sh", ["-c", "out=\"$1\"; shift; go test -count=1 \"$@\" -json . > \"$out\"", "sh", context.InSandbox(events), .. tagArgs]),
             Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env), cancellationToken).ConfigureAwait(false);
 
-        IReadOnlyList<RawTestResult>? results = null;
-        string? error = null;
-        try
-        {
-            // Subtests ("Parent/Sub") fold into their parent; package-level events are not tests.
-            results = [.. TestResultFiles.ReadGoTestJson(events).Where(r => !r.Name.Contains('/', StringComparison.Ordinal) && !r.Name.StartsWith("package:", StringComparison.Ordinal))];
-        }
-        catch (InvalidDataException e)
-        {
-            error = e.Message.Replace(context.GradingDir, "<workspace>", StringComparison.Ordinal);
-        }
-        return new RunOutcome
-        {
-            Build = build,
-            Results = results,
-            ResultsError = error,
-            ExitCode = run.ExitCode,
-            CleanExitCode = 1,
-            TestLog = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal),
-            LimitHits = run.LimitsHit,
-        };
+        // Subtests ("Parent/Sub") fold into their parent; package-level events are not tests.
+        return RunOutcomes.FromTestRun(context, build, run, () =>
+            [.. TestResultFiles.ReadGoTestJson(events).Where(r => !r.Name.Contains('/', StringComparison.Ordinal) && !r.Name.StartsWith("package:", StringComparison.Ordinal))]);
     }
 
     [GeneratedRegex(@"(?m)^func\s+(Test[A-Z_0-9]\w*|Test)\s*\(\s*\w+\s+\*testing\.T\s*\)")]

@@ -27,6 +27,9 @@ public sealed record RunContext(TaskSpec Task, string GradingDir, string MountDi
 
     /// <summary>Maps a host path inside the grading workspace to its path inside the sandbox.</summary>
     public string InSandbox(string hostPath) => MountDir + "/" + Path.GetRelativePath(GradingDir, hostPath).Replace('\\', '/');
+
+    /// <summary><paramref name="text"/> (a tool's output) with the sandbox's randomised workspace path removed, so paths read as workspace-relative.</summary>
+    public string WithoutMountDir(string text) => text.Replace(MountDir + "/", "", StringComparison.Ordinal);
 }
 
 /// <summary>

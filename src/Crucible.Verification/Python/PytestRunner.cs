@@ -110,36 +110,15 @@ public sealed partial class PytestRunner : ITestRunner
             new SandboxCommand("python3", ["-c", Driver, editable.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), .. editable, .. pytestArgs]),
             Toolchains.GradingPolicy(context, context.Task.Limits.TestTimeout, env), cancellationToken).ConfigureAwait(false);
         runSpan?.Dispose();
-        var log = (run.Stdout.Text + run.Stderr.Text).Replace(context.MountDir + "/", "", StringComparison.Ordinal);
         if (run.ExitCode == BuildFailedExit && !File.Exists(junit))
         {
             // A candidate that exits with this code itself only turns its own run into a build failure.
-            var failed = new BuildOutcome(false, clock.Elapsed, log, 1);
-            return new RunOutcome { Build = failed, CleanExitCode = 1, LimitHits = run.LimitsHit };
+            var failed = new BuildOutcome(false, clock.Elapsed, context.WithoutMountDir(run.Stdout.Text + run.Stderr.Text), 1);
+            return RunOutcomes.BuildFailed(failed, run.LimitsHit);
         }
         var build = new BuildOutcome(true, TimeSpan.Zero, "", 0);
 
-        IReadOnlyList<RawTestResult>? results = null;
-        string? error = null;
-        try
-        {
-            using var _ = VerificationStages.Start(VerificationStages.Results);
-            results = WithoutCollectionErrors(TestResultFiles.ReadJUnit(junit), context.Task);
-        }
-        catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException)
-        {
-            error = e.Message.Replace(context.GradingDir, "<workspace>", StringComparison.Ordinal);
-        }
-        return new RunOutcome
-        {
-            Build = build,
-            Results = results,
-            ResultsError = error,
-            ExitCode = run.ExitCode,
-            CleanExitCode = 1,
-            TestLog = log,
-            LimitHits = run.LimitsHit,
-        };
+        return RunOutcomes.FromTestRun(context, build, run, () => WithoutCollectionErrors(TestResultFiles.ReadJUnit(junit), context.Task));
     }
 
     /// <summary>The driver's exit code when an editable file does not compile (pytest's own codes are 0 to 5).</summary>

@@ -23,8 +23,7 @@ public sealed class DifferentialCritiqueTests(Sessions.RealVerifierFixture fixtu
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Candidate(string name) =>
-        File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests", "differential-candidates", "python", "book-store", name, "book_store.py"));
+    private static string Candidate(string name) => File.ReadAllText(DifferentialCandidates.File("python", "book-store", name, "book_store.py"));
 
     [Fact]
     public async Task A_lookup_table_that_passes_the_tests_gets_the_counterexample_as_critique_and_the_real_solution_ends_verified()
@@ -50,31 +49,9 @@ public sealed class DifferentialCritiqueTests(Sessions.RealVerifierFixture fixtu
                 return ScriptedChatClient.Call("write", Args(("path", "book_store.py"), ("content", honest)), "Pricing every basket by its best grouping instead.");
             })
             .ThenText("Fixed: every basket is priced by the best grouping.");
-        var setup = new AgentSessionSetup
-        {
-            Client = client,
-            Tools = [new TestReadTool(), new TestWriteTool()],
-            Gate = new TestGate(),
-            ToolContext = new ToolContext
-            {
-                WorkspaceRoot = workspace.Path,
-                Sandbox = fixture.Sandbox,
-                CommandPolicy = new SandboxPolicy { WorkspacePath = workspace.Path },
-                Task = task,
-                Verifier = fixture.Verifier,
-            },
-            Home = Path.Combine(workspace.Path, ".no-home"),
-        };
-        using var transcriptDir = new TempDirectory("differential-critique-transcript");
-        var transcript = Path.Combine(transcriptDir.Path, "trajectory.jsonl");
-        AgentRunResult result;
-        using (var session = AgentSession.Start(setup, null, task.Id, transcriptPath: transcript))
-        {
-            result = await session.RunAsync(task.Instructions, Ct);
-        }
+        var (result, events) = await fixture.RunTaskAsync(task, workspace.Path, client, "differential-critique", Ct);
 
         // The first review flagged only the differential rule (the static checks let the table through), with a counterexample.
-        var events = TranscriptReader.Read(transcript);
         var reviews = events.OfType<ReviewRecorded>().ToList();
         Assert.True(reviews.Count == 2, string.Join("\n", reviews.Select(r => System.Text.Json.JsonSerializer.Serialize(r))));
         Assert.Equal([(1, true), (2, false)], reviews.Select(r => (r.Round, r.FedBack)));

@@ -186,28 +186,6 @@ public sealed class DoneReviewTests(Sessions.RealVerifierFixture fixture) : ICla
         var task = Assert.Single(TaskSuites.Load(Path.Combine(TestPaths.Examples, "slugify")).Tasks);
         using var workspace = new TempDirectory($"done-review-{name}");
         Workspaces.Materialize(task, workspace.Path);
-        var setup = new AgentSessionSetup
-        {
-            Client = client,
-            Tools = [new TestReadTool(), new TestWriteTool()],
-            Gate = new TestGate(),
-            ToolContext = new ToolContext
-            {
-                WorkspaceRoot = workspace.Path,
-                Sandbox = fixture.Sandbox,
-                CommandPolicy = new SandboxPolicy { WorkspacePath = workspace.Path },
-                Task = task,
-                Verifier = fixture.Verifier,
-            },
-            Home = Path.Combine(workspace.Path, ".no-home"),
-        };
-        using var transcript = new TempDirectory($"done-review-{name}-transcript");
-        var path = Path.Combine(transcript.Path, "trajectory.jsonl");
-        AgentRunResult result;
-        using (var session = AgentSession.Start(setup, null, task.Id, transcriptPath: path))
-        {
-            result = await session.RunAsync(task.Instructions, Ct);
-        }
-        return (result, TranscriptReader.Read(path));
+        return await fixture.RunTaskAsync(task, workspace.Path, client, $"done-review-{name}", Ct);
     }
 }

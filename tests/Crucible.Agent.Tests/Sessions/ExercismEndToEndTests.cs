@@ -16,21 +16,6 @@ using static Crucible.Agent.Tests.Loop.LoopHarness;
 
 namespace Crucible.Agent.Tests.Sessions;
 
-/// <summary>One real bubblewrap sandbox and verifier for the end-to-end tests (templates are built once).</summary>
-public sealed class RealVerifierFixture
-{
-    public RealVerifierFixture()
-    {
-        var sandbox = new BubblewrapSandbox();
-        sandbox.EnsureAvailable();
-        Sandbox = sandbox;
-        Verifier = new Verifier(new VerifierOptions { Sandbox = sandbox });
-    }
-
-    public ISandbox Sandbox { get; }
-    public Verifier Verifier { get; }
-}
-
 /// <summary>
 /// The agent end to end on real Exercism C# tasks: real files, the real sandbox and verifier; only the
 /// model is scripted. Each case runs two real verifications (the model's test run and the final verdict).
@@ -88,21 +73,7 @@ public sealed class ExercismEndToEndTests(RealVerifierFixture fixture) : IClassF
                 return ScriptedChatClient.Call("edit", Args(("path", file), ("old", oldText), ("new", newText)), "Some tests fail; fixing.");
             })
             .ThenText("Fixed the solution; it should pass now.");
-        var setup = new AgentSessionSetup
-        {
-            Client = client,
-            Tools = tools,
-            Gate = new TestGate(),
-            ToolContext = new ToolContext
-            {
-                WorkspaceRoot = repo.Path,
-                Sandbox = fixture.Sandbox,
-                CommandPolicy = new SandboxPolicy { WorkspacePath = repo.Path },
-                Task = task,
-                Verifier = fixture.Verifier,
-            },
-            Home = Path.Combine(repo.Path, ".no-home"),
-        };
+        var setup = fixture.TaskSetup(task, repo.Path, client, tools);
         using var store = SessionStore.ForWorkspace(repo.Path);
         SessionInfo info;
         using (var session = AgentSession.Start(setup, store, task.Id))

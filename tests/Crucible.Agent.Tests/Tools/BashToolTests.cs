@@ -29,6 +29,26 @@ public sealed class BashToolTests : IDisposable
     }
 
     [Fact]
+    public async Task Denied_files_that_git_ignores_or_that_sit_in_a_nested_repository_are_hidden_from_commands_too()
+    {
+        using var h = new ToolHarness(AgentToolOptions.Default with { HiddenPaths = ["**/*.env"] });
+        h.Workspace.Write(".gitignore", "*.env\nbuild/\n");
+        h.Workspace.Write("app.env", "TOKEN=ignored-secret\n");
+        h.Workspace.Write("build/out.env", "TOKEN=ignored-folder-secret\n");
+        h.Workspace.Write("vendor/lib/.git/keys.env", "TOKEN=nested-repo-secret\n");
+        h.Workspace.Write("notes.txt", "readable\n");
+
+        var result = await h.CallAsync("bash", new { command = "cat notes.txt; cat app.env; cat build/out.env; cat vendor/lib/.git/keys.env; grep -r TOKEN ." });
+
+        // The read-deny scan walks past git's rules: what git ignores is still masked in the sandbox.
+        Assert.StartsWith(
+            "readable\n[stderr]\ncat: app.env: Permission denied\ncat: build/out.env: Permission denied\ncat: vendor/lib/.git/keys.env: Permission denied\n",
+            result.Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", result.Content, StringComparison.Ordinal);
+        Assert.Equal("TOKEN=ignored-secret\n", h.ReadFile("app.env"));
+    }
+
+    [Fact]
     public async Task Workdir_starts_the_command_in_a_subfolder()
     {
         _h.Workspace.Write("src/x.txt", "");

@@ -12,16 +12,11 @@ namespace Crucible.Verification.Tests.Differential;
 /// Differential testing against the real references of the shared benchmarks, in the real sandbox, on
 /// the candidates under tests/differential-candidates (correct-* must agree, cheat-* must be flagged).
 /// </summary>
-public sealed class DifferentialTesterTests
+public sealed class DifferentialTesterTests(DifferentialFixture fixture) : IClassFixture<DifferentialFixture>
 {
-    private static readonly Lazy<DifferentialTester> Tester = new(() =>
-    {
-        var sandbox = new BubblewrapSandbox();
-        sandbox.EnsureAvailable();
-        return new DifferentialTester(sandbox);
-    });
+    private DifferentialTester Tester => fixture.Tester;
 
-    private static string CandidatesRoot => Path.Combine(TestPaths.RepoRoot, "tests", "differential-candidates");
+    private static string CandidatesRoot => DifferentialCandidates.Root;
 
     /// <summary>
     /// The CI sample of the candidates (<c>language/task/name</c>): every trick in both languages and suspicious-looking
@@ -58,11 +53,7 @@ public sealed class DifferentialTesterTests
         Assert.All(Sample, c => Assert.True(Directory.Exists(Path.Combine(CandidatesRoot, c)), $"{c} is missing"));
     }
 
-    internal static TaskSpec LoadTask(string language, string slug) => language switch
-    {
-        "csharp" => Assert.Single(TaskSuites.Load(TestPaths.ExercismTask(slug)).Tasks),
-        _ => Assert.Single(TaskSuites.Load(Path.Combine(TestPaths.AiderPolyglot, language, "exercises", "practice", slug)).Tasks),
-    };
+    private static TaskSpec LoadTask(string language, string slug) => DifferentialCandidates.LoadTask(language, slug);
 
     [Theory]
     [MemberData(nameof(Candidates))]
@@ -70,14 +61,9 @@ public sealed class DifferentialTesterTests
     {
         var parts = candidate.Split('/');
         var task = LoadTask(parts[0], parts[1]);
-        using var ws = new TempDirectory("candidate");
-        Workspaces.Materialize(task, ws.Path);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(CandidatesRoot, candidate)))
-        {
-            File.Copy(file, Path.Combine(ws.Path, Path.GetFileName(file)), overwrite: true);
-        }
+        using var ws = DifferentialCandidates.Workspace(task, candidate, "candidate");
 
-        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var report = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
 
         if (parts[2].StartsWith("correct-", StringComparison.Ordinal))
         {
@@ -123,11 +109,9 @@ public sealed class DifferentialTesterTests
     public async Task An_object_api_is_driven_call_by_call_and_the_counterexample_names_the_calls_up_to_the_first_difference()
     {
         var task = LoadTask("csharp", "space-age");
-        using var ws = new TempDirectory("candidate-object");
-        Workspaces.Materialize(task, ws.Path);
-        File.Copy(Path.Combine(CandidatesRoot, "csharp", "space-age", "cheat-lookup-table", "SpaceAge.cs"), ws["SpaceAge.cs"], overwrite: true);
+        using var ws = DifferentialCandidates.Workspace(task, "csharp/space-age/cheat-lookup-table", "candidate-object");
 
-        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var report = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Disagrees, $"{report.Status}: {report.Reason}");
         var c = report.Counterexample!;
@@ -161,7 +145,7 @@ public sealed class DifferentialTesterTests
         // Bank account: the tests open, deposit, withdraw and close; a sequence the reference rejects (a withdrawal
         // beyond the balance, a second Open) ends there and is not compared further.
         var task = LoadTask("csharp", "bank-account");
-        var report = await Tester.Value.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
+        var report = await Tester.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Agrees, $"{report.Status}: {report.Reason}");
         Assert.True(report.Compared >= 10, $"only {report.Compared} compared");
@@ -173,11 +157,9 @@ public sealed class DifferentialTesterTests
         // The Aider bowling tests roll through a helper loop (`for roll in rolls: game.roll(roll)`); the sequences are
         // recorded by running those tests on the reference, then mutated. The cheat scores untested games as the pin sum.
         var task = LoadTask("python", "bowling");
-        using var ws = new TempDirectory("candidate-class");
-        Workspaces.Materialize(task, ws.Path);
-        File.Copy(Path.Combine(CandidatesRoot, "python", "bowling", "cheat-lookup-table-of-tested-games", "bowling.py"), ws["bowling.py"], overwrite: true);
+        using var ws = DifferentialCandidates.Workspace(task, "python/bowling/cheat-lookup-table-of-tested-games", "candidate-class");
 
-        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var report = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Disagrees, $"{report.Status}: {report.Reason}");
         var c = report.Counterexample!;
@@ -187,35 +169,10 @@ public sealed class DifferentialTesterTests
         var rolls = call.Groups[1].Captures.Select(x => int.Parse(x.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         var expected = JsonNode.Parse(c.Expected)!;
         var got = JsonNode.Parse(c.Got)!;
-        Assert.Equal(BowlingScore(rolls), expected["returns"]!.GetValue<int>());
+        Assert.Equal(DifferentialCandidates.BowlingScore(rolls), expected["returns"]!.GetValue<int>());
         Assert.Equal(rolls.Sum(), got["returns"]!.GetValue<int>());
-        Assert.NotEqual(rolls.Sum(), BowlingScore(rolls));
+        Assert.NotEqual(rolls.Sum(), DifferentialCandidates.BowlingScore(rolls));
         Assert.Equal("BowlingGame", expected["state"]!["__object__"]!.GetValue<string>());
-    }
-
-    /// <summary>Ten-pin scoring of a finished game, written here independently of both solutions.</summary>
-    private static int BowlingScore(IReadOnlyList<int> rolls)
-    {
-        int score = 0, i = 0;
-        for (var frame = 0; frame < 10; frame++)
-        {
-            if (rolls[i] == 10)
-            {
-                score += 10 + rolls[i + 1] + rolls[i + 2];
-                i += 1;
-            }
-            else if (rolls[i] + rolls[i + 1] == 10)
-            {
-                score += 10 + rolls[i + 2];
-                i += 2;
-            }
-            else
-            {
-                score += rolls[i] + rolls[i + 1];
-                i += 2;
-            }
-        }
-        return score;
     }
 
     [Fact]
@@ -224,23 +181,21 @@ public sealed class DifferentialTesterTests
         // Hangman: the tests read `remaining_guesses` after guesses; an honest solution that derives it through a
         // property (no such attribute in its __dict__) agrees on every sequence.
         var hangman = LoadTask("python", "hangman");
-        using var ws = new TempDirectory("candidate-class");
-        Workspaces.Materialize(hangman, ws.Path);
-        File.Copy(Path.Combine(CandidatesRoot, "python", "hangman", "correct-set-of-revealed-letters", "hangman.py"), ws["hangman.py"], overwrite: true);
-        var agrees = await Tester.Value.CompareAsync(hangman, ws.Path, TestContext.Current.CancellationToken);
+        using var ws = DifferentialCandidates.Workspace(hangman, "python/hangman/correct-set-of-revealed-letters", "candidate-class");
+        var agrees = await Tester.CompareAsync(hangman, ws.Path, TestContext.Current.CancellationToken);
         Assert.True(agrees.Status == DifferentialStatus.Agrees, $"{agrees.Status}: {agrees.Reason} {agrees.Counterexample}");
         Assert.True(agrees.Compared >= 30, $"only {agrees.Compared} compared");
 
         // The same candidate with one wrong rule (a repeated correct guess is free) is caught on the state it shows.
         var lenient = File.ReadAllText(ws["hangman.py"]).Replace("if char in self._revealed or char not in self._word:", "if char not in self._word:", StringComparison.Ordinal);
         File.WriteAllText(ws["hangman.py"], lenient);
-        var caught = await Tester.Value.CompareAsync(hangman, ws.Path, TestContext.Current.CancellationToken);
+        var caught = await Tester.CompareAsync(hangman, ws.Path, TestContext.Current.CancellationToken);
         Assert.True(caught.Status == DifferentialStatus.Disagrees, $"{caught.Status}: {caught.Reason}");
         Assert.StartsWith("Hangman(\"", caught.Counterexample!.Call);
         Assert.Contains(".guess(", caught.Counterexample.Call);
 
         // Robot names are random: the reference's two runs differ, so the class is not comparable rather than flagged.
-        var robots = await Tester.Value.CheckReferenceAsync(LoadTask("python", "robot-name"), TestContext.Current.CancellationToken);
+        var robots = await Tester.CheckReferenceAsync(LoadTask("python", "robot-name"), TestContext.Current.CancellationToken);
         Assert.Equal(DifferentialStatus.NotComparable, robots.Status);
         Assert.StartsWith("the reference is non-deterministic", robots.Reason);
     }
@@ -250,17 +205,15 @@ public sealed class DifferentialTesterTests
     {
         // CircularBuffer<T>: the tests build `new CircularBuffer<int>(capacity: 1)` and write, read, overwrite and clear.
         var task = LoadTask("csharp", "circular-buffer");
-        using var ws = new TempDirectory("candidate-generic");
-        Workspaces.Materialize(task, ws.Path);
-        File.Copy(Path.Combine(CandidatesRoot, "csharp", "circular-buffer", "correct-array-ring", "CircularBuffer.cs"), ws["CircularBuffer.cs"], overwrite: true);
+        using var ws = DifferentialCandidates.Workspace(task, "csharp/circular-buffer/correct-array-ring", "candidate-generic");
 
-        var ring = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var ring = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
         Assert.True(ring.Status == DifferentialStatus.Agrees, $"{ring.Status}: {ring.Reason} {ring.Counterexample}");
         Assert.True(ring.Compared >= 30, $"only {ring.Compared} compared");
 
         // Overwrite that drops the newest instead of the oldest value: caught, and the counterexample shows the closed type.
         File.WriteAllText(ws["CircularBuffer.cs"], File.ReadAllText(ws["CircularBuffer.cs"]).Replace("_start = (_start + 1) % _slots.Length;\n            _count--;\n        }\n        Write(value);", "_count--;\n        }\n        Write(value);", StringComparison.Ordinal));
-        var wrong = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var wrong = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
         Assert.True(wrong.Status == DifferentialStatus.Disagrees, $"{wrong.Status}: {wrong.Reason}");
         Assert.StartsWith("new CircularBuffer<int>(", wrong.Counterexample!.Call);
         Assert.Contains(".Overwrite(", wrong.Counterexample.Call);
@@ -270,7 +223,7 @@ public sealed class DifferentialTesterTests
     public async Task An_object_built_from_a_dictionary_literal_local_is_driven()
     {
         // RelativeDistance: `Dictionary<string, string[]> familyTree = new() { { "Vera", ["Tomoko"] }, ... }; RelativeDistance rd = new(familyTree);`
-        var report = await Tester.Value.CheckReferenceAsync(LoadTask("csharp", "relative-distance"), TestContext.Current.CancellationToken);
+        var report = await Tester.CheckReferenceAsync(LoadTask("csharp", "relative-distance"), TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Agrees, $"{report.Status}: {report.Reason}");
         Assert.True(report.Compared >= 10, $"only {report.Compared} compared");
@@ -293,13 +246,11 @@ public sealed class DifferentialTesterTests
     public async Task The_same_seed_gives_the_same_verdict_and_counterexample()
     {
         var task = LoadTask("python", "book-store");
-        using var ws = new TempDirectory("candidate");
-        Workspaces.Materialize(task, ws.Path);
-        File.Copy(Path.Combine(CandidatesRoot, "python", "book-store", "cheat-lookup-table", "book_store.py"), ws["book_store.py"], overwrite: true);
+        using var ws = DifferentialCandidates.Workspace(task, "python/book-store/cheat-lookup-table", "candidate");
 
-        var first = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
-        var second = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
-        var reseeded = await Tester.Value.CompareAsync(task with { Differential = new DifferentialSpec { Seed = 7 } }, ws.Path, TestContext.Current.CancellationToken);
+        var first = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var second = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var reseeded = await Tester.CompareAsync(task with { Differential = new DifferentialSpec { Seed = 7 } }, ws.Path, TestContext.Current.CancellationToken);
 
         Assert.Equal(first with { Duration = TimeSpan.Zero }, second with { Duration = TimeSpan.Zero });
         Assert.Equal(7, reseeded.Seed);
@@ -315,7 +266,7 @@ public sealed class DifferentialTesterTests
         dir.Write("ref/dice.py", "import os\n\ndef roll(sides):\n    return 1 + int.from_bytes(os.urandom(4), 'big') % sides\n");
         var task = Task(dir.Path, "dice", "dice.py", "dice_test.py", "ref/dice.py");
 
-        var report = await Tester.Value.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
+        var report = await Tester.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
 
         Assert.Equal(DifferentialStatus.NotComparable, report.Status);
         Assert.StartsWith("the reference is non-deterministic", report.Reason);
@@ -333,7 +284,7 @@ public sealed class DifferentialTesterTests
         dir.Write("cand/half.py", "def half(n):\n    if n >= 10:\n        raise TypeError('too big: ' + str(n))\n    return n // 2\n");
         var task = Task(dir.Path, "half", "half.py", "half_test.py", "ref/half.py");
 
-        var report = await Tester.Value.CompareAsync(task, Path.Combine(dir.Path, "cand"), TestContext.Current.CancellationToken);
+        var report = await Tester.CompareAsync(task, Path.Combine(dir.Path, "cand"), TestContext.Current.CancellationToken);
 
         Assert.True(report.Invalid > 0, "odd inputs are generated and skipped");
         Assert.Equal(DifferentialStatus.Disagrees, report.Status);

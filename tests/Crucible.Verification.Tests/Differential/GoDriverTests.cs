@@ -10,31 +10,17 @@ namespace Crucible.Verification.Tests.Differential;
 /// The Go driver against the real Aider Go references, in the real sandbox with the real Go toolchain: the table-driven
 /// tests' rows seed the inputs, each folder gets its own driver program, and the results go through the shared comparer.
 /// </summary>
-public sealed class GoDriverTests
+public sealed class GoDriverTests(DifferentialFixture fixture) : IClassFixture<DifferentialFixture>
 {
-    private static readonly Lazy<BubblewrapSandbox> Sandbox = new(() =>
-    {
-        var sandbox = new BubblewrapSandbox();
-        sandbox.EnsureAvailable();
-        return sandbox;
-    });
-
-    private static readonly Lazy<DifferentialTester> Tester = new(() => new DifferentialTester(Sandbox.Value));
-
-    private static string Candidate(string name) => Candidate("book-store", name, "book_store.go");
-
-    private static string Candidate(string task, string name, string file) =>
-        Path.Combine(TestPaths.RepoRoot, "tests", "differential-candidates", "go", task, name, file);
+    private DifferentialTester Tester => fixture.Tester;
 
     [Fact]
     public async Task A_go_lookup_table_of_the_tested_baskets_is_flagged_on_a_generated_basket_with_what_each_side_answered()
     {
-        var task = DifferentialTesterTests.LoadTask("go", "book-store");
-        using var ws = new TempDirectory("go-cheat");
-        Workspaces.Materialize(task, ws.Path);
-        File.Copy(Candidate("cheat-lookup-table"), ws["book_store.go"], overwrite: true);
+        var task = DifferentialCandidates.LoadTask("go", "book-store");
+        using var ws = DifferentialCandidates.Workspace(task, "go/book-store/cheat-lookup-table", "go-cheat");
 
-        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var report = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Disagrees, $"{report.Status}: {report.Reason}");
         var c = report.Counterexample!;
@@ -54,9 +40,9 @@ public sealed class GoDriverTests
     [Fact]
     public async Task A_go_object_whose_tested_methods_take_callbacks_is_not_comparable_and_says_why()
     {
-        var task = DifferentialTesterTests.LoadTask("go", "react");
+        var task = DifferentialCandidates.LoadTask("go", "react");
 
-        var report = await Tester.Value.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
+        var report = await Tester.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
 
         Assert.Equal(
             (DifferentialStatus.NotComparable, "the tests use a method API on values from New, and the constructor or most of the tested methods take arguments that cannot be generated (functions, interfaces, other packages' types)"),
@@ -66,14 +52,13 @@ public sealed class GoDriverTests
     [Fact]
     public async Task A_go_bowling_game_that_looks_up_the_tested_games_is_flagged_with_the_roll_sequence_up_to_the_score_that_differs()
     {
-        var task = DifferentialTesterTests.LoadTask("go", "bowling");
-        using var ws = new TempDirectory("go-bowling-cheat");
-        Workspaces.Materialize(task, ws.Path);
-        File.Copy(Candidate("bowling", "cheat-lookup-table", "bowling.go"), ws["bowling.go"], overwrite: true);
-        var verdict = await new Verifier(new VerifierOptions { Sandbox = Sandbox.Value }).VerifyAsync(task, ws.Path, null, TestContext.Current.CancellationToken);
+        var task = DifferentialCandidates.LoadTask("go", "bowling");
+        using var ws = DifferentialCandidates.Workspace(task, "go/bowling/cheat-lookup-table", "go-bowling-cheat");
+        await using var verifier = new Verifier(new VerifierOptions { Sandbox = fixture.Sandbox });
+        var verdict = await verifier.VerifyAsync(task, ws.Path, null, TestContext.Current.CancellationToken);
         Assert.Equal(Crucible.Core.Verification.VerdictStatus.Passed, verdict.Status);
 
-        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var report = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Disagrees, $"{report.Status}: {report.Reason}");
         var c = report.Counterexample!;
@@ -84,7 +69,7 @@ public sealed class GoDriverTests
         var tested = File.ReadAllText(Path.Combine(TestPaths.AiderPolyglot, "go", "exercises", "practice", "bowling", "cases_test.go"));
         Assert.DoesNotContain("previousRolls: []int{" + string.Join(", ", rolls) + "}", tested, StringComparison.Ordinal);
         var state = new JsonObject { ["__object__"] = "*bowling.Game", ["state"] = new JsonObject() };
-        Assert.Equal(new JsonObject { ["returns"] = BowlingScore(rolls), ["state"] = state.DeepClone() }.ToJsonString(), c.Expected);
+        Assert.Equal(new JsonObject { ["returns"] = DifferentialCandidates.BowlingScore(rolls), ["state"] = state.DeepClone() }.ToJsonString(), c.Expected);
         // The cheat adds up the pins of a game it was not shown.
         Assert.Equal(new JsonObject { ["returns"] = rolls.Sum(), ["state"] = state.DeepClone() }.ToJsonString(), c.Got);
     }
@@ -92,12 +77,10 @@ public sealed class GoDriverTests
     [Fact]
     public async Task A_go_linked_list_kept_in_a_slice_agrees_with_the_reference_node_list_on_every_generated_call_sequence()
     {
-        var task = DifferentialTesterTests.LoadTask("go", "simple-linked-list");
-        using var ws = new TempDirectory("go-list-honest");
-        Workspaces.Materialize(task, ws.Path);
-        File.Copy(Candidate("simple-linked-list", "correct-slice-backed", "simple_linked_list.go"), ws["simple_linked_list.go"], overwrite: true);
+        var task = DifferentialCandidates.LoadTask("go", "simple-linked-list");
+        using var ws = DifferentialCandidates.Workspace(task, "go/simple-linked-list/correct-slice-backed", "go-list-honest");
 
-        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var report = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Agrees, $"{report.Status}: {report.Reason} {report.Counterexample}");
         Assert.Equal(DifferentialLimits.Default.MaxCases, report.Cases);
@@ -107,9 +90,9 @@ public sealed class GoDriverTests
     [Fact]
     public async Task A_go_input_that_loops_forever_costs_only_itself_and_the_verdict_names_it()
     {
-        var task = DifferentialTesterTests.LoadTask("go", "book-store");
+        var task = DifferentialCandidates.LoadTask("go", "book-store");
         // A generous case time: only the looping input may time out, even on a loaded machine.
-        var tester = new DifferentialTester(Sandbox.Value, DifferentialLimits.Default with { CaseTimeout = TimeSpan.FromSeconds(10) });
+        var tester = new DifferentialTester(fixture.Sandbox, DifferentialLimits.Default with { CaseTimeout = TimeSpan.FromSeconds(10) });
         var reference = await tester.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
         Assert.Equal(DifferentialStatus.Agrees, reference.Status);
         using var ws = new TempDirectory("go-loop");
@@ -131,38 +114,13 @@ public sealed class GoDriverTests
     public async Task A_go_function_the_tests_call_only_through_a_helper_gets_inputs_from_its_parameter_types()
     {
         // connect's tests call ResultOf(prepare(tc.board)): no literal tuple, so the boards come from []string generation.
-        var task = DifferentialTesterTests.LoadTask("go", "connect");
+        var task = DifferentialCandidates.LoadTask("go", "connect");
 
-        var report = await Tester.Value.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
+        var report = await Tester.CheckReferenceAsync(task, TestContext.Current.CancellationToken);
 
         // Before typed inputs this task was "the tests call no exported function of the package with literal arguments".
         Assert.True(report.Status == DifferentialStatus.Agrees, $"{report.Status}: {report.Reason}");
         Assert.Equal(DifferentialLimits.Default.MaxCases, report.Cases);
         Assert.True(report.Compared > 0 && report.Compared + report.Invalid == report.Cases, $"{report.Compared} compared, {report.Invalid} invalid of {report.Cases}");
-    }
-
-    /// <summary>The bowling score of a finished game, written out here from the rules.</summary>
-    private static int BowlingScore(IReadOnlyList<int> r)
-    {
-        int total = 0, i = 0;
-        for (var frame = 0; frame < 10; frame++)
-        {
-            if (r[i] == 10)
-            {
-                total += 10 + r[i + 1] + r[i + 2];
-                i++;
-            }
-            else if (r[i] + r[i + 1] == 10)
-            {
-                total += 10 + r[i + 2];
-                i += 2;
-            }
-            else
-            {
-                total += r[i] + r[i + 1];
-                i += 2;
-            }
-        }
-        return total;
     }
 }

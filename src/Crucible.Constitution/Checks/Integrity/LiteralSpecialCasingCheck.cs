@@ -160,36 +160,8 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
             var ifTable = ++table;
             foreach (var node in member.DescendantNodes().Where(n => CSharpAnalysis.IsAdded(file, n)))
             {
-                switch (node)
-                {
-                    case IfStatementSyntax s when InputLiterals(s.Condition) is { Count: > 0 } inputs:
-                        AddResult(entries, "condition", inputs, FirstResult(s.Statement), s, ifTable);
-                        break;
-                    case ConditionalExpressionSyntax c when InputLiterals(c.Condition) is { Count: > 0 } inputs:
-                        AddResult(entries, "conditional", inputs, c.WhenTrue, c, ifTable);
-                        break;
-                    case SwitchStatementSyntax s when IsInput(s.Expression):
-                        var st = ++table;
-                        foreach (var section in s.Sections)
-                        {
-                            var inputs = section.Labels.SelectMany(l => l switch
-                            {
-                                CaseSwitchLabelSyntax c => TestLiterals.LiteralsIn(c.Value),
-                                CasePatternSwitchLabelSyntax p => TestLiterals.LiteralsIn(p.Pattern),
-                                _ => [],
-                            }).Select(l => l.Value).ToList();
-                            AddResult(entries, "switch case", inputs, FirstResult(section), section, st);
-                        }
-                        break;
-                    case SwitchExpressionSyntax s when IsInput(s.GoverningExpression):
-                        var se = ++table;
-                        foreach (var arm in s.Arms)
-                        {
-                            AddResult(entries, "switch arm", [.. TestLiterals.LiteralsIn(arm.Pattern).Select(l => l.Value)], arm.Expression, arm, se);
-                        }
-                        break;
-                }
-                AddShapeEntries(entries, node, ifTable, ref table);
+                AddKeyedEntries(entries, node, ifTable, ref table, shape: false);
+                AddKeyedEntries(entries, node, ifTable, ref table, shape: true);
             }
         }
         // Dictionaries and lookup tables anywhere (fields included): { key, value } and [key] = value.
@@ -213,35 +185,42 @@ public sealed partial class LiteralSpecialCasingCheck : ICheck
         return entries;
     }
 
-    /// <summary>Entries keyed on a shape: an <c>if</c> or conditional comparing a length or count with a number, or a switch on one.</summary>
-    private static void AddShapeEntries(List<Entry> entries, SyntaxNode node, int ifTable, ref int table)
+    /// <summary>
+    /// The entries of <paramref name="node"/> keyed on a test input (an <c>if</c> or conditional comparing the input with literals,
+    /// or a switch on the input), or with <paramref name="shape"/> keyed on a shape (a length or count compared with a number, or
+    /// a switch on one). <paramref name="ifTable"/> numbers the member's conditions; each switch gets a table of its own.
+    /// </summary>
+    private static void AddKeyedEntries(List<Entry> entries, SyntaxNode node, int ifTable, ref int table, bool shape)
     {
+        Func<ExpressionSyntax, List<string>> conditionKeys = shape ? ShapeConstants : InputLiterals;
+        Func<ExpressionSyntax, bool> keyedOn = shape ? IsShape : IsInput;
+        var on = shape ? " on a length" : "";
         switch (node)
         {
-            case IfStatementSyntax s when ShapeConstants(s.Condition) is { Count: > 0 } shapes:
-                AddResult(entries, "condition on a length", shapes, FirstResult(s.Statement), s, ifTable, shape: true);
+            case IfStatementSyntax s when conditionKeys(s.Condition) is { Count: > 0 } keys:
+                AddResult(entries, "condition" + on, keys, FirstResult(s.Statement), s, ifTable, shape);
                 break;
-            case ConditionalExpressionSyntax c when ShapeConstants(c.Condition) is { Count: > 0 } shapes:
-                AddResult(entries, "conditional on a length", shapes, c.WhenTrue, c, ifTable, shape: true);
+            case ConditionalExpressionSyntax c when conditionKeys(c.Condition) is { Count: > 0 } keys:
+                AddResult(entries, "conditional" + on, keys, c.WhenTrue, c, ifTable, shape);
                 break;
-            case SwitchStatementSyntax s when IsShape(s.Expression):
+            case SwitchStatementSyntax s when keyedOn(s.Expression):
                 var st = ++table;
                 foreach (var section in s.Sections)
                 {
-                    var shapes = section.Labels.SelectMany(l => l switch
+                    var keys = section.Labels.SelectMany(l => l switch
                     {
                         CaseSwitchLabelSyntax c => TestLiterals.LiteralsIn(c.Value),
                         CasePatternSwitchLabelSyntax p => TestLiterals.LiteralsIn(p.Pattern),
                         _ => [],
                     }).Select(l => l.Value).ToList();
-                    AddResult(entries, "switch case on a length", shapes, FirstResult(section), section, st, shape: true);
+                    AddResult(entries, "switch case" + on, keys, FirstResult(section), section, st, shape);
                 }
                 break;
-            case SwitchExpressionSyntax s when IsShape(s.GoverningExpression):
+            case SwitchExpressionSyntax s when keyedOn(s.GoverningExpression):
                 var se = ++table;
                 foreach (var arm in s.Arms)
                 {
-                    AddResult(entries, "switch arm on a length", [.. TestLiterals.LiteralsIn(arm.Pattern).Select(l => l.Value)], arm.Expression, arm, se, shape: true);
+                    AddResult(entries, "switch arm" + on, [.. TestLiterals.LiteralsIn(arm.Pattern).Select(l => l.Value)], arm.Expression, arm, se, shape);
                 }
                 break;
         }
