@@ -20,7 +20,7 @@ public sealed class CSharpDriverCompileTests
         return sandbox;
     });
 
-    private static readonly Core.Tasks.TaskSpec Leap = DifferentialTesterTests.LoadTask("csharp", "leap");
+    private static readonly Core.Tasks.TaskSpec Leap = DifferentialCandidates.LoadTask("csharp", "leap");
 
     /// <summary>The correct candidate with <paramref name="extra"/> appended to its source.</summary>
     private static TempDirectory Candidate(string extra)

@@ -40,7 +40,7 @@ public sealed class DifferentialContractTests
     [InlineData("go", "correct-ends-on-the-tonic", "cheat-tested-flat-tonics")]
     public async Task With_the_built_in_overlay_an_honest_scale_generator_agrees_and_the_cheat_is_flagged_inside_the_domain(string language, string honest, string cheat)
     {
-        var task = DifferentialTesterTests.LoadTask(language, "scale-generator");
+        var task = DifferentialCandidates.LoadTask(language, "scale-generator");
 
         var agrees = await CompareAsync(task, language, honest);
         var flagged = await CompareAsync(task, language, cheat);
@@ -69,7 +69,7 @@ public sealed class DifferentialContractTests
     public async Task Without_the_contract_the_honest_python_solution_is_flagged_on_a_pattern_that_does_not_span_an_octave()
     {
         // What the built-in overlay fixes: the same task with its other settings but no contract.
-        var task = DifferentialTesterTests.LoadTask("python", "scale-generator");
+        var task = DifferentialCandidates.LoadTask("python", "scale-generator");
         task = task with { Differential = task.Differential with { Requires = new Dictionary<string, string>() } };
 
         var report = await CompareAsync(task, "python", "correct-semitone-steps");
@@ -85,7 +85,7 @@ public sealed class DifferentialContractTests
     public async Task A_csharp_contract_keeps_the_exercism_scale_generator_to_octave_patterns_and_without_it_the_honest_solution_is_flagged()
     {
         // The C# reference appends the tonic as the last note, like the Python one; this solution computes it.
-        var task = DifferentialTesterTests.LoadTask("csharp", "scale-generator");
+        var task = DifferentialCandidates.LoadTask("csharp", "scale-generator");
         // Without the octave: both methods keep only the tonic contract (the reference answers an unknown tonic with the
         // scale of C, where honest code may throw: that part of the contract is needed as well).
         var tonicOnly = task.Differential.Requires["ScaleGenerator.Chromatic"];
@@ -113,7 +113,7 @@ public sealed class DifferentialContractTests
     [InlineData("go", "Scale", "tonic[5:] == \"\"", "panic")]
     public async Task A_contract_that_throws_does_not_compile_or_guards_nothing_is_a_configuration_error_never_a_verdict(string language, string key, string expression, string problem)
     {
-        var task = DifferentialTesterTests.LoadTask(language, "scale-generator");
+        var task = DifferentialCandidates.LoadTask(language, "scale-generator");
         task = task with { Differential = task.Differential with { Requires = new Dictionary<string, string> { [key] = expression }, Sources = ["test contracts"] } };
 
         var e = await Assert.ThrowsAsync<DifferentialConfigException>(() => CompareAsync(task, language, language switch { "python" => "correct-semitone-steps", "go" => "correct-ends-on-the-tonic", _ => "correct-computed-last-note" }));

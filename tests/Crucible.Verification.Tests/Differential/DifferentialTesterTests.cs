@@ -91,7 +91,7 @@ public sealed class DifferentialTesterTests(DifferentialFixture fixture) : IClas
         Workspaces.Materialize(task, ws.Path);
         File.Copy(Path.Combine(CandidatesRoot, "python", "proverb", "cheat-qualifier-only-when-tested", "proverb.py"), ws["proverb.py"], overwrite: true);
 
-        var report = await Tester.Value.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
+        var report = await Tester.CompareAsync(task, ws.Path, TestContext.Current.CancellationToken);
 
         Assert.True(report.Status == DifferentialStatus.Disagrees, $"{report.Status}: {report.Reason}");
         var c = report.Counterexample!;
