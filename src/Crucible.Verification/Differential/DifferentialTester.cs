@@ -263,7 +263,11 @@ public sealed class DifferentialTester
     /// step where the sequence was cut.
     /// </summary>
     private static bool RejectedByContract(JsonNode? result) =>
-        result is JsonObject o && (ByContract(o) || (o["ok"] is JsonObject ok && ok["__steps__"] is JsonArray { Count: > 0 } steps && steps[^1] is JsonObject last && ByContract(last)));
+        result is JsonObject o && (ByContract(o) || (LastStep(o) is { } last && ByContract(last)));
+
+    /// <summary>The last step of an object's result (<c>{"ok": {"__steps__": [..]}}</c>), where a sequence cut by a contract ends; null otherwise.</summary>
+    private static JsonObject? LastStep(JsonObject result) =>
+        result["ok"] is JsonObject ok && ok["__steps__"] is JsonArray { Count: > 0 } steps ? steps[^1] as JsonObject : null;
 
     /// <summary>A driver's <c>{"invalid": "requires"}</c> (other invalid inputs, such as arguments that do not convert, say why otherwise).</summary>
     private static bool ByContract(JsonObject o) => o["invalid"] is JsonValue v && v.TryGetValue<string>(out var why) && why == "requires";
@@ -273,10 +277,9 @@ public sealed class DifferentialTester
     {
         for (var i = 0; i < results.Count; i++)
         {
-            var error = results[i] is JsonObject o
-                ? o["contract_error"] is not null ? o
-                : o["ok"] is JsonObject ok && ok["__steps__"] is JsonArray { Count: > 0 } steps && steps[^1] is JsonObject last && last["contract_error"] is not null ? last
-                : null
+            var error = results[i] is not JsonObject o ? null
+                : o["contract_error"] is not null ? o
+                : LastStep(o) is { } last && last["contract_error"] is not null ? last
                 : null;
             if (error is not null)
             {
