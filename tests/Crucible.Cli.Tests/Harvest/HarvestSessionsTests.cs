@@ -32,18 +32,31 @@ public sealed class HarvestSessionsTests : IDisposable
         return await CliApp.RunAsync(args, context);
     }
 
+    /// <summary>The ids of the session transcripts in <paramref name="dir"/>, in ordinal order (none when it does not exist yet).</summary>
+    private static List<string> SessionIds(string dir) =>
+        Directory.Exists(dir) ? [.. Directory.GetFiles(dir, "*.jsonl").Select(p => Path.GetFileNameWithoutExtension(p)).Order(StringComparer.Ordinal)] : [];
+
     [Fact]
     public async Task Only_verified_sessions_become_sft_and_the_others_become_rejected_and_unpaired_records()
     {
         var codes = new List<int>();
+        // Which session each run wrote, read from the folder after the run: ids start with the second the session began, so
+        // two sessions of one second do not sort by start time.
+        var sessionsDir = Path.Combine(_repo.Path, ".crucible", "sessions");
+        var verified = new HashSet<string>();
         for (var i = 0; i < 10; i++)
         {
+            var before = SessionIds(sessionsDir);
             var greeting = i < 6 ? "hello" : "goodbye";
             var client = new ScriptedChatClient()
                 .ThenCall("write", new Dictionary<string, object?> { ["path"] = "greeting.txt", ["content"] = greeting + "\n" }, $"Attempt {i}: writing the greeting.")
                 .ThenText($"Attempt {i} is done.");
             codes.Add(await CliAsync(client, "run", "-p", "make the greeting test pass", "--model", "scripted:test", "--no-sandbox",
                 "--permission-mode", "auto", "--test-command", GreetingRepository.TestCommand));
+            if (i < 6)
+            {
+                verified.Add(Assert.Single(SessionIds(sessionsDir).Except(before)));
+            }
             // Each session starts from the same commit and a clean tree.
             TestGit.Run(_repo.Path, "clean", "-fdq", "-e", ".crucible");
         }
@@ -53,9 +66,9 @@ public sealed class HarvestSessionsTests : IDisposable
         var code = await CliAsync(null, "harvest", "--sessions", _repo.Path, "--out", _out.Path, "--split", "test=0");
 
         Assert.Equal(0, code);
-        var sessions = Directory.GetFiles(Path.Combine(_repo.Path, ".crucible", "sessions"), "*.jsonl").Select(p => Path.GetFileNameWithoutExtension(p)).Order(StringComparer.Ordinal).ToList();
+        var sessions = SessionIds(sessionsDir);
         Assert.Equal(10, sessions.Count);
-        var verified = sessions.Take(6).ToHashSet(); // ids sort by start time
+        Assert.Equal(6, verified.Count);
         static List<JsonObject> Read(string path) => [.. File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!.AsObject())];
         var sft = Read(Path.Combine(_out.Path, "sft-trl", "data", "train-00000-of-00001.jsonl"));
         Assert.Equal(verified.Order(), sft.Select(r => (string)r["metadata"]!["run_id"]!).Order());
@@ -63,7 +76,7 @@ public sealed class HarvestSessionsTests : IDisposable
         var kto = Read(Path.Combine(_out.Path, "kto", "data", "train-00000-of-00001.jsonl"));
         Assert.Equal(sessions.Select(s => (s, verified.Contains(s))).Order(), kto.Select(r => ((string)r["metadata"]!["run_id"]!, (bool)r["label"]!)).Order());
         var pairs = Read(Path.Combine(_out.Path, "preference-trl", "data", "train-00000-of-00001.jsonl"));
-        Assert.Equal(sessions.Skip(6).Order(), pairs.Select(p => (string)p["metadata"]!["rejected"]!["run_id"]!).Order());
+        Assert.Equal(sessions.Except(verified).Order(), pairs.Select(p => (string)p["metadata"]!["rejected"]!["run_id"]!).Order());
         Assert.All(pairs, p => Assert.Contains((string)p["metadata"]!["chosen"]!["run_id"]!, verified));
         // The conversation is the agent's: a real tool call with its arguments as an object, and the tool's answer.
         var messages = (JsonArray)sft[0]["messages"]!;
